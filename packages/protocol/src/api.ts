@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { DeviceSummary } from './protocol.js';
+
+/** REST bodies and answers, shared by the server's routes, the console and the CLIs. */
+
+export const LoginBody = z.object({
+  username: z.string().min(1).max(128),
+  password: z.string().min(1).max(1024),
+});
+export type LoginBody = z.infer<typeof LoginBody>;
+
+export const OperatorView = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  capabilities: z.array(z.string()),
+});
+export type OperatorView = z.infer<typeof OperatorView>;
+
+export const EnrollmentTokenCreated = z.object({ token: z.string(), expiresAt: z.string() });
+export type EnrollmentTokenCreated = z.infer<typeof EnrollmentTokenCreated>;
+
+export const EnrollBody = z.object({
+  token: z.string().min(16).max(256),
+  name: z.string().min(1).max(256),
+  os: z.string().max(128),
+});
+export type EnrollBody = z.infer<typeof EnrollBody>;
+
+export const EnrollResult = z.object({ deviceId: z.string(), credential: z.string() });
+export type EnrollResult = z.infer<typeof EnrollResult>;
+
+export const DeviceList = z.array(DeviceSummary);
+
+export const ChatCreated = z.object({ chatId: z.string() });
+export type ChatCreated = z.infer<typeof ChatCreated>;
+
+export const ApiErrorCode = z.enum([
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'no_user_logged_on',
+  'device_offline',
+  'license_required',
+  'invalid_token',
+  'bad_origin',
+  'rate_limited',
+  'internal',
+]);
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+export const ApiError = z.object({ error: z.string(), message: z.string() });
+export type ApiError = z.infer<typeof ApiError>;

@@ -1,0 +1,3 @@
+export * from './api.js';
+export * from './frames.js';
+export * from './protocol.js';

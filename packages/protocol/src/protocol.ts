@@ -1,0 +1,272 @@
+import { z } from 'zod';
+
+/**
+ * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
+ * Bump PROTOCOL_VERSION on any change a peer of the previous version could not understand.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest WebSocket frame any endpoint accepts, checked before parsing. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Longest message text, in characters. */
+export const MAX_MESSAGE_CHARS = 8000;
+
+/** WebSocket close codes (4000–4999 is the application range). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  tooBig: 1009,
+  authFailed: 4001,
+  versionMismatch: 4002,
+  helloTimeout: 4003,
+  replaced: 4004,
+  heartbeatLost: 4005,
+  slowConsumer: 4006,
+  sessionEnded: 4007,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+const id = z.string().min(1).max(64);
+const clientId = z.string().min(8).max(64);
+const seq = z.number().int().nonnegative();
+const isoTime = z.string().min(1).max(40);
+const userName = z.string().min(1).max(256);
+
+export const MessageText = z
+  .string()
+  .max(MAX_MESSAGE_CHARS)
+  .refine((s) => s.trim().length > 0, 'message text is empty');
+
+export const Role = z.enum(['operator', 'end_user']);
+export type Role = z.infer<typeof Role>;
+
+export const Person = z.object({ role: Role, name: z.string() });
+export type Person = z.infer<typeof Person>;
+
+export const LoggedOnUser = z.object({ name: userName });
+export type LoggedOnUser = z.infer<typeof LoggedOnUser>;
+
+export const DeviceSummary = z.object({
+  id,
+  name: z.string(),
+  os: z.string(),
+  online: z.boolean(),
+  loggedOnUsers: z.array(LoggedOnUser),
+});
+export type DeviceSummary = z.infer<typeof DeviceSummary>;
+
+/** Events that share a chat's sequence with its messages. */
+export const ChatEventName = z.enum([
+  'chat_opened',
+  'chat_closed',
+  'end_user_connected',
+  'end_user_disconnected',
+  'operator_left',
+]);
+export type ChatEventName = z.infer<typeof ChatEventName>;
+
+export const ChatEntry = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('message'),
+    seq,
+    at: isoTime,
+    clientId,
+    from: Person,
+    text: z.string(),
+  }),
+  z.object({
+    kind: z.literal('event'),
+    seq,
+    at: isoTime,
+    event: ChatEventName,
+    from: Person.nullable(),
+  }),
+]);
+export type ChatEntry = z.infer<typeof ChatEntry>;
+
+export const ChatStatus = z.enum(['open', 'closed']);
+export type ChatStatus = z.infer<typeof ChatStatus>;
+
+/** Who the chat is between, as both ends show it. */
+export const ChatInfo = z.object({
+  chatId: id,
+  deviceId: id,
+  deviceName: z.string(),
+  operatorName: z.string(),
+  endUserName: z.string(),
+  status: ChatStatus,
+  endUserOnline: z.boolean(),
+  recorded: z.boolean(),
+});
+export type ChatInfo = z.infer<typeof ChatInfo>;
+
+// ---------------------------------------------------------------------------------------------
+// Chat frames: spoken by the console (operator side), and by the end-user page through the agent.
+
+export const ChatSubscribe = z.object({ type: z.literal('chat.subscribe'), chatId: id, afterSeq: seq });
+export const ChatSend = z.object({ type: z.literal('chat.send'), chatId: id, clientId, text: MessageText });
+export const ChatTyping = z.object({ type: z.literal('chat.typing'), chatId: id, typing: z.boolean() });
+export const ChatClose = z.object({ type: z.literal('chat.close'), chatId: id });
+
+/** Frames a chat participant sends. */
+export const ChatClientFrame = z.discriminatedUnion('type', [ChatSubscribe, ChatSend, ChatTyping, ChatClose]);
+export type ChatClientFrame = z.infer<typeof ChatClientFrame>;
+
+export const ChatInfoFrame = z.object({ type: z.literal('chat.info'), chat: ChatInfo });
+export const ChatEntriesFrame = z.object({
+  type: z.literal('chat.entries'),
+  chatId: id,
+  entries: z.array(ChatEntry),
+});
+export const ChatAck = z.object({
+  type: z.literal('chat.ack'),
+  chatId: id,
+  clientId,
+  seq,
+  at: isoTime,
+});
+export const ChatTypingFrame = z.object({
+  type: z.literal('chat.typing'),
+  chatId: id,
+  role: Role,
+  typing: z.boolean(),
+});
+
+export const ErrorCode = z.enum([
+  'bad_frame',
+  'unknown_type',
+  'too_big',
+  'not_authenticated',
+  'forbidden',
+  'not_found',
+  'chat_closed',
+  'rate_limited',
+  'version_mismatch',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: ErrorCode,
+  message: z.string(),
+  /** The chatId or clientId of the frame this answers, when there is one. */
+  ref: z.string().optional(),
+});
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+
+/** Frames a chat participant receives. */
+export const ChatServerFrame = z.discriminatedUnion('type', [
+  ChatInfoFrame,
+  ChatEntriesFrame,
+  ChatAck,
+  ChatTypingFrame,
+  ErrorFrame,
+]);
+export type ChatServerFrame = z.infer<typeof ChatServerFrame>;
+
+// ---------------------------------------------------------------------------------------------
+// /ws/console: the operator's browser. Authenticated by the session cookie at upgrade.
+
+export const ConsoleHello = z.object({ type: z.literal('hello'), protocolVersion: z.number().int() });
+
+export const ConsoleClientFrame = z.discriminatedUnion('type', [
+  ConsoleHello,
+  ChatSubscribe,
+  ChatSend,
+  ChatTyping,
+  ChatClose,
+]);
+export type ConsoleClientFrame = z.infer<typeof ConsoleClientFrame>;
+
+export const ConsoleWelcome = z.object({
+  type: z.literal('welcome'),
+  protocolVersion: z.number().int(),
+  operator: z.object({ id, username: z.string(), displayName: z.string() }),
+});
+export const DevicesSnapshot = z.object({
+  type: z.literal('devices.snapshot'),
+  devices: z.array(DeviceSummary),
+});
+export const DeviceUpdated = z.object({ type: z.literal('device.updated'), device: DeviceSummary });
+
+export const ConsoleServerFrame = z.discriminatedUnion('type', [
+  ConsoleWelcome,
+  DevicesSnapshot,
+  DeviceUpdated,
+  ChatInfoFrame,
+  ChatEntriesFrame,
+  ChatAck,
+  ChatTypingFrame,
+  ErrorFrame,
+]);
+export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
+
+// ---------------------------------------------------------------------------------------------
+// /ws/agent: the device agent. Authenticated by its device credential in the first frame.
+
+export const DeviceFacts = z.object({
+  name: z.string().min(1).max(256),
+  os: z.string().max(128),
+  agentVersion: z.string().max(64),
+});
+export type DeviceFacts = z.infer<typeof DeviceFacts>;
+
+export const AgentHello = z.object({
+  type: z.literal('agent.hello'),
+  protocolVersion: z.number().int(),
+  deviceId: id,
+  credential: z.string().min(16).max(256),
+  device: DeviceFacts,
+  loggedOnUsers: z.array(LoggedOnUser).max(256),
+});
+export const AgentUsers = z.object({
+  type: z.literal('agent.users'),
+  loggedOnUsers: z.array(LoggedOnUser).max(256),
+});
+/** The end-user page of a chat connected to (or dropped from) the agent. */
+export const AgentEndUserPresence = z.object({
+  type: z.literal('agent.end_user'),
+  chatId: id,
+  connected: z.boolean(),
+});
+
+export const AgentClientFrame = z.discriminatedUnion('type', [
+  AgentHello,
+  AgentUsers,
+  AgentEndUserPresence,
+  ChatSubscribe,
+  ChatSend,
+  ChatTyping,
+  ChatClose,
+]);
+export type AgentClientFrame = z.infer<typeof AgentClientFrame>;
+
+export const AgentWelcome = z.object({
+  type: z.literal('agent.welcome'),
+  protocolVersion: z.number().int(),
+  /** Chats open on this device, so a reconnecting agent can serve them again. */
+  openChats: z.array(ChatInfo),
+});
+/** The operator opened a chat: show the end-user page. */
+export const AgentChatOpen = z.object({ type: z.literal('agent.chat_open'), chat: ChatInfo });
+
+export const AgentServerFrame = z.discriminatedUnion('type', [
+  AgentWelcome,
+  AgentChatOpen,
+  ChatInfoFrame,
+  ChatEntriesFrame,
+  ChatAck,
+  ChatTypingFrame,
+  ErrorFrame,
+]);
+export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
+
+// ---------------------------------------------------------------------------------------------
+// The end-user page's socket to its agent (127.0.0.1). Authenticated by the chat's page token in the URL.
+
+export const PageClientFrame = ChatClientFrame;
+export type PageClientFrame = ChatClientFrame;
+export const PageServerFrame = ChatServerFrame;
+export type PageServerFrame = ChatServerFrame;

@@ -1,0 +1,88 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** Migrations live in code, in order; each one runs unchanged on SQLite and PostgreSQL. */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('operators')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('capabilities', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('operator_id', 'text', (c) => c.notNull().references('operators.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('enrollment_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('os', 'text', (c) => c.notNull())
+        .addColumn('credential_hash', 'text', (c) => c.notNull())
+        .addColumn('enrolled_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text')
+        .addColumn('online_node', 'text')
+        .addColumn('logged_on_users', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('removed_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('chats')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
+        .addColumn('operator_id', 'text', (c) => c.notNull().references('operators.id'))
+        .addColumn('operator_name', 'text', (c) => c.notNull())
+        .addColumn('end_user_name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'text', (c) => c.notNull())
+        .addColumn('closed_at', 'text')
+        .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('recorded', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createIndex('chats_device_status')
+        .on('chats')
+        .columns(['device_id', 'status'])
+        .execute();
+      await db.schema
+        .createTable('chat_entries')
+        .addColumn('chat_id', 'text', (c) => c.notNull().references('chats.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('from_role', 'text')
+        .addColumn('from_name', 'text')
+        .addColumn('text', 'text')
+        .addColumn('event', 'text')
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('chat_entries_pk', ['chat_id', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('chat_entries_client_id')
+        .on('chat_entries')
+        .columns(['chat_id', 'client_id'])
+        .unique()
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

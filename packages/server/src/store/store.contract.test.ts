@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
+import { uuidv7 } from '../ids.js';
+import { openStore } from './open.js';
+import type { Store } from './store.js';
+
+const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+const operator = { role: 'operator' as const, name: 'Alice Admin' };
+const endUser = { role: 'end_user' as const, name: 'bob' };
+
+const implementations: [string, () => Promise<TempDatabase>][] = [
+  ['sqlite', async () => tempSqlite()],
+  ['postgres', tempPostgres],
+];
+
+describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => {
+  let database: TempDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await makeDatabase();
+    store = await openStore(database.location);
+    await store.createOperator(
+      { id: 'op1', username: 'alice', displayName: 'Alice Admin', passwordHash: 'h', capabilities: ['x'] },
+      at(0),
+    );
+    await store.createDevice({ id: 'dev1', name: 'PC-1', os: 'linux', credentialHash: 'c' }, at(0));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  async function openChat(): Promise<string> {
+    const id = uuidv7();
+    await store.createChat(
+      {
+        id,
+        deviceId: 'dev1',
+        operatorId: 'op1',
+        operatorName: 'Alice Admin',
+        endUserName: 'bob',
+        openedAt: at(1),
+        recorded: false,
+      },
+      operator,
+    );
+    return id;
+  }
+
+  it('finds operators by name and id, and sessions until they expire', async () => {
+    expect((await store.findOperatorByUsername('alice'))?.capabilities).toEqual(['x']);
+    expect(await store.findOperatorByUsername('nobody')).toBeUndefined();
+    await store.createSession('s1', 'op1', at(0), at(10));
+    expect((await store.findSessionOperator('s1', at(5)))?.id).toBe('op1');
+    expect(await store.findSessionOperator('s1', at(11))).toBeUndefined();
+    await store.deleteSession('s1');
+    expect(await store.findSessionOperator('s1', at(5))).toBeUndefined();
+  });
+
+  it('consumes an enrollment token once, and never after it expires', async () => {
+    await store.createEnrollmentToken('t1', 'op1', at(0), at(10));
+    await store.createEnrollmentToken('t2', 'op1', at(0), at(10));
+    expect(await store.consumeEnrollmentToken('t1', at(1))).toBe(true);
+    expect(await store.consumeEnrollmentToken('t1', at(2))).toBe(false);
+    expect(await store.consumeEnrollmentToken('t2', at(11))).toBe(false);
+    expect(await store.consumeEnrollmentToken('unknown', at(1))).toBe(false);
+  });
+
+  it('tracks which node holds a device and who is logged on', async () => {
+    await store.setDeviceOnline(
+      'dev1',
+      'nodeA',
+      { name: 'PC-1', os: 'linux', loggedOnUsers: [{ name: 'bob' }] },
+      at(1),
+    );
+    expect(await store.findDevice('dev1')).toMatchObject({
+      onlineNode: 'nodeA',
+      loggedOnUsers: [{ name: 'bob' }],
+    });
+    expect(await store.setDeviceOffline('dev1', 'nodeB', at(2))).toBe(false);
+    await store.setLoggedOnUsers('dev1', [], at(2));
+    expect((await store.findDevice('dev1'))?.loggedOnUsers).toEqual([]);
+    expect(await store.clearNodeDevices('nodeA', at(3))).toEqual(['dev1']);
+    expect((await store.findDevice('dev1'))?.onlineNode).toBeNull();
+    expect((await store.listDevices()).map((d) => d.id)).toEqual(['dev1']);
+  });
+
+  it('numbers a chat’s messages and events in one sequence, starting with chat_opened', async () => {
+    const chatId = await openChat();
+    const first = await store.appendMessage(chatId, {
+      clientId: 'client-0001',
+      from: operator,
+      text: 'Hello',
+      at: at(2),
+    });
+    const event = await store.appendEvent(chatId, 'end_user_connected', endUser, at(3));
+    const second = await store.appendMessage(chatId, {
+      clientId: 'client-0002',
+      from: endUser,
+      text: 'Hi',
+      at: at(4),
+    });
+    expect([first.entry.seq, event.seq, second.entry.seq]).toEqual([2, 3, 4]);
+    const entries = await store.entriesAfter(chatId, 0, 100);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(entries[0]).toMatchObject({ kind: 'event', event: 'chat_opened', from: operator });
+    expect(entries[1]).toMatchObject({
+      kind: 'message',
+      clientId: 'client-0001',
+      from: operator,
+      text: 'Hello',
+    });
+    expect(await store.entriesAfter(chatId, 2, 1)).toMatchObject([{ seq: 3 }]);
+  });
+
+  it('never stores a client id twice: a resend returns the first entry', async () => {
+    const chatId = await openChat();
+    const first = await store.appendMessage(chatId, {
+      clientId: 'client-dup1',
+      from: operator,
+      text: 'once',
+      at: at(2),
+    });
+    const again = await store.appendMessage(chatId, {
+      clientId: 'client-dup1',
+      from: operator,
+      text: 'once',
+      at: at(3),
+    });
+    expect(again).toEqual({ entry: first.entry, duplicate: true });
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        store.appendMessage(chatId, { clientId: 'client-race', from: operator, text: 'race', at: at(4) }),
+      ),
+    );
+    expect(new Set(concurrent.map((r) => r.entry.seq)).size).toBe(1);
+    expect((await store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(2);
+  });
+
+  it('closes a chat once and deletes the entries of an unrecorded chat', async () => {
+    const chatId = await openChat();
+    await store.appendMessage(chatId, { clientId: 'client-0003', from: operator, text: 'bye', at: at(2) });
+    expect((await store.listOpenChats('dev1')).map((c) => c.id)).toContain(chatId);
+    expect(await store.closeChat(chatId, at(5))).toBe(true);
+    expect(await store.closeChat(chatId, at(6))).toBe(false);
+    expect(await store.findChat(chatId)).toMatchObject({ status: 'closed', closedAt: at(5), lastSeq: 2 });
+    expect(await store.entriesAfter(chatId, 0, 100)).toEqual([]);
+    expect((await store.listOpenChats('dev1')).map((c) => c.id)).not.toContain(chatId);
+  });
+
+  it('keeps the entries of a recorded chat after it closes', async () => {
+    const id = uuidv7();
+    await store.createChat(
+      {
+        id,
+        deviceId: 'dev1',
+        operatorId: 'op1',
+        operatorName: 'Alice Admin',
+        endUserName: 'bob',
+        openedAt: at(1),
+        recorded: true,
+      },
+      operator,
+    );
+    await store.appendMessage(id, { clientId: 'client-0004', from: operator, text: 'kept', at: at(2) });
+    await store.closeChat(id, at(3));
+    expect((await store.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+});

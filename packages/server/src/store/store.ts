@@ -1,0 +1,475 @@
+import type { ChatEntry, ChatEventName, ChatStatus, LoggedOnUser, Person } from '@parley/protocol';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface OperatorRecord {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  capabilities: string[];
+}
+
+export interface DeviceRecord {
+  id: string;
+  name: string;
+  os: string;
+  credentialHash: string;
+  onlineNode: string | null;
+  loggedOnUsers: LoggedOnUser[];
+}
+
+export interface ChatRecord {
+  id: string;
+  deviceId: string;
+  operatorId: string;
+  operatorName: string;
+  endUserName: string;
+  status: ChatStatus;
+  openedAt: string;
+  closedAt: string | null;
+  lastSeq: number;
+  recorded: boolean;
+}
+
+export interface NewMessage {
+  clientId: string;
+  from: Person;
+  text: string;
+  at: string;
+}
+
+export interface AppendResult {
+  entry: ChatEntry;
+  /** True when this client id was already stored: the stored entry is returned, nothing is written. */
+  duplicate: boolean;
+}
+
+/**
+ * Everything Parley keeps. One implementation (Kysely) serves SQLite and PostgreSQL; the contract suite in
+ * store.contract.test.ts runs against both.
+ */
+export interface Store {
+  createOperator(op: OperatorRecord, at: string): Promise<void>;
+  findOperatorByUsername(username: string): Promise<OperatorRecord | undefined>;
+  findOperatorById(id: string): Promise<OperatorRecord | undefined>;
+
+  createSession(tokenHash: string, operatorId: string, at: string, expiresAt: string): Promise<void>;
+  findSessionOperator(tokenHash: string, now: string): Promise<OperatorRecord | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  createEnrollmentToken(tokenHash: string, createdBy: string, at: string, expiresAt: string): Promise<void>;
+  /** Marks the token used; false when it is unknown, used or expired. */
+  consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean>;
+
+  createDevice(
+    device: { id: string; name: string; os: string; credentialHash: string },
+    at: string,
+  ): Promise<void>;
+  findDevice(id: string): Promise<DeviceRecord | undefined>;
+  listDevices(): Promise<DeviceRecord[]>;
+  setDeviceOnline(
+    id: string,
+    node: string,
+    facts: { name: string; os: string; loggedOnUsers: LoggedOnUser[] },
+    at: string,
+  ): Promise<void>;
+  setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void>;
+  /** Only the node that holds the connection may mark it offline (a newer connection may be elsewhere). */
+  setDeviceOffline(id: string, node: string, at: string): Promise<boolean>;
+  /** At a node's start: devices it held before a crash are offline. Returns their ids. */
+  clearNodeDevices(node: string, at: string): Promise<string[]>;
+
+  /** Creates the chat with its first entry, the chat_opened event, at seq 1. */
+  createChat(chat: Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status'>, opener: Person): Promise<ChatEntry>;
+  findChat(id: string): Promise<ChatRecord | undefined>;
+  listOpenChats(deviceId: string): Promise<ChatRecord[]>;
+  appendMessage(chatId: string, message: NewMessage): Promise<AppendResult>;
+  appendEvent(chatId: string, event: ChatEventName, from: Person | null, at: string): Promise<ChatEntry>;
+  entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
+  /** Closes an open chat; false when it was already closed. Entries are deleted unless the chat is recorded. */
+  closeChat(chatId: string, at: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+type EntryRow = Database['chat_entries'];
+
+function toEntry(row: EntryRow): ChatEntry {
+  const from = row.from_role && row.from_name !== null ? { role: row.from_role, name: row.from_name } : null;
+  if (row.kind === 'message' && from) {
+    return {
+      kind: 'message',
+      seq: row.seq,
+      at: row.at,
+      clientId: row.client_id ?? '',
+      from,
+      text: row.text ?? '',
+    };
+  }
+  return { kind: 'event', seq: row.seq, at: row.at, event: row.event as ChatEventName, from };
+}
+
+function toOperator(row: Database['operators']): OperatorRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    passwordHash: row.password_hash,
+    capabilities: JSON.parse(row.capabilities) as string[],
+  };
+}
+
+function toDevice(row: Database['devices']): DeviceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    os: row.os,
+    credentialHash: row.credential_hash,
+    onlineNode: row.online_node,
+    loggedOnUsers: JSON.parse(row.logged_on_users) as LoggedOnUser[],
+  };
+}
+
+function toChat(row: Database['chats']): ChatRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    operatorId: row.operator_id,
+    operatorName: row.operator_name,
+    endUserName: row.end_user_name,
+    status: row.status,
+    openedAt: row.opened_at,
+    closedAt: row.closed_at,
+    lastSeq: Number(row.last_seq),
+    recorded: Number(row.recorded) === 1,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return (
+    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}
+
+export class SqlStore implements Store {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createOperator(op: OperatorRecord, at: string): Promise<void> {
+    await this.db
+      .insertInto('operators')
+      .values({
+        id: op.id,
+        username: op.username,
+        display_name: op.displayName,
+        password_hash: op.passwordHash,
+        capabilities: JSON.stringify(op.capabilities),
+        created_at: at,
+      })
+      .execute();
+  }
+
+  async findOperatorByUsername(username: string): Promise<OperatorRecord | undefined> {
+    const row = await this.db
+      .selectFrom('operators')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
+    return row && toOperator(row);
+  }
+
+  async findOperatorById(id: string): Promise<OperatorRecord | undefined> {
+    const row = await this.db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toOperator(row);
+  }
+
+  async createSession(tokenHash: string, operatorId: string, at: string, expiresAt: string): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: tokenHash, operator_id: operatorId, created_at: at, expires_at: expiresAt })
+      .execute();
+  }
+
+  async findSessionOperator(tokenHash: string, now: string): Promise<OperatorRecord | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('operators', 'operators.id', 'sessions.operator_id')
+      .selectAll('operators')
+      .where('sessions.token_hash', '=', tokenHash)
+      .where('sessions.expires_at', '>', now)
+      .executeTakeFirst();
+    return row && toOperator(row);
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  async createEnrollmentToken(
+    tokenHash: string,
+    createdBy: string,
+    at: string,
+    expiresAt: string,
+  ): Promise<void> {
+    await this.db
+      .insertInto('enrollment_tokens')
+      .values({
+        token_hash: tokenHash,
+        created_by: createdBy,
+        created_at: at,
+        expires_at: expiresAt,
+        used_at: null,
+      })
+      .execute();
+  }
+
+  async consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('enrollment_tokens')
+      .set({ used_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async createDevice(device: { id: string; name: string; os: string; credentialHash: string }, at: string) {
+    await this.db
+      .insertInto('devices')
+      .values({
+        id: device.id,
+        name: device.name,
+        os: device.os,
+        credential_hash: device.credentialHash,
+        enrolled_at: at,
+        last_seen_at: null,
+        online_node: null,
+        logged_on_users: '[]',
+        removed_at: null,
+      })
+      .execute();
+  }
+
+  async findDevice(id: string): Promise<DeviceRecord | undefined> {
+    const row = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('id', '=', id)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return row && toDevice(row);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('removed_at', 'is', null)
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+    return rows.map(toDevice);
+  }
+
+  async setDeviceOnline(
+    id: string,
+    node: string,
+    facts: { name: string; os: string; loggedOnUsers: LoggedOnUser[] },
+    at: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('devices')
+      .set({
+        name: facts.name,
+        os: facts.os,
+        online_node: node,
+        last_seen_at: at,
+        logged_on_users: JSON.stringify(facts.loggedOnUsers),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void> {
+    await this.db
+      .updateTable('devices')
+      .set({ logged_on_users: JSON.stringify(users), last_seen_at: at })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setDeviceOffline(id: string, node: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('devices')
+      .set({ online_node: null, last_seen_at: at })
+      .where('id', '=', id)
+      .where('online_node', '=', node)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async clearNodeDevices(node: string, at: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('devices').select('id').where('online_node', '=', node).execute();
+    await this.db
+      .updateTable('devices')
+      .set({ online_node: null, last_seen_at: at })
+      .where('online_node', '=', node)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async createChat(
+    chat: Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status'>,
+    opener: Person,
+  ): Promise<ChatEntry> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('chats')
+        .values({
+          id: chat.id,
+          device_id: chat.deviceId,
+          operator_id: chat.operatorId,
+          operator_name: chat.operatorName,
+          end_user_name: chat.endUserName,
+          status: 'open',
+          opened_at: chat.openedAt,
+          closed_at: null,
+          last_seq: 0,
+          recorded: chat.recorded ? 1 : 0,
+        })
+        .execute();
+      return this.insertEntry(trx, chat.id, {
+        kind: 'event',
+        client_id: null,
+        from_role: opener.role,
+        from_name: opener.name,
+        text: null,
+        event: 'chat_opened',
+        at: chat.openedAt,
+      });
+    });
+  }
+
+  async findChat(id: string): Promise<ChatRecord | undefined> {
+    const row = await this.db.selectFrom('chats').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toChat(row);
+  }
+
+  async listOpenChats(deviceId: string): Promise<ChatRecord[]> {
+    const rows = await this.db
+      .selectFrom('chats')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('status', '=', 'open')
+      .orderBy('opened_at')
+      .execute();
+    return rows.map(toChat);
+  }
+
+  async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult> {
+    const existing = await this.findByClientId(chatId, message.clientId);
+    if (existing) return { entry: existing, duplicate: true };
+    try {
+      const entry = await this.db.transaction().execute((trx) =>
+        this.insertEntry(trx, chatId, {
+          kind: 'message',
+          client_id: message.clientId,
+          from_role: message.from.role,
+          from_name: message.from.name,
+          text: message.text,
+          event: null,
+          at: message.at,
+        }),
+      );
+      return { entry, duplicate: false };
+    } catch (error) {
+      // Two nodes raced on the same client id: the other one won, answer with its entry.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.findByClientId(chatId, message.clientId);
+      if (!winner) throw error;
+      return { entry: winner, duplicate: true };
+    }
+  }
+
+  async appendEvent(
+    chatId: string,
+    event: ChatEventName,
+    from: Person | null,
+    at: string,
+  ): Promise<ChatEntry> {
+    return this.db.transaction().execute((trx) =>
+      this.insertEntry(trx, chatId, {
+        kind: 'event',
+        client_id: null,
+        from_role: from?.role ?? null,
+        from_name: from?.name ?? null,
+        text: null,
+        event,
+        at,
+      }),
+    );
+  }
+
+  async entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]> {
+    const rows = await this.db
+      .selectFrom('chat_entries')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => toEntry({ ...row, seq: Number(row.seq) }));
+  }
+
+  async closeChat(chatId: string, at: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('chats')
+        .set({ status: 'closed', closed_at: at })
+        .where('id', '=', chatId)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await trx
+        .deleteFrom('chat_entries')
+        .where('chat_id', '=', chatId)
+        .where(sql<boolean>`(select recorded from chats where chats.id = chat_entries.chat_id) = 0`)
+        .execute();
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async findByClientId(chatId: string, clientId: string): Promise<ChatEntry | undefined> {
+    const row = await this.db
+      .selectFrom('chat_entries')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row && toEntry({ ...row, seq: Number(row.seq) });
+  }
+
+  /** Takes the chat's next sequence number and writes the entry, inside the caller's transaction. */
+  private async insertEntry(
+    trx: Transaction<Database>,
+    chatId: string,
+    entry: Omit<EntryRow, 'chat_id' | 'seq'>,
+  ): Promise<ChatEntry> {
+    const next = await trx
+      .updateTable('chats')
+      .set({ last_seq: sql`last_seq + 1` })
+      .where('id', '=', chatId)
+      .returning('last_seq')
+      .executeTakeFirstOrThrow();
+    const row: EntryRow = { ...entry, chat_id: chatId, seq: Number(next.last_seq) };
+    await trx.insertInto('chat_entries').values(row).execute();
+    return toEntry(row);
+  }
+}
