@@ -96,7 +96,6 @@ export const ChatInfo = z.object({
   operatorName: z.string(),
   endUserName: z.string(),
   status: ChatStatus,
-  endUserOnline: z.boolean(),
   recorded: z.boolean(),
 });
 export type ChatInfo = z.infer<typeof ChatInfo>;

@@ -1,0 +1,56 @@
+import { ApiError, LoginBody, OperatorView } from '@parley/protocol';
+import { z } from 'zod';
+import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
+import type { RouteOptions } from '../http/routes.js';
+import type { Services } from '../ws/services.js';
+import { presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
+
+export function registerAuthRoutes(app: App, { auth }: Services, options: RouteOptions): void {
+  app.post(
+    '/api/auth/login',
+    {
+      config: { rateLimit: { max: options.loginAttemptsPerMinute, timeWindow: 60_000 } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in; sets the HttpOnly session cookie',
+        body: LoginBody,
+        response: { 200: OperatorView, 401: ApiError },
+      },
+    },
+    async (request, reply) => {
+      const session = await auth.login(request.body.username, request.body.password);
+      if (!session) return sendError(reply, 401, 'unauthorized', 'wrong username or password');
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        path: '/',
+        maxAge: SESSION_HOURS * 3600,
+      });
+      return presentOperator(session.operator);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } } },
+    async (request, reply) => {
+      await auth.logout(request.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    {
+      preHandler: requireOperator,
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in operator',
+        response: { 200: OperatorView, 401: ApiError },
+      },
+    },
+    async (request) => presentOperator(signedIn(request)),
+  );
+}

@@ -1,0 +1,58 @@
+import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parley/protocol';
+
+/**
+ * What crosses between server nodes. Subjects:
+ * - `device.<deviceId>`: frames for the agent of that device (the node holding its connection sends them);
+ * - `chat.<chatId>`: frames for the consoles watching that chat;
+ * - `devices`: a device's summary changed (presence, logged-on users).
+ */
+export type BusMessage =
+  | { type: 'to_agent'; frame: AgentServerFrame }
+  | { type: 'to_consoles'; frame: ConsoleServerFrame }
+  | { type: 'device_changed'; device: DeviceSummary };
+
+export type BusHandler = (message: BusMessage) => void;
+
+export interface Bus {
+  publish(subject: string, message: BusMessage): void;
+  /** Returns the function that ends the subscription. */
+  subscribe(subject: string, handler: BusHandler): () => void;
+  close(): Promise<void>;
+}
+
+export const subjects = {
+  device: (deviceId: string) => `device.${deviceId}`,
+  chat: (chatId: string) => `chat.${chatId}`,
+  devices: 'devices',
+} as const;
+
+/** The single-node bus: a subject → handlers map, delivered on a microtask like a network bus would. */
+export class LocalBus implements Bus {
+  private readonly handlers = new Map<string, Set<BusHandler>>();
+
+  publish(subject: string, message: BusMessage): void {
+    const handlers = this.handlers.get(subject);
+    if (!handlers || handlers.size === 0) return;
+    const copy = [...handlers];
+    queueMicrotask(() => {
+      for (const handler of copy) handler(message);
+    });
+  }
+
+  subscribe(subject: string, handler: BusHandler): () => void {
+    let set = this.handlers.get(subject);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(subject, set);
+    }
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size === 0) this.handlers.delete(subject);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

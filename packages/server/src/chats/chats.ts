@@ -1,0 +1,183 @@
+import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person } from '@parley/protocol';
+import { type Bus, subjects } from '../bus/bus.js';
+import { uuidv7 } from '../ids.js';
+import { hasCapability } from '../rights/capabilities.js';
+import type { ChatRecord, DeviceRecord, OperatorRecord, Store } from '../store/store.js';
+
+/** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
+export type ChatActor = { kind: 'operator'; operator: OperatorRecord } | { kind: 'device'; deviceId: string };
+
+export type ChatResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+export type OpenChatError = 'not_found' | 'forbidden' | 'device_offline' | 'no_user_logged_on';
+
+/** History is sent in pages of this many entries. */
+export const HISTORY_PAGE = 500;
+
+function fail<T>(code: ErrorCode, message: string): ChatResult<T> {
+  return { ok: false, code, message };
+}
+
+export function presentChat(chat: ChatRecord, deviceName: string): ChatInfo {
+  return {
+    chatId: chat.id,
+    deviceId: chat.deviceId,
+    deviceName,
+    operatorName: chat.operatorName,
+    endUserName: chat.endUserName,
+    status: chat.status,
+    recorded: chat.recorded,
+  };
+}
+
+/** Opening chats, their messages and events, and who may see them. Transport-free: sockets call in. */
+export class ChatService {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async open(
+    operator: OperatorRecord,
+    deviceId: string,
+  ): Promise<{ ok: true; chatId: string } | { ok: false; error: OpenChatError }> {
+    const device = await this.store.findDevice(deviceId);
+    if (!device) return { ok: false, error: 'not_found' };
+    if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
+    if (device.onlineNode === null) return { ok: false, error: 'device_offline' };
+    const endUser = device.loggedOnUsers[0];
+    if (!endUser) return { ok: false, error: 'no_user_logged_on' };
+    const chat: ChatRecord = {
+      id: uuidv7(),
+      deviceId,
+      operatorId: operator.id,
+      operatorName: operator.displayName,
+      endUserName: endUser.name,
+      status: 'open',
+      openedAt: this.now().toISOString(),
+      closedAt: null,
+      lastSeq: 1,
+      recorded: false,
+    };
+    await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
+    this.bus.publish(subjects.device(deviceId), {
+      type: 'to_agent',
+      frame: { type: 'agent.chat_open', chat: presentChat(chat, device.name) },
+    });
+    return { ok: true, chatId: chat.id };
+  }
+
+  /** The chat's facts and its entries after `afterSeq`, for a participant catching up. */
+  async history(
+    chatId: string,
+    actor: ChatActor,
+    afterSeq: number,
+  ): Promise<ChatResult<{ info: ChatInfo; entries: ChatEntry[] }>> {
+    const access = await this.authorize(chatId, actor);
+    if (!access.ok) return access;
+    const { chat, device } = access.value;
+    const entries = await this.store.entriesAfter(chatId, afterSeq, HISTORY_PAGE);
+    return { ok: true, value: { info: presentChat(chat, device.name), entries } };
+  }
+
+  async send(
+    chatId: string,
+    actor: ChatActor,
+    clientId: string,
+    text: string,
+  ): Promise<ChatResult<{ seq: number; at: string }>> {
+    const access = await this.authorize(chatId, actor);
+    if (!access.ok) return access;
+    const { chat } = access.value;
+    if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
+    const from = this.personOf(chat, actor);
+    const { entry, duplicate } = await this.store.appendMessage(chatId, {
+      clientId,
+      from,
+      text,
+      at: this.now().toISOString(),
+    });
+    if (!duplicate) this.publishEntries(chat, [entry]);
+    return { ok: true, value: { seq: entry.seq, at: entry.at } };
+  }
+
+  async typing(chatId: string, actor: ChatActor, typing: boolean): Promise<ChatResult<null>> {
+    const access = await this.authorize(chatId, actor);
+    if (!access.ok) return access;
+    const { chat } = access.value;
+    if (chat.status === 'closed') return { ok: true, value: null };
+    const role = actor.kind === 'operator' ? 'operator' : 'end_user';
+    const frame: ChatServerFrame = { type: 'chat.typing', chatId, role, typing };
+    if (actor.kind === 'operator') {
+      this.bus.publish(subjects.device(chat.deviceId), { type: 'to_agent', frame });
+    } else {
+      this.bus.publish(subjects.chat(chatId), { type: 'to_consoles', frame });
+    }
+    return { ok: true, value: null };
+  }
+
+  /** Ends the chat for both sides. Closing a closed chat is not an error. */
+  async close(chatId: string, actor: ChatActor): Promise<ChatResult<null>> {
+    const access = await this.authorize(chatId, actor);
+    if (!access.ok) return access;
+    const { chat, device } = access.value;
+    if (chat.status === 'closed') return { ok: true, value: null };
+    const at = this.now().toISOString();
+    const event = await this.store.appendEvent(chatId, 'chat_closed', this.personOf(chat, actor), at);
+    if (!(await this.store.closeChat(chatId, at))) return { ok: true, value: null };
+    this.publishEntries(chat, [event]);
+    const info = presentChat({ ...chat, status: 'closed', closedAt: at }, device.name);
+    this.publish(chat, { type: 'chat.info', chat: info });
+    return { ok: true, value: null };
+  }
+
+  /** The end user's page connected to, or dropped from, the device's agent. */
+  async endUserPresence(chatId: string, deviceId: string, connected: boolean): Promise<ChatResult<null>> {
+    const access = await this.authorize(chatId, { kind: 'device', deviceId });
+    if (!access.ok) return access;
+    const { chat } = access.value;
+    if (chat.status === 'closed') return { ok: true, value: null };
+    const person: Person = { role: 'end_user', name: chat.endUserName };
+    const event = connected ? 'end_user_connected' : 'end_user_disconnected';
+    const entry = await this.store.appendEvent(chatId, event, person, this.now().toISOString());
+    this.publishEntries(chat, [entry]);
+    return { ok: true, value: null };
+  }
+
+  async openChatsOf(deviceId: string): Promise<ChatInfo[]> {
+    const device = await this.store.findDevice(deviceId);
+    if (!device) return [];
+    return (await this.store.listOpenChats(deviceId)).map((chat) => presentChat(chat, device.name));
+  }
+
+  private async authorize(
+    chatId: string,
+    actor: ChatActor,
+  ): Promise<ChatResult<{ chat: ChatRecord; device: DeviceRecord }>> {
+    const chat = await this.store.findChat(chatId);
+    const device = chat && (await this.store.findDevice(chat.deviceId));
+    if (!chat || !device) return fail('not_found', 'no such chat');
+    if (actor.kind === 'device') {
+      if (chat.deviceId !== actor.deviceId) return fail('not_found', 'no such chat');
+    } else if (chat.operatorId !== actor.operator.id || !hasCapability(actor.operator, 'instant-messaging')) {
+      return fail('forbidden', 'you may not take part in this chat');
+    }
+    return { ok: true, value: { chat, device } };
+  }
+
+  private personOf(chat: ChatRecord, actor: ChatActor): Person {
+    return actor.kind === 'operator'
+      ? { role: 'operator', name: chat.operatorName }
+      : { role: 'end_user', name: chat.endUserName };
+  }
+
+  private publishEntries(chat: ChatRecord, entries: ChatEntry[]): void {
+    this.publish(chat, { type: 'chat.entries', chatId: chat.id, entries });
+  }
+
+  private publish(chat: ChatRecord, frame: ChatServerFrame): void {
+    this.bus.publish(subjects.chat(chat.id), { type: 'to_consoles', frame });
+    this.bus.publish(subjects.device(chat.deviceId), { type: 'to_agent', frame });
+  }
+}

@@ -1,0 +1,38 @@
+import { ApiError, ChatCreated } from '@parley/protocol';
+import { z } from 'zod';
+import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
+import type { Services } from '../ws/services.js';
+import type { OpenChatError } from './chats.js';
+
+const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: string }> = {
+  not_found: { status: 404, message: 'no such device' },
+  forbidden: { status: 403, message: 'you may not chat with this device' },
+  device_offline: { status: 409, message: 'the device is offline' },
+  no_user_logged_on: {
+    status: 409,
+    message: 'Instant messaging is not possible: no user is logged on to this device.',
+  },
+};
+
+export function registerChatRoutes(app: App, { chats }: Services): void {
+  app.post(
+    '/api/devices/:id/chats',
+    {
+      preHandler: requireOperator,
+      schema: {
+        tags: ['chats'],
+        summary: 'Opens a chat with the user logged on to the device',
+        params: z.object({ id: z.string().min(1).max(64) }),
+        response: { 201: ChatCreated, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError },
+      },
+    },
+    async (request, reply) => {
+      const result = await chats.open(signedIn(request), request.params.id);
+      if (!result.ok) {
+        const { status, message } = openErrors[result.error];
+        return sendError(reply, status, result.error, message);
+      }
+      return reply.code(201).send({ chatId: result.chatId });
+    },
+  );
+}

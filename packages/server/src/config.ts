@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { uuidv7 } from './ids.js';
+import type { StoreLocation } from './store/open.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  store: StoreLocation;
+  natsUrl: string | null;
+  adminPassword: string | null;
+  demoAgent: boolean;
+  /** Names this process among the cluster's nodes; device presence records it. */
+  nodeId: string;
+  logLevel: string;
+  /** Failed and successful sign-ins allowed per client address and minute. */
+  loginAttemptsPerMinute: number;
+}
+
+const Env = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PARLEY_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
+    .optional(),
+  NATS_URL: z.string().optional(),
+  PARLEY_ADMIN_PASSWORD: z
+    .string()
+    .min(8, 'PARLEY_ADMIN_PASSWORD must have at least 8 characters')
+    .optional(),
+  PARLEY_DEMO_AGENT: z.enum(['0', '1']).default('1'),
+  PARLEY_NODE_ID: z.string().optional(),
+  PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+});
+
+/** Reads the server's settings from the environment; throws with every problem listed. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.PARLEY_DATA_DIR);
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    store: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: resolve(dataDir, 'parley.db') },
+    natsUrl: e.NATS_URL ?? null,
+    adminPassword: e.PARLEY_ADMIN_PASSWORD ?? null,
+    demoAgent: e.PARLEY_DEMO_AGENT === '1',
+    nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${uuidv7().slice(-12)}`,
+    logLevel: e.PARLEY_LOG_LEVEL,
+    loginAttemptsPerMinute: e.PARLEY_LOGIN_ATTEMPTS_PER_MINUTE,
+  };
+}

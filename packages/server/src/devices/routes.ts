@@ -1,0 +1,58 @@
+import { ApiError, DeviceList, EnrollBody, EnrollmentTokenCreated, EnrollResult } from '@parley/protocol';
+import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
+import { hasCapability } from '../rights/capabilities.js';
+import type { Services } from '../ws/services.js';
+
+export function registerDeviceRoutes(app: App, { devices }: Services): void {
+  app.get(
+    '/api/devices',
+    {
+      preHandler: requireOperator,
+      schema: {
+        tags: ['devices'],
+        summary: 'Devices the operator may see',
+        response: { 200: DeviceList, 401: ApiError },
+      },
+    },
+    async () => devices.list(),
+  );
+
+  app.post(
+    '/api/enrollment-tokens',
+    {
+      preHandler: requireOperator,
+      schema: {
+        tags: ['devices'],
+        summary: 'A one-time token an agent exchanges for its device credential (valid 24 h)',
+        response: { 201: EnrollmentTokenCreated, 401: ApiError, 403: ApiError },
+      },
+    },
+    async (request, reply) => {
+      const operator = signedIn(request);
+      if (!hasCapability(operator, 'devices.manage')) {
+        return sendError(reply, 403, 'forbidden', 'enrolling devices needs the devices.manage capability');
+      }
+      return reply.code(201).send(await devices.createEnrollmentToken(operator.id));
+    },
+  );
+
+  app.post(
+    '/api/agents/enroll',
+    {
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      schema: {
+        tags: ['devices'],
+        summary: 'Agent enrollment: exchanges an enrollment token for a device id and credential',
+        body: EnrollBody,
+        response: { 201: EnrollResult, 401: ApiError },
+      },
+    },
+    async (request, reply) => {
+      const { token, name, os } = request.body;
+      const enrolled = await devices.enroll(token, name, os);
+      if (!enrolled)
+        return sendError(reply, 401, 'invalid_token', 'the enrollment token is unknown, used or expired');
+      return reply.code(201).send(enrolled);
+    },
+  );
+}

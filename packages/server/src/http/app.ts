@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { ApiErrorCode } from '@parley/protocol';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+import type { OperatorRecord } from '../store/store.js';
+import type { Services } from '../ws/services.js';
+import { originAllowed } from './origin.js';
+import { type RouteOptions, registerRoutes } from './routes.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    operator: OperatorRecord | null;
+  }
+}
+
+/** Largest request body any route takes. */
+export const BODY_LIMIT = 64 * 1024;
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function sendError(reply: FastifyReply, status: number, error: ApiErrorCode, message: string) {
+  return reply.code(status).send({ error, message });
+}
+
+/** preHandler: the request's session operator, or 401. */
+export async function requireOperator(request: FastifyRequest, reply: FastifyReply) {
+  if (!request.operator) return sendError(reply, 401, 'unauthorized', 'sign in first');
+}
+
+/** The operator `requireOperator` let through. */
+export function signedIn(request: FastifyRequest): OperatorRecord {
+  if (!request.operator) throw new Error('requireOperator must run before this handler');
+  return request.operator;
+}
+
+function consoleDist(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@parley/console/package.json');
+    const dist = join(dirname(pkg), 'dist');
+    return existsSync(join(dist, 'index.html')) ? dist : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface AppOptions extends RouteOptions {
+  services: Services;
+  log: Logger;
+}
+
+/** The HTTP side: plugins, the Origin check, sessions, error shape, OpenAPI and the console's files. */
+export async function createApp({ services, log, ...routeOptions }: AppOptions): Promise<App> {
+  const app: App = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'rate_limited',
+      message: `too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Parley', version: '1', description: 'Help-desk chat for managed computers' },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest('operator', null);
+  app.addHook('onRequest', async (request, reply) => {
+    if (
+      UNSAFE_METHODS.has(request.method) &&
+      !originAllowed(request.headers, request.protocol === 'https', true)
+    ) {
+      return sendError(
+        reply,
+        403,
+        'bad_origin',
+        'cross-origin request refused (send an Origin header of this server)',
+      );
+    }
+    request.operator = (await services.auth.operatorForSession(request.cookies[SESSION_COOKIE])) ?? null;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const first = error.validation[0];
+      const where = first?.instancePath ? `${first.instancePath.slice(1).replaceAll('/', '.')}: ` : '';
+      return sendError(reply, 400, 'bad_request', `${where}${first?.message ?? 'invalid request'}`);
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) return sendError(reply, 429, 'rate_limited', (error as Error).message);
+    if (status >= 400 && status < 500)
+      return sendError(reply, status, 'bad_request', (error as Error).message);
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 500, 'internal', 'something went wrong on the server');
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerRoutes(app, services, routeOptions);
+
+  const dist = consoleDist();
+  if (dist) {
+    await app.register(fastifyStatic, { root: dist, wildcard: false });
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/ws/')) {
+        return reply.sendFile('index.html');
+      }
+      return sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    });
+  } else {
+    log.warn('console is not built (npm run build): serving the API only');
+    app.setNotFoundHandler((request, reply) =>
+      sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    );
+  }
+  return app;
+}

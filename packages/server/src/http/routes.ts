@@ -1,0 +1,17 @@
+import { registerAuthRoutes } from '../auth/routes.js';
+import { registerChatRoutes } from '../chats/routes.js';
+import { registerDeviceRoutes } from '../devices/routes.js';
+import type { Services } from '../ws/services.js';
+import type { App } from './app.js';
+
+export interface RouteOptions {
+  /** Sign-in attempts allowed per client address and minute. */
+  loginAttemptsPerMinute: number;
+}
+
+/** Every REST route, feature by feature. */
+export function registerRoutes(app: App, services: Services, options: RouteOptions): void {
+  registerAuthRoutes(app, services, options);
+  registerDeviceRoutes(app, services);
+  registerChatRoutes(app, services);
+}

@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { AuthService } from './auth/sessions.js';
+import { type Bus, LocalBus } from './bus/bus.js';
+import { ChatService } from './chats/chats.js';
+import type { Config } from './config.js';
+import { DeviceService } from './devices/devices.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './metrics/metrics.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
+import { Gateway } from './ws/gateway.js';
+import type { Services } from './ws/services.js';
+
+export interface ParleyServer {
+  /** http://host:port of the listening server. */
+  url: string;
+  port: number;
+  services: Services;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> & {
+  logger?: Logger;
+  heartbeatMs?: number;
+};
+
+/** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
+export async function startServer(config: ServerConfig): Promise<ParleyServer> {
+  const log = config.logger ?? pino({ level: 'info' });
+  const store = await openStore(config.store);
+  const bus: Bus = new LocalBus();
+  const services: Services = {
+    bus,
+    auth: new AuthService(store),
+    devices: new DeviceService(store, bus, config.nodeId),
+    chats: new ChatService(store, bus),
+  };
+  await services.devices.forgetStaleConnections();
+
+  const app = await createApp({ services, log, loginAttemptsPerMinute: config.loginAttemptsPerMinute });
+  const gateway = new Gateway({
+    services,
+    log,
+    parseCookies: (header) => app.parseCookie(header),
+    ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
+  });
+  const metrics = createMetrics(() => gateway.counts);
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+  app.server.on('upgrade', (request, socket, head) => {
+    gateway.handleUpgrade(request, socket, head).catch((error: unknown) => {
+      log.error({ err: error }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const { port } = app.server.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    services,
+    store,
+    async close() {
+      gateway.close();
+      await app.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { AgentClientFrame, type AgentServerFrame, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { subjects } from '../bus/bus.js';
+import { handleChatFrame } from './chatFrames.js';
+import { Peer } from './peer.js';
+import { TokenBucket } from './rateLimit.js';
+import type { Services } from './services.js';
+
+type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
+
+/** A device agent's socket: presence, logged-on users, and the end user's side of the device's chats. */
+export class AgentConnection {
+  readonly peer: Peer<typeof AgentClientFrame>;
+  private deviceId: string | null = null;
+  private stopFeed: (() => void) | null = null;
+  /** Chats whose end-user page is connected to the agent, to mark disconnected if the agent goes. */
+  private readonly pagesConnected = new Set<string>();
+  private readonly messages = new TokenBucket(30, 10);
+
+  constructor(
+    ws: WebSocket,
+    private readonly services: Services,
+    private readonly log: Logger,
+    /** Ends an older connection of the same device on this node. */
+    private readonly claim: (deviceId: string, connection: AgentConnection) => void,
+    /** Forgets this connection; false when a newer one of the same device already took over. */
+    private readonly release: (deviceId: string, connection: AgentConnection) => boolean,
+  ) {
+    this.peer = new Peer(ws, AgentClientFrame, log, {
+      onFrame: (frame) => this.onFrame(frame),
+      onClose: () => this.onClose(),
+    });
+    this.peer.requireHello(() => this.deviceId !== null);
+  }
+
+  private send(frame: AgentServerFrame): void {
+    this.peer.send(frame);
+  }
+
+  private async onFrame(frame: AgentClientFrame): Promise<void> {
+    if (frame.type === 'agent.hello') return this.hello(frame);
+    const deviceId = this.deviceId;
+    if (deviceId === null) {
+      this.peer.sendError('not_authenticated', 'send agent.hello first');
+      this.peer.close(CloseCode.authFailed, 'hello expected');
+      return;
+    }
+    switch (frame.type) {
+      case 'agent.users':
+        await this.services.devices.usersChanged(deviceId, frame.loggedOnUsers);
+        return;
+      case 'agent.end_user': {
+        if (frame.connected) this.pagesConnected.add(frame.chatId);
+        else this.pagesConnected.delete(frame.chatId);
+        const result = await this.services.chats.endUserPresence(frame.chatId, deviceId, frame.connected);
+        if (!result.ok) this.peer.sendError(result.code, result.message, frame.chatId);
+        return;
+      }
+      default:
+        return handleChatFrame(frame, {
+          chats: this.services.chats,
+          actor: { kind: 'device', deviceId },
+          peer: this.peer,
+          messages: this.messages,
+          send: (f) => this.send(f),
+          // Live frames reach the agent through its device feed; a subscription only catches up.
+          startLive: () => {},
+        });
+    }
+  }
+
+  private async hello(frame: Hello): Promise<void> {
+    if (this.deviceId !== null) return;
+    if (frame.protocolVersion !== PROTOCOL_VERSION) {
+      this.peer.sendError('version_mismatch', `server speaks protocol ${PROTOCOL_VERSION}; update the agent`);
+      this.peer.close(CloseCode.versionMismatch, 'protocol version mismatch');
+      return;
+    }
+    const device = await this.services.devices.authenticate(frame.deviceId, frame.credential);
+    if (!device) {
+      this.peer.sendError('not_authenticated', 'unknown device or wrong credential; enroll the agent again');
+      this.peer.close(CloseCode.authFailed, 'authentication failed');
+      return;
+    }
+    this.deviceId = device.id;
+    this.claim(device.id, this);
+    this.stopFeed = this.services.bus.subscribe(subjects.device(device.id), (message) => {
+      if (message.type === 'to_agent') this.send(message.frame);
+    });
+    await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers);
+    const openChats = await this.services.chats.openChatsOf(device.id);
+    this.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION, openChats });
+    this.log.info({ deviceId: device.id, name: frame.device.name }, 'agent connected');
+  }
+
+  private async onClose(): Promise<void> {
+    this.stopFeed?.();
+    const deviceId = this.deviceId;
+    if (deviceId === null) return;
+    if (!this.release(deviceId, this)) return;
+    for (const chatId of this.pagesConnected) {
+      await this.services.chats.endUserPresence(chatId, deviceId, false);
+    }
+    await this.services.devices.disconnected(deviceId);
+    this.log.info({ deviceId }, 'agent disconnected');
+  }
+}

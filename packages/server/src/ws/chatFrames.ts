@@ -1,0 +1,50 @@
+import type { ChatClientFrame, ChatServerFrame } from '@parley/protocol';
+import type { ZodType } from 'zod';
+import type { ChatActor, ChatService } from '../chats/chats.js';
+import { sendHistory } from './history.js';
+import type { Peer } from './peer.js';
+import type { TokenBucket } from './rateLimit.js';
+
+export interface ChatFrameContext {
+  chats: ChatService;
+  actor: ChatActor;
+  peer: Pick<Peer<ZodType>, 'sendError'>;
+  messages: TokenBucket;
+  send(frame: ChatServerFrame): void;
+  /** Starts the live feed of a chat this socket subscribed to. */
+  startLive(chatId: string): void;
+}
+
+/** The chat frames both the console and the agent speak, answered the same way for both. */
+export async function handleChatFrame(frame: ChatClientFrame, ctx: ChatFrameContext): Promise<void> {
+  const { chats, actor, peer } = ctx;
+  switch (frame.type) {
+    case 'chat.subscribe': {
+      const result = await sendHistory(chats, actor, frame.chatId, frame.afterSeq, ctx.send, () =>
+        ctx.startLive(frame.chatId),
+      );
+      if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
+      return;
+    }
+    case 'chat.send': {
+      if (!ctx.messages.take()) {
+        peer.sendError('rate_limited', 'too many messages; wait a moment and resend', frame.clientId);
+        return;
+      }
+      const result = await chats.send(frame.chatId, actor, frame.clientId, frame.text);
+      if (!result.ok) peer.sendError(result.code, result.message, frame.clientId);
+      else ctx.send({ type: 'chat.ack', chatId: frame.chatId, clientId: frame.clientId, ...result.value });
+      return;
+    }
+    case 'chat.typing': {
+      const result = await chats.typing(frame.chatId, actor, frame.typing);
+      if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
+      return;
+    }
+    case 'chat.close': {
+      const result = await chats.close(frame.chatId, actor);
+      if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
+      return;
+    }
+  }
+}

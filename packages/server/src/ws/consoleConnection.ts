@@ -1,0 +1,95 @@
+import { CloseCode, ConsoleClientFrame, type ConsoleServerFrame, PROTOCOL_VERSION } from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { presentOperator } from '../auth/sessions.js';
+import { subjects } from '../bus/bus.js';
+import type { OperatorRecord } from '../store/store.js';
+import { handleChatFrame } from './chatFrames.js';
+import { Peer } from './peer.js';
+import { TokenBucket } from './rateLimit.js';
+import type { Services } from './services.js';
+
+/** An operator's console socket: the device list, and the chats the operator watches. */
+export class ConsoleConnection {
+  readonly peer: Peer<typeof ConsoleClientFrame>;
+  private greeted = false;
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly messages = new TokenBucket(30, 10);
+
+  constructor(
+    ws: WebSocket,
+    private readonly operator: OperatorRecord,
+    private readonly services: Services,
+    log: Logger,
+  ) {
+    this.peer = new Peer(ws, ConsoleClientFrame, log.child({ operator: operator.username }), {
+      onFrame: (frame) => this.onFrame(frame),
+      onClose: () => this.onClose(),
+    });
+    this.peer.requireHello(() => this.greeted);
+  }
+
+  private send(frame: ConsoleServerFrame): void {
+    this.peer.send(frame);
+  }
+
+  private async onFrame(frame: ConsoleClientFrame): Promise<void> {
+    if (frame.type === 'hello') return this.hello(frame.protocolVersion);
+    if (!this.greeted) {
+      this.peer.sendError('not_authenticated', 'send hello first');
+      this.peer.close(CloseCode.authFailed, 'hello expected');
+      return;
+    }
+    return handleChatFrame(frame, {
+      chats: this.services.chats,
+      actor: { kind: 'operator', operator: this.operator },
+      peer: this.peer,
+      messages: this.messages,
+      send: (f) => this.send(f),
+      startLive: (chatId) => this.watch(chatId),
+    });
+  }
+
+  private async hello(version: number): Promise<void> {
+    if (version !== PROTOCOL_VERSION) {
+      this.peer.sendError(
+        'version_mismatch',
+        `server speaks protocol ${PROTOCOL_VERSION}; reload the console`,
+      );
+      this.peer.close(CloseCode.versionMismatch, 'protocol version mismatch');
+      return;
+    }
+    if (this.greeted) return;
+    this.greeted = true;
+    const { displayName, id, username } = presentOperator(this.operator);
+    this.send({
+      type: 'welcome',
+      protocolVersion: PROTOCOL_VERSION,
+      operator: { id, username, displayName },
+    });
+    this.unsubscribe.set(
+      subjects.devices,
+      this.services.bus.subscribe(subjects.devices, (message) => {
+        if (message.type === 'device_changed') this.send({ type: 'device.updated', device: message.device });
+      }),
+    );
+    this.send({ type: 'devices.snapshot', devices: await this.services.devices.list() });
+  }
+
+  /** Starts forwarding a chat's live frames to this socket (once per chat). */
+  private watch(chatId: string): void {
+    const key = subjects.chat(chatId);
+    if (this.unsubscribe.has(key)) return;
+    this.unsubscribe.set(
+      key,
+      this.services.bus.subscribe(key, (message) => {
+        if (message.type === 'to_consoles') this.send(message.frame);
+      }),
+    );
+  }
+
+  private onClose(): void {
+    for (const stop of this.unsubscribe.values()) stop();
+    this.unsubscribe.clear();
+  }
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { SESSION_COOKIE } from '../auth/sessions.js';
+import { originAllowed } from '../http/origin.js';
+import { AgentConnection } from './agentConnection.js';
+import { ConsoleConnection } from './consoleConnection.js';
+import type { Services } from './services.js';
+
+/** Pings every peer this often; a peer that missed one beat is cut off at the next (so within 10 s). */
+export const HEARTBEAT_MS = 5000;
+
+interface GatewayOptions {
+  services: Services;
+  log: Logger;
+  parseCookies(header: string): Record<string, string | undefined>;
+  heartbeatMs?: number;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** The WebSocket endpoints `/ws/console` and `/ws/agent`, on the HTTP server's port. */
+export class Gateway {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_FRAME_BYTES,
+  });
+  private readonly consoles = new Set<ConsoleConnection>();
+  private readonly agents = new Map<string, AgentConnection>();
+  private readonly pending = new Set<AgentConnection>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.timer = setInterval(() => this.beat(), options.heartbeatMs ?? HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  get counts(): { consoles: number; agents: number } {
+    return { consoles: this.consoles.size, agents: this.agents.size };
+  }
+
+  async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const { log, services } = this.options;
+    const path = (request.url ?? '').split('?')[0];
+    const secure = 'encrypted' in socket && socket.encrypted === true;
+    if (path === '/ws/console') {
+      if (!originAllowed(request.headers, secure, true)) return refuse(socket, 403, 'Forbidden');
+      const token = this.options.parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
+      const operator = await services.auth.operatorForSession(token);
+      if (!operator) return refuse(socket, 401, 'Unauthorized');
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        const connection = new ConsoleConnection(ws, operator, services, log);
+        this.consoles.add(connection);
+        ws.on('close', () => this.consoles.delete(connection));
+      });
+      return;
+    }
+    if (path === '/ws/agent') {
+      if (!originAllowed(request.headers, secure, false)) return refuse(socket, 403, 'Forbidden');
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        const connection = new AgentConnection(
+          ws,
+          services,
+          log.child({ socket: 'agent' }),
+          (deviceId, c) => this.claim(deviceId, c),
+          (deviceId, c) => {
+            if (this.agents.get(deviceId) !== c) return false;
+            this.agents.delete(deviceId);
+            return true;
+          },
+        );
+        this.pending.add(connection);
+        ws.on('close', () => this.pending.delete(connection));
+      });
+      return;
+    }
+    refuse(socket, 404, 'Not Found');
+  }
+
+  /** Closes every socket (server shutdown): peers see "going away" and reconnect elsewhere. */
+  close(): void {
+    clearInterval(this.timer);
+    for (const client of this.wss.clients) client.close(CloseCode.goingAway, 'server shutting down');
+    this.wss.close();
+  }
+
+  private claim(deviceId: string, connection: AgentConnection): void {
+    this.pending.delete(connection);
+    const older = this.agents.get(deviceId);
+    if (older && older !== connection) older.peer.close(CloseCode.replaced, 'replaced by a newer connection');
+    this.agents.set(deviceId, connection);
+  }
+
+  private beat(): void {
+    for (const c of this.consoles) c.peer.beat();
+    for (const c of this.agents.values()) c.peer.beat();
+    for (const c of this.pending) c.peer.beat();
+  }
+}

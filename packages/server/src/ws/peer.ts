@@ -1,0 +1,111 @@
+import { CloseCode, type ErrorFrame, parseFrame } from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { z } from 'zod';
+
+/** A connection whose unsent bytes pass this is too slow to keep up, and is cut off. */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** A socket must say hello within this time. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+export interface PeerHandlers<In> {
+  onFrame(frame: In): Promise<void> | void;
+  onClose(code: number, reason: string): Promise<void> | void;
+}
+
+/**
+ * One WebSocket peer: validated frames in, one at a time and in order; JSON frames out with a bound on what
+ * may queue up; a liveness flag the gateway's heartbeat reads.
+ */
+export class Peer<S extends z.ZodType> {
+  /** Set by a pong or any frame; the heartbeat clears it and pings. */
+  alive = true;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly schema: S,
+    private readonly log: Logger,
+    private readonly handlers: PeerHandlers<z.infer<S>>,
+  ) {
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('close', (code, reason) => {
+      this.closed = true;
+      this.queue = this.queue
+        .then(() => handlers.onClose(code, reason.toString()))
+        .catch((error: unknown) => {
+          this.log.error({ err: error }, 'close handler failed');
+        });
+    });
+    ws.on('error', (error) => this.log.debug({ err: error }, 'socket error'));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
+  }
+
+  send(frame: object): void {
+    if (!this.isOpen) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(CloseCode.slowConsumer, 'slow consumer');
+      return;
+    }
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  sendError(code: ErrorFrame['code'], message: string, ref?: string): void {
+    const frame: ErrorFrame =
+      ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
+    this.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(code, reason);
+  }
+
+  /** Closes the socket if it has not said hello (`greeted()` still false) within `ms`. */
+  requireHello(greeted: () => boolean, ms = HELLO_TIMEOUT_MS): void {
+    setTimeout(() => {
+      if (!greeted()) this.close(CloseCode.helloTimeout, 'no hello received');
+    }, ms).unref();
+  }
+
+  /** Called by the heartbeat: ends a peer that answered nothing since the last beat. */
+  beat(): void {
+    if (!this.alive) {
+      this.log.info('heartbeat lost');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    if (this.closed) return;
+    if (isBinary) {
+      this.sendError('bad_frame', 'binary frames are not accepted; send JSON text');
+      return;
+    }
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const parsed = parseFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
+    if (!parsed.ok) {
+      this.send(parsed.error);
+      return;
+    }
+    this.queue = this.queue
+      .then(() => (this.closed ? undefined : this.handlers.onFrame(parsed.frame)))
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'frame handler failed');
+        this.sendError('internal', 'the server could not handle this frame');
+      });
+  }
+}

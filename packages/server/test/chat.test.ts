@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  connectConsole,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+} from './support/server.js';
+
+describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterAll(async () => server.stop());
+
+  it('lists the enrolled device as online with its logged-on user, live', async () => {
+    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-LIVE');
+    const update = await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as { id: string }).id === agent.deviceId &&
+        (f.device as { online: boolean }).online,
+    );
+    expect(update.device).toMatchObject({ name: 'PC-LIVE', online: true, loggedOnUsers: [{ name: 'bob' }] });
+    const list = await api.request('GET', '/api/devices');
+    expect(list.body).toContainEqual(expect.objectContaining({ id: agent.deviceId, online: true }));
+    agent.socket.close();
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as { id: string }).id === agent.deviceId &&
+        !(f.device as { online: boolean }).online,
+    );
+    console.close();
+  });
+
+  it('carries messages both ways with acks, one sequence, and no duplicates on resend', async () => {
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const created = await api.request('POST', `/api/devices/${agent.deviceId}/chats`);
+    expect(created.status).toBe(201);
+    const chatId = created.body.chatId as string;
+    const open = await agent.socket.next((f) => f.type === 'agent.chat_open');
+    expect(open.chat).toMatchObject({
+      chatId,
+      endUserName: 'bob',
+      operatorName: 'Administrator',
+      status: 'open',
+    });
+
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.entries');
+    agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    agent.socket.send({ type: 'agent.end_user', chatId, connected: true });
+
+    console.send({ type: 'chat.send', chatId, clientId: 'op-msg-0001', text: 'Hello Bob, how can I help?' });
+    const ack = await console.next((f) => f.type === 'chat.ack');
+    expect(ack).toMatchObject({ chatId, clientId: 'op-msg-0001' });
+    const atAgent = await agent.socket.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('op-msg-0001'),
+    );
+    expect((atAgent.entries as unknown[])[0]).toMatchObject({
+      kind: 'message',
+      seq: ack.seq,
+      from: { role: 'operator', name: 'Administrator' },
+      text: 'Hello Bob, how can I help?',
+    });
+
+    agent.socket.send({ type: 'chat.send', chatId, clientId: 'eu-msg-0001', text: 'My printer is broken' });
+    const reply = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('eu-msg-0001'),
+    );
+    expect((reply.entries as unknown[])[0]).toMatchObject({
+      from: { role: 'end_user', name: 'bob' },
+      text: 'My printer is broken',
+    });
+
+    console.send({ type: 'chat.send', chatId, clientId: 'op-msg-0001', text: 'Hello Bob, how can I help?' });
+    await console.next((f) => f.type === 'chat.ack' && f !== ack);
+    const again = console.ofType('chat.ack');
+    expect(again).toHaveLength(2);
+    expect(again[1]?.seq).toBe(ack.seq);
+
+    const history = await server.store.entriesAfter(chatId, 0, 100);
+    expect(history.map((e) => (e.kind === 'message' ? e.text : e.event))).toEqual([
+      'chat_opened',
+      'end_user_connected',
+      'Hello Bob, how can I help?',
+      'My printer is broken',
+    ]);
+    expect(history.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    console.close();
+    agent.socket.close();
+  });
+});

@@ -1,0 +1,169 @@
+import { CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { type ParleyServer, startServer } from '../../src/server.js';
+import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface TestServer extends ParleyServer {
+  database: TempDatabase;
+  /** Stops the server and drops its database. */
+  stop(): Promise<void>;
+}
+
+/** The real server on port 0 with a fresh database (SQLite file by default) and operator `admin`. */
+export async function startTestServer(
+  options: { postgres?: boolean; heartbeatMs?: number } = {},
+): Promise<TestServer> {
+  const database = options.postgres ? await tempPostgres() : tempSqlite();
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: database.location,
+    nodeId: 'test-node',
+    loginAttemptsPerMinute: 20,
+    logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+  });
+  await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
+  return {
+    ...server,
+    database,
+    async stop() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
+
+/** fetch against the server, as an API client: JSON bodies, the server's Origin, and a cookie jar of one. */
+export class ApiClient {
+  cookie = '';
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        origin: this.baseUrl,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    const text = await response.text();
+    const json: unknown = text ? JSON.parse(text) : null;
+    return {
+      status: response.status,
+      body: json as Record<string, unknown> & unknown[],
+      headers: response.headers,
+    };
+  }
+
+  async login(username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
+    const { status } = await this.request('POST', '/api/auth/login', { username, password });
+    if (status !== 200) throw new Error(`login failed: ${status}`);
+  }
+}
+
+/** A raw WebSocket test peer that records every frame it receives and can wait for one. */
+export class TestSocket {
+  readonly frames: Record<string, unknown>[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+  }
+
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+    const ws = new WebSocket(url, { headers });
+    const socket = new TestSocket(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return socket;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Waits for the first frame (received before or after the call) that matches. */
+  async next(
+    match: (frame: Record<string, unknown>) => boolean,
+    timeoutMs = 5000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no matching frame; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  ofType(type: string): Record<string, unknown>[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  close(): void {
+    this.ws.close(CloseCode.normal);
+  }
+}
+
+export function wsUrl(server: { url: string }, path: string): string {
+  return server.url.replace(/^http/, 'ws') + path;
+}
+
+/** Enrolls a device and connects a raw agent socket for it, reporting `users` as logged on. */
+export async function connectRawAgent(
+  server: TestServer,
+  api: ApiClient,
+  users: string[] = ['bob'],
+  name = 'PC-1',
+) {
+  const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+  const enrolled = (await api.request('POST', '/api/agents/enroll', { token, name, os: 'linux' })).body;
+  const socket = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+  socket.send({
+    type: 'agent.hello',
+    protocolVersion: PROTOCOL_VERSION,
+    deviceId: enrolled.deviceId,
+    credential: enrolled.credential,
+    device: { name, os: 'linux', agentVersion: 'test' },
+    loggedOnUsers: users.map((u) => ({ name: u })),
+  });
+  await socket.next((f) => f.type === 'agent.welcome');
+  return { socket, deviceId: enrolled.deviceId as string, credential: enrolled.credential as string };
+}
+
+/** A signed-in console socket that has said hello. */
+export async function connectConsole(server: TestServer, api: ApiClient): Promise<TestSocket> {
+  const socket = await TestSocket.connect(wsUrl(server, '/ws/console'), {
+    origin: server.url,
+    cookie: api.cookie,
+  });
+  socket.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
+  await socket.next((f) => f.type === 'devices.snapshot');
+  return socket;
+}
