@@ -309,14 +309,18 @@ export function parseTasklistExplorer(stdout: string): DetectedUser[] {
 // Merging
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * How useful a session is to open a page in: graphical first, then in front (not disconnected or switched
+ * out: a disconnected RDP session shows nothing to anyone), then local.
+ */
 function rank(user: DetectedUser): number {
-  return (user.graphical ? 4 : 0) + (user.remote ? 0 : 2) + (user.active === false ? 0 : 1);
+  return (user.graphical ? 4 : 0) + (user.active === false ? 0 : 2) + (user.remote ? 0 : 1);
 }
 
 /**
- * Keeps one entry per user name, the one of their most useful session (graphical, then local, then
- * active), and sorts graphical local users first. User-level facts (uid, domain) missing from the kept
- * session are taken from the others.
+ * Keeps one entry per user name, the one of their most useful session (graphical, active, local), and
+ * sorts the users the same way, so graphical local users come first. User-level facts (uid, domain)
+ * missing from the kept session are taken from the others.
  */
 export function dedupeUsers(users: DetectedUser[], caseInsensitive = false): DetectedUser[] {
   const byName = new Map<string, DetectedUser>();

@@ -1,0 +1,198 @@
+import { hostname, platform, release } from 'node:os';
+import {
+  type AgentClientFrame,
+  type AgentServerFrame,
+  type ChatClientFrame,
+  type ChatInfo,
+  type LoggedOnUser,
+  PROTOCOL_VERSION,
+} from '@parley/protocol';
+import type { AgentConfig } from './config.js';
+import { ServerConnection } from './connection.js';
+import { PageServer } from './pageServer.js';
+import type { DetectedUser } from './platform/users.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  /** Who is logged on now (the OS's list, or what `--user`/`--no-user` say). */
+  detectUsers(): Promise<DetectedUser[]>;
+  /** Shows the end-user page to `endUser` (the OS opener, or `--open-with`). */
+  openPage(url: string, endUser: DetectedUser | null): Promise<void>;
+  log?(message: string): void;
+  /** How often logged-on users are checked again. */
+  usersPollMs?: number;
+}
+
+/** Sends held while the server is unreachable; more than this and the oldest are dropped (the page still shows them as pending). */
+const MAX_HELD_FRAMES = 500;
+
+/**
+ * The device agent: one connection to the server, the logged-on users, and the end-user pages of open chats.
+ * The CLI's `run` is a thin wrapper; tests drive this class directly.
+ */
+export class Agent {
+  private readonly connection: ServerConnection;
+  private pages: PageServer | null = null;
+  private users: DetectedUser[] = [];
+  private usersTimer: NodeJS.Timeout | null = null;
+  /** The highest seq each served chat has seen, to catch up after a reconnect. */
+  private readonly lastSeq = new Map<string, number>();
+  /** Page frames that waited for the server (sends carry client ids, so a resend is harmless). */
+  private held: AgentClientFrame[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: AgentOptions) {
+    this.log = options.log ?? ((message) => process.stderr.write(`parley-agent: ${message}\n`));
+    const url = new URL('/ws/agent', options.config.server);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.connection = new ServerConnection({
+      url: url.toString(),
+      hello: async () => ({
+        type: 'agent.hello',
+        protocolVersion: PROTOCOL_VERSION,
+        deviceId: options.config.deviceId,
+        credential: options.config.credential,
+        device: { name: options.config.name, os: `${platform()} ${release()}`, agentVersion: AGENT_VERSION },
+        loggedOnUsers: await this.refreshUsers(),
+      }),
+      onWelcome: (welcome) => this.onWelcome(welcome.openChats),
+      onFrame: (frame) => this.onServerFrame(frame),
+      onDown: () => this.log('connection to the server lost'),
+      log: this.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.pages = new PageServer({
+      onFrame: (chatId, frame) => this.fromPage(chatId, frame),
+      onPresence: (chatId, connected) => this.forward({ type: 'agent.end_user', chatId, connected }),
+    });
+    await this.pages.listen();
+    this.connection.start();
+    this.usersTimer = setInterval(() => void this.pollUsers(), this.options.usersPollMs ?? 5000);
+    this.usersTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.usersTimer) clearInterval(this.usersTimer);
+    await this.connection.stop();
+    await this.pages?.close();
+  }
+
+  get connected(): boolean {
+    return this.connection.isReady;
+  }
+
+  private async refreshUsers(): Promise<LoggedOnUser[]> {
+    this.users = await this.options.detectUsers();
+    return this.users.map((u) => ({ name: u.name }));
+  }
+
+  private async pollUsers(): Promise<void> {
+    const before = JSON.stringify(this.users.map((u) => u.name));
+    const now = await this.refreshUsers();
+    if (JSON.stringify(now.map((u) => u.name)) !== before) {
+      this.connection.send({ type: 'agent.users', loggedOnUsers: now });
+    }
+  }
+
+  private onWelcome(openChats: ChatInfo[]): void {
+    const pages = this.pages;
+    if (!pages) return;
+    for (const chat of openChats) {
+      if (!pages.hasChat(chat.chatId)) {
+        // The agent restarted while the chat was open: the old page is gone, show a new one.
+        void this.showPage(chat);
+        continue;
+      }
+      // Catch the page up on what it missed, and tell the server it is still there.
+      this.connection.send({
+        type: 'chat.subscribe',
+        chatId: chat.chatId,
+        afterSeq: this.lastSeq.get(chat.chatId) ?? 0,
+      });
+      if (pages.pagesOpen(chat.chatId) > 0) {
+        this.connection.send({ type: 'agent.end_user', chatId: chat.chatId, connected: true });
+      }
+    }
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.forward(frame);
+  }
+
+  private onServerFrame(frame: AgentServerFrame): void {
+    switch (frame.type) {
+      case 'agent.chat_open':
+        void this.showPage(frame.chat);
+        return;
+      case 'agent.welcome':
+        return;
+      case 'chat.info':
+        this.pages?.deliver(frame.chat.chatId, frame);
+        return;
+      case 'chat.entries': {
+        const last = frame.entries.at(-1);
+        if (last && last.seq > (this.lastSeq.get(frame.chatId) ?? 0))
+          this.lastSeq.set(frame.chatId, last.seq);
+        this.pages?.deliver(frame.chatId, frame);
+        return;
+      }
+      case 'chat.ack':
+      case 'chat.typing':
+        this.pages?.deliver(frame.chatId, frame);
+        return;
+      case 'error':
+        this.routeError(frame);
+        return;
+    }
+  }
+
+  /** Errors name the chat or the client id they answer; client ids are looked up among held sends. */
+  private readonly sendsInFlight = new Map<string, string>();
+
+  private routeError(frame: Extract<AgentServerFrame, { type: 'error' }>): void {
+    const chatId = frame.ref && (this.sendsInFlight.get(frame.ref) ?? frame.ref);
+    if (chatId && this.pages?.hasChat(chatId)) this.pages.deliver(chatId, frame);
+    else this.log(`server: ${frame.code}: ${frame.message}`);
+  }
+
+  private fromPage(chatId: string, frame: ChatClientFrame): void {
+    if (frame.type === 'chat.send') {
+      this.sendsInFlight.set(frame.clientId, chatId);
+      if (this.sendsInFlight.size > 1000) {
+        const oldest = this.sendsInFlight.keys().next().value;
+        if (oldest !== undefined) this.sendsInFlight.delete(oldest);
+      }
+    }
+    this.forward(frame);
+  }
+
+  /** To the server now, or held until it is back. */
+  private forward(frame: AgentClientFrame): void {
+    if (this.connection.send(frame)) return;
+    // Typing is not worth holding; page presence is re-announced from the pages' state on reconnect.
+    if (frame.type === 'chat.typing' || frame.type === 'agent.end_user') return;
+    this.held.push(frame);
+    if (this.held.length > MAX_HELD_FRAMES) this.held.shift();
+  }
+
+  private async showPage(chat: ChatInfo): Promise<void> {
+    const pages = this.pages;
+    if (!pages) return;
+    const url = pages.addChat(chat);
+    const endUser = this.users.find((u) => u.name === chat.endUserName) ?? null;
+    try {
+      await this.options.openPage(url, endUser);
+    } catch (error) {
+      this.log(`could not open a browser (${error instanceof Error ? error.message : String(error)})`);
+      process.stdout.write(
+        `\n  ${chat.operatorName} wants to chat with ${chat.endUserName}. Open: ${url}\n\n`,
+      );
+    }
+  }
+}
+
+export function defaultDeviceName(): string {
+  return hostname();
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { userInfo } from 'node:os';
+import { Command } from 'commander';
+import { Agent, defaultDeviceName } from './agent.js';
+import { defaultConfigPath, readConfig, writeConfig } from './config.js';
+import { enroll } from './enroll.js';
+import { openUrl, planOpen } from './platform/opener.js';
+import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
+
+const program = new Command('parley-agent').description('Parley device agent');
+
+program
+  .command('enroll')
+  .description('exchange an enrollment token for this device’s credential')
+  .requiredOption('--server <url>', 'the Parley server, e.g. https://help.example.com')
+  .requiredOption('--token <token>', 'enrollment token from the console or `parley enrollment-token create`')
+  .option('--name <name>', 'device name shown to operators', defaultDeviceName())
+  .option('--config <file>', 'where to store the credential', defaultConfigPath())
+  .action(async (options: { server: string; token: string; name: string; config: string }) => {
+    const config = await enroll(options.server, options.token, options.name, `${process.platform}`);
+    writeConfig(options.config, config);
+    process.stderr.write(
+      `parley-agent: enrolled as ${config.deviceId}; credential stored in ${options.config}\n`,
+    );
+  });
+
+program
+  .command('run')
+  .description('connect to the server and show chats to the logged-on user')
+  .option('--config <file>', 'the credential file written by enroll', defaultConfigPath())
+  .option('--user <name>', 'report this user as logged on instead of detecting (kiosks, tests)')
+  .option('--no-user', 'report nobody logged on')
+  .option('--fallback-user <name>', 'report this user when detection finds nobody (headless machines)')
+  .option('--open-with <command>', 'show the end-user page with this command (URL as last argument)')
+  .action(
+    async (options: {
+      config: string;
+      user?: string | boolean;
+      fallbackUser?: string;
+      openWith?: string;
+    }) => {
+      const config = readConfig(options.config);
+      const detectUsers = async (): Promise<DetectedUser[]> => {
+        if (options.user === false) return [];
+        if (typeof options.user === 'string') return [{ name: options.user, graphical: true, remote: false }];
+        const found = await detectLoggedOnUsers();
+        if (found.length > 0 || !options.fallbackUser) return found;
+        return [{ name: options.fallbackUser, graphical: true, remote: false }];
+      };
+      const openWith = options.openWith?.split(/\s+/).filter(Boolean);
+      const agent = new Agent({
+        config,
+        detectUsers,
+        openPage: async (url, endUser) => {
+          const plan = planOpen(url, {
+            platform: process.platform,
+            agentUid: process.getuid?.() ?? null,
+            agentUser: userInfo().username,
+            target: endUser,
+            ...(openWith ? { openWith } : {}),
+          });
+          await openUrl(plan);
+        },
+      });
+      await agent.start();
+      process.stderr.write(`parley-agent: running as ${config.name}, server ${config.server}\n`);
+      const stop = () => {
+        agent.stop().finally(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+  );
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`parley-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

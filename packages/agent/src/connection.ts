@@ -1,0 +1,129 @@
+import {
+  type AgentClientFrame,
+  AgentServerFrame,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  parseFrame,
+} from '@parley/protocol';
+import WebSocket from 'ws';
+import { backoffDelay } from './backoff.js';
+
+type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
+type Welcome = Extract<AgentServerFrame, { type: 'agent.welcome' }>;
+
+/** The server pings every 5 s; this much silence means the connection is dead even if TCP has not noticed. */
+export const SERVER_SILENCE_MS = 20_000;
+
+export interface ServerConnectionOptions {
+  /** ws(s)://host/ws/agent */
+  url: string;
+  hello(): Promise<Hello>;
+  onWelcome(welcome: Welcome): void;
+  onFrame(frame: AgentServerFrame): void;
+  onDown(): void;
+  log(message: string): void;
+}
+
+/** The agent's one connection to the server: hello, then frames; reconnects with backoff and jitter. */
+export class ServerConnection {
+  private ws: WebSocket | null = null;
+  private ready = false;
+  private stopped = false;
+  private attempt = 0;
+  private lastHeard = Date.now();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(private readonly options: ServerConnectionOptions) {
+    this.watchdog = setInterval(() => {
+      if (this.ws && Date.now() - this.lastHeard > SERVER_SILENCE_MS) {
+        options.log('server silent: reconnecting');
+        this.ws.terminate();
+      }
+    }, 5000);
+    this.watchdog.unref();
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Sends when connected and greeted; false otherwise (the caller decides whether to keep it). */
+  send(frame: AgentClientFrame): boolean {
+    if (!this.ready || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close(CloseCode.goingAway, 'agent stopping');
+      setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private connect(): void {
+    const ws = new WebSocket(this.options.url, {
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES * 16,
+    });
+    this.ws = ws;
+    this.lastHeard = Date.now();
+    ws.on('open', () => {
+      this.options
+        .hello()
+        .then((hello) => ws.send(JSON.stringify(hello)))
+        .catch((error: unknown) => {
+          this.options.log(`hello failed: ${String(error)}`);
+          ws.terminate();
+        });
+    });
+    ws.on('ping', () => {
+      this.lastHeard = Date.now();
+    });
+    ws.on('message', (data) => {
+      this.lastHeard = Date.now();
+      const parsed = parseFrame(AgentServerFrame, data.toString());
+      if (!parsed.ok) {
+        this.options.log(`ignored a frame from the server: ${parsed.error.message}`);
+        return;
+      }
+      const frame = parsed.frame;
+      if (frame.type === 'agent.welcome') {
+        this.ready = true;
+        this.attempt = 0;
+        this.options.onWelcome(frame);
+        return;
+      }
+      if (frame.type === 'error' && frame.code === 'not_authenticated') this.options.log(frame.message);
+      this.options.onFrame(frame);
+    });
+    ws.on('error', (error) => this.options.log(`connection error: ${error.message}`));
+    ws.on('close', (code, reason) => {
+      const wasReady = this.ready;
+      this.ready = false;
+      this.ws = null;
+      if (wasReady) this.options.onDown();
+      if (this.stopped) return;
+      const delay = backoffDelay(this.attempt++);
+      this.options.log(
+        `disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''}); retrying in ${delay} ms`,
+      );
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+}

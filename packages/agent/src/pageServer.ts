@@ -1,0 +1,232 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { dirname, extname, join, relative } from 'node:path';
+import type { Duplex } from 'node:stream';
+import {
+  type ChatInfo,
+  type ChatServerFrame,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  PageClientFrame,
+  parseFrame,
+} from '@parley/protocol';
+import { WebSocket, WebSocketServer } from 'ws';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** The built end-user page: `enduser.html` and the assets of the console's Vite build. */
+function loadPageFiles(): { html: Buffer; files: Map<string, { body: Buffer; type: string }> } {
+  const pkg = createRequire(import.meta.url).resolve('@parley/console/package.json');
+  const dist = join(dirname(pkg), 'dist');
+  const htmlFile = join(dist, 'enduser.html');
+  if (!existsSync(htmlFile))
+    throw new Error(`the end-user page is not built (${htmlFile}): run npm run build`);
+  const files = new Map<string, { body: Buffer; type: string }>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else {
+        const type = CONTENT_TYPES[extname(name)];
+        if (type && !name.endsWith('.html')) {
+          files.set(`/${relative(dist, path).split('\\').join('/')}`, { body: readFileSync(path), type });
+        }
+      }
+    }
+  };
+  walk(dist);
+  return { html: readFileSync(htmlFile), files };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export interface PageServerEvents {
+  /** A frame from an end-user page, already validated and checked to be about that page's chat. */
+  onFrame(chatId: string, frame: PageClientFrame): void;
+  /** First page of a chat connected (true), or its last one left (false). */
+  onPresence(chatId: string, connected: boolean): void;
+}
+
+interface ServedChat {
+  info: ChatInfo;
+  token: string;
+  pages: Set<WebSocket>;
+}
+
+/**
+ * Serves end-user chat pages on 127.0.0.1 (random port): `/chat/<chatId>?token=<secret>` and its socket
+ * `/ws/page?chat=<chatId>&token=<secret>`. Host and Origin must name this server (no DNS rebinding, no other
+ * site's page), and each chat has its own secret token.
+ */
+export class PageServer {
+  private readonly http: Server;
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_FRAME_BYTES,
+  });
+  private readonly chats = new Map<string, ServedChat>();
+  private readonly page = loadPageFiles();
+  private port = 0;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly events: PageServerEvents) {
+    this.http = createServer((request, response) => this.serve(request, response));
+    this.http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    this.heartbeat = setInterval(() => {
+      for (const client of this.wss.clients) {
+        if ((client as WebSocket & { missedPong?: boolean }).missedPong) client.terminate();
+        else {
+          (client as WebSocket & { missedPong?: boolean }).missedPong = true;
+          client.ping();
+        }
+      }
+    }, 5000);
+    this.heartbeat.unref();
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
+    this.port = (this.http.address() as AddressInfo).port;
+  }
+
+  /** Starts serving a chat (or updates its facts); returns its page URL. */
+  addChat(info: ChatInfo): string {
+    const existing = this.chats.get(info.chatId);
+    if (existing) existing.info = info;
+    const chat = existing ?? {
+      info,
+      token: randomBytes(24).toString('base64url'),
+      pages: new Set<WebSocket>(),
+    };
+    this.chats.set(info.chatId, chat);
+    return `http://127.0.0.1:${this.port}/chat/${encodeURIComponent(info.chatId)}?token=${chat.token}`;
+  }
+
+  hasChat(chatId: string): boolean {
+    return this.chats.has(chatId);
+  }
+
+  pagesOpen(chatId: string): number {
+    return this.chats.get(chatId)?.pages.size ?? 0;
+  }
+
+  /** Sends a server frame to every page of its chat. */
+  deliver(chatId: string, frame: ChatServerFrame): void {
+    const chat = this.chats.get(chatId);
+    if (!chat) return;
+    if (frame.type === 'chat.info') chat.info = frame.chat;
+    const data = JSON.stringify(frame);
+    for (const ws of chat.pages) if (ws.readyState === WebSocket.OPEN) ws.send(data);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const client of this.wss.clients) client.close(CloseCode.goingAway, 'agent stopping');
+    this.wss.close();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private hostAllowed(request: IncomingMessage): boolean {
+    const host = request.headers.host;
+    return host === `127.0.0.1:${this.port}` || host === `localhost:${this.port}`;
+  }
+
+  private originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    return origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
+  }
+
+  private chatFor(chatId: string | null, token: string | null): ServedChat | null {
+    const chat = chatId ? this.chats.get(chatId) : undefined;
+    return chat && token && sameSecret(token, chat.token) ? chat : null;
+  }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (!this.hostAllowed(request)) return this.reply(response, 421, 'text/plain', 'wrong host');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return this.reply(response, 405, 'text/plain', 'GET only');
+    const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
+    if (chatPath) {
+      const chat = this.chatFor(decodeURIComponent(chatPath[1] ?? ''), url.searchParams.get('token'));
+      if (!chat) return this.reply(response, 404, 'text/plain', 'this chat page does not exist or has ended');
+      response.setHeader(
+        'content-security-policy',
+        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
+          "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      response.setHeader('referrer-policy', 'no-referrer');
+      return this.reply(response, 200, 'text/html; charset=utf-8', this.page.html);
+    }
+    const file = this.page.files.get(url.pathname);
+    if (file) return this.reply(response, 200, file.type, file.body);
+    this.reply(response, 404, 'text/plain', 'not found');
+  }
+
+  private reply(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+    response.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(body);
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const chat =
+      url.pathname === '/ws/page' && this.hostAllowed(request) && this.originAllowed(request)
+        ? this.chatFor(url.searchParams.get('chat'), url.searchParams.get('token'))
+        : null;
+    if (!chat) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(chat, ws));
+  }
+
+  private attach(chat: ServedChat, ws: WebSocket): void {
+    const chatId = chat.info.chatId;
+    chat.pages.add(ws);
+    if (chat.pages.size === 1) this.events.onPresence(chatId, true);
+    ws.on('pong', () => {
+      (ws as WebSocket & { missedPong?: boolean }).missedPong = false;
+    });
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString();
+      const parsed = parseFrame(PageClientFrame, text);
+      if (!parsed.ok) {
+        ws.send(JSON.stringify(parsed.error));
+        return;
+      }
+      if (parsed.frame.chatId !== chatId) {
+        ws.send(
+          JSON.stringify({ type: 'error', code: 'forbidden', message: 'this page belongs to another chat' }),
+        );
+        return;
+      }
+      this.events.onFrame(chatId, parsed.frame);
+    });
+    ws.on('close', () => {
+      chat.pages.delete(ws);
+      if (chat.pages.size === 0) this.events.onPresence(chatId, false);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+}

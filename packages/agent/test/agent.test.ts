@@ -1,0 +1,223 @@
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../server/src/server.js';
+import {
+  ApiClient,
+  connectConsole,
+  startTestServer,
+  type TestServer,
+  TestSocket,
+} from '../../server/test/support/server.js';
+import { Agent } from '../src/agent.js';
+import { enroll } from '../src/enroll.js';
+import type { DetectedUser } from '../src/platform/users.js';
+
+function user(name: string): DetectedUser {
+  return { name, graphical: true, remote: false };
+}
+
+/** The end-user page's socket, as the page's script opens it (its Origin is the agent's page server). */
+async function openPage(url: string): Promise<TestSocket> {
+  const page = new URL(url);
+  const chatId = decodeURIComponent(page.pathname.split('/').at(-1) ?? '');
+  const socket = await TestSocket.connect(
+    `ws://${page.host}/ws/page?chat=${encodeURIComponent(chatId)}&token=${page.searchParams.get('token')}`,
+    { origin: page.origin },
+  );
+  socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+  await socket.next((f) => f.type === 'chat.info');
+  return socket;
+}
+
+describe('parley-agent with the real server (SQLite)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  const agents: Agent[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.stop()));
+  });
+  afterAll(async () => server.stop());
+
+  async function startAgent(
+    name: string,
+    users: () => DetectedUser[],
+    on: { server: TestServer; api: ApiClient } = { server, api },
+  ) {
+    const token = (await on.api.request('POST', '/api/enrollment-tokens')).body.token as string;
+    const config = await enroll(on.server.url, token, name, 'linux');
+    const opened: { url: string; endUser: DetectedUser | null }[] = [];
+    const agent = new Agent({
+      config,
+      detectUsers: async () => users(),
+      openPage: async (url, endUser) => {
+        opened.push({ url, endUser });
+      },
+      log: () => {},
+      usersPollMs: 50,
+    });
+    agents.push(agent);
+    await agent.start();
+    return { agent, config, opened };
+  }
+
+  it('enrolls once per token and stores only a credential the server can check', async () => {
+    const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+    const config = await enroll(server.url, token, 'PC-ENROLL', 'linux');
+    expect(config.credential.length).toBeGreaterThanOrEqual(32);
+    await expect(enroll(server.url, token, 'PC-AGAIN', 'linux')).rejects.toThrow(
+      /401.*unknown, used or expired/,
+    );
+    const stored = await server.store.findDevice(config.deviceId);
+    expect(stored?.credentialHash).not.toContain(config.credential);
+    expect(stored?.credentialHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reports logged-on users and re-reports when they change', async () => {
+    let users = [user('alice')];
+    const console = await connectConsole(server, api);
+    const { config } = await startAgent('PC-USERS', () => users);
+    const isDevice = (f: Record<string, unknown>, names: string[]) =>
+      f.type === 'device.updated' &&
+      (f.device as { id: string }).id === config.deviceId &&
+      JSON.stringify((f.device as { loggedOnUsers: unknown }).loggedOnUsers) ===
+        JSON.stringify(names.map((name) => ({ name })));
+    await console.next((f) => isDevice(f, ['alice']));
+    users = [user('alice'), user('carol')];
+    await console.next((f) => isDevice(f, ['alice', 'carol']));
+    users = [];
+    await console.next((f) => isDevice(f, []));
+    const refused = await api.request('POST', `/api/devices/${config.deviceId}/chats`);
+    expect(refused).toMatchObject({ status: 409, body: { error: 'no_user_logged_on' } });
+    console.close();
+  });
+
+  it('opens the end-user page for the logged-on user and relays the chat both ways', async () => {
+    const { config, opened } = await startAgent('PC-CHAT', () => [user('bob')]);
+    await expect
+      .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
+      .toBe('test-node');
+    const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
+    await expect.poll(() => opened.length).toBe(1);
+    expect(opened[0]?.endUser?.name).toBe('bob');
+    expect(opened[0]?.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/chat/${chatId}\\?token=[\\w-]{32}$`),
+    );
+
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    const page = await openPage(opened[0]?.url ?? '');
+    expect(page.ofType('chat.info')[0]?.chat).toMatchObject({
+      chatId,
+      operatorName: 'Administrator',
+      endUserName: 'bob',
+    });
+    await console.next((f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_connected'));
+
+    console.send({
+      type: 'chat.send',
+      chatId,
+      clientId: 'op-0000001',
+      text: 'Hi Bob <script>alert(1)</script>',
+    });
+    const atPage = await page.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('op-0000001'),
+    );
+    expect((atPage.entries as { text: string }[])[0]?.text).toBe('Hi Bob <script>alert(1)</script>');
+
+    page.send({ type: 'chat.send', chatId, clientId: 'eu-0000001', text: 'Thanks!' });
+    const ack = await page.next((f) => f.type === 'chat.ack');
+    expect(ack).toMatchObject({ chatId, clientId: 'eu-0000001' });
+    const atConsole = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('eu-0000001'),
+    );
+    expect((atConsole.entries as unknown[])[0]).toMatchObject({
+      from: { role: 'end_user', name: 'bob' },
+      text: 'Thanks!',
+    });
+
+    page.close();
+    await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_disconnected'),
+    );
+    console.close();
+  });
+
+  it('guards the end-user page: token, Host, Origin and chat id', async () => {
+    const { config, opened } = await startAgent('PC-GUARD', () => [user('bob')]);
+    await expect
+      .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
+      .toBe('test-node');
+    await api.request('POST', `/api/devices/${config.deviceId}/chats`);
+    await expect.poll(() => opened.length).toBe(1);
+    const url = new URL(opened[0]?.url ?? '');
+
+    expect((await fetch(url)).status).toBe(200);
+    const wrongToken = new URL(url);
+    wrongToken.searchParams.set('token', 'x'.repeat(32));
+    expect((await fetch(wrongToken)).status).toBe(404);
+    expect((await fetch(url, { headers: { host: 'evil.example' } })).status).toBe(421);
+
+    const chatId = url.pathname.split('/').at(-1) ?? '';
+    const wsUrl = `ws://${url.host}/ws/page?chat=${chatId}&token=${url.searchParams.get('token')}`;
+    await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(
+      TestSocket.connect(wsUrl.replace(/token=[^&]+/, 'token=nope'), { origin: url.origin }),
+    ).rejects.toThrow(/403/);
+    const page = await openPage(url.toString());
+    page.send({ type: 'chat.send', chatId: 'another-chat', clientId: 'eu-0000002', text: 'sneaky' });
+    expect(await page.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
+    page.send('{not json');
+    expect(await page.next((f) => f.type === 'error' && f.code === 'bad_frame')).toBeTruthy();
+    page.close();
+  });
+
+  it('holds the end user’s messages while the server restarts and delivers them after, in order', async () => {
+    const own = await startTestServer();
+    const ownApi = new ApiClient(own.url);
+    await ownApi.login();
+    const { config, opened, agent } = await startAgent('PC-RESTART', () => [user('bob')], {
+      server: own,
+      api: ownApi,
+    });
+    await expect.poll(() => agent.connected).toBe(true);
+    const chatId = (await ownApi.request('POST', `/api/devices/${config.deviceId}/chats`)).body
+      .chatId as string;
+    await expect.poll(() => opened.length).toBe(1);
+    const page = await openPage(opened[0]?.url ?? '');
+
+    await own.close();
+    await expect.poll(() => agent.connected).toBe(false);
+    page.send({ type: 'chat.send', chatId, clientId: 'eu-offline-1', text: 'are you there?' });
+    page.send({ type: 'chat.send', chatId, clientId: 'eu-offline-2', text: 'hello?' });
+
+    const restarted = await startServer({
+      host: '127.0.0.1',
+      port: own.port,
+      store: own.database.location,
+      nodeId: 'test-node',
+      loginAttemptsPerMinute: 20,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await expect.poll(() => agent.connected, { timeout: 10_000 }).toBe(true);
+      await page.next((f) => f.type === 'chat.ack' && f.clientId === 'eu-offline-2', 10_000);
+      const entries = await restarted.store.entriesAfter(chatId, 0, 100);
+      expect(entries.flatMap((e) => (e.kind === 'message' ? [e.text] : []))).toEqual([
+        'are you there?',
+        'hello?',
+      ]);
+      expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+      page.close();
+    } finally {
+      await agent.stop();
+      await restarted.close();
+      await own.database.drop();
+    }
+  });
+});

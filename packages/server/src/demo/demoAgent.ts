@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ParleyServer } from '../server.js';
+
+function agentCli(): string {
+  const pkg = createRequire(import.meta.url).resolve('@parley/agent/package.json');
+  return join(dirname(pkg), 'dist', 'cli.js');
+}
+
+function run(args: string[], stdio: 'inherit' | 'pipe'): ChildProcess {
+  return spawn(process.execPath, [agentCli(), ...args], { stdio });
+}
+
+async function enrolledDeviceExists(server: ParleyServer, configFile: string): Promise<boolean> {
+  if (!existsSync(configFile)) return false;
+  try {
+    const { deviceId } = JSON.parse(readFileSync(configFile, 'utf8')) as { deviceId?: string };
+    return typeof deviceId === 'string' && (await server.store.findDevice(deviceId)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `npm start`'s agent for this machine, so a newcomer can chat with themselves at once: enrolled with a token the
+ * server makes for `admin`, run as a child process, reporting whoever runs `npm start` when detection finds nobody.
+ */
+export async function startDemoAgent(
+  server: ParleyServer,
+  options: { dataDir: string; adminId: string; log: Logger },
+): Promise<ChildProcess> {
+  const configFile = join(options.dataDir, 'demo-agent.json');
+  if (!(await enrolledDeviceExists(server, configFile))) {
+    const { token } = await server.services.devices.createEnrollmentToken(options.adminId);
+    const enroll = run(
+      ['enroll', '--server', server.url, '--token', token, '--config', configFile],
+      'inherit',
+    );
+    const code = await new Promise<number | null>((resolve) => enroll.on('exit', resolve));
+    if (code !== 0) throw new Error(`demo agent enrollment failed (exit ${code})`);
+  }
+  const agent = run(['run', '--config', configFile, '--fallback-user', userInfo().username], 'inherit');
+  agent.on('exit', (code, signal) => {
+    if (signal !== 'SIGTERM') options.log.warn({ code, signal }, 'demo agent stopped');
+  });
+  return agent;
+}
