@@ -1,0 +1,176 @@
+import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  connectConsole,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+  TestSocket,
+  wsUrl,
+} from './support/server.js';
+
+describe('bad input gets a clear error and the server keeps serving others', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterAll(async () => server.stop());
+
+  /** Another console that must keep working whatever the bad peer did. */
+  async function othersStillServed(): Promise<void> {
+    const witness = await connectConsole(server, api);
+    expect(witness.ofType('welcome')).toHaveLength(1);
+    witness.close();
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  }
+
+  it('answers malformed JSON, non-objects and unknown types with errors and stays open', async () => {
+    const console = await connectConsole(server, api);
+    console.send('{"type": "chat.send", ');
+    expect(await console.next((f) => f.type === 'error')).toMatchObject({
+      code: 'bad_frame',
+      message: 'frame is not valid JSON',
+    });
+    console.send('[1,2,3]');
+    console.send({ type: 'chat.explode', chatId: 'x' });
+    await console.next((f) => f.type === 'error' && f.code === 'unknown_type');
+    expect(console.ofType('error').map((e) => e.code)).toEqual(['bad_frame', 'bad_frame', 'unknown_type']);
+    console.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    await console.next((f) => f.type === 'error' && String(f.message).includes('binary'));
+    expect(console.ws.readyState).toBe(console.ws.OPEN);
+    console.close();
+    await othersStillServed();
+  });
+
+  it('rejects wrong field types and oversize or empty message text, storing nothing', async () => {
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.send', chatId, clientId: 12345678, text: 'hi' });
+    expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_frame' });
+    console.send({ type: 'chat.send', chatId, clientId: 'client-big-1', text: 'x'.repeat(8001) });
+    console.send({ type: 'chat.send', chatId, clientId: 'client-empty', text: '   ' });
+    await expect.poll(() => console.ofType('error').length).toBe(3);
+    expect(console.ofType('error').every((e) => e.code === 'bad_frame')).toBe(true);
+    expect((await server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    console.close();
+    agent.socket.close();
+  });
+
+  it('closes a connection that sends a frame larger than the cap with 1009', async () => {
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.typing', chatId: 'x', typing: true, pad: 'x'.repeat(MAX_FRAME_BYTES) });
+    expect((await console.closed).code).toBe(CloseCode.tooBig);
+    await othersStillServed();
+  });
+
+  it('refuses chat frames before hello, and an agent that has not said who it is', async () => {
+    const console = await TestSocket.connect(wsUrl(server, '/ws/console'), {
+      origin: server.url,
+      cookie: api.cookie,
+    });
+    console.send({ type: 'chat.subscribe', chatId: 'x', afterSeq: 0 });
+    expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
+    expect((await console.closed).code).toBe(CloseCode.authFailed);
+
+    const agent = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+    agent.send({ type: 'agent.users', loggedOnUsers: [] });
+    expect(await agent.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
+    expect((await agent.closed).code).toBe(CloseCode.authFailed);
+    await othersStillServed();
+  });
+
+  it('refuses an agent with a wrong credential or an unknown device, and a wrong protocol version', async () => {
+    const real = await connectRawAgent(server, api, ['bob']);
+    const hello = {
+      type: 'agent.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId: real.deviceId,
+      credential: 'w'.repeat(43),
+      device: { name: 'PC', os: 'linux', agentVersion: 'test' },
+      loggedOnUsers: [],
+    };
+    for (const bad of [hello, { ...hello, deviceId: 'no-such-device', credential: real.credential }]) {
+      const agent = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+      agent.send(bad);
+      expect(await agent.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
+      expect((await agent.closed).code).toBe(CloseCode.authFailed);
+    }
+    const old = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+    old.send({ ...hello, credential: real.credential, protocolVersion: PROTOCOL_VERSION + 1 });
+    expect(await old.next((f) => f.type === 'error')).toMatchObject({ code: 'version_mismatch' });
+    expect((await old.closed).code).toBe(CloseCode.versionMismatch);
+    expect((await server.store.findDevice(real.deviceId))?.onlineNode).toBe('test-node');
+    real.socket.close();
+  });
+
+  it('refuses WebSocket upgrades without a session, from another origin, or to unknown paths', async () => {
+    await expect(TestSocket.connect(wsUrl(server, '/ws/console'), { origin: server.url })).rejects.toThrow(
+      /401/,
+    );
+    await expect(
+      TestSocket.connect(wsUrl(server, '/ws/console'), { origin: 'http://evil.example', cookie: api.cookie }),
+    ).rejects.toThrow(/403/);
+    await expect(
+      TestSocket.connect(wsUrl(server, '/ws/agent'), { origin: 'http://evil.example' }),
+    ).rejects.toThrow(/403/);
+    await expect(TestSocket.connect(wsUrl(server, '/ws/nope'))).rejects.toThrow(/404/);
+  });
+
+  it('keeps an operator out of a chat that is not theirs, and a device out of another device’s chat', async () => {
+    const agentA = await connectRawAgent(server, api, ['bob'], 'PC-A');
+    const agentB = await connectRawAgent(server, api, ['carol'], 'PC-B');
+    const chatId = (await api.request('POST', `/api/devices/${agentA.deviceId}/chats`)).body.chatId as string;
+    agentB.socket.send({ type: 'chat.send', chatId, clientId: 'intruder-01', text: 'hi' });
+    expect(await agentB.socket.next((f) => f.type === 'error')).toMatchObject({
+      code: 'not_found',
+      ref: 'intruder-01',
+    });
+    agentB.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    expect(await agentB.socket.next((f) => f.type === 'error' && f.ref === chatId)).toMatchObject({
+      code: 'not_found',
+    });
+
+    const other = await server.services.auth.createOperator({
+      username: 'eve',
+      password: 'eve-password-123',
+      capabilities: ['instant-messaging'],
+    });
+    const eve = new ApiClient(server.url);
+    await eve.login(other.username, 'eve-password-123');
+    const eveSocket = await connectConsole(server, eve);
+    eveSocket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    expect(await eveSocket.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden', ref: chatId });
+    eveSocket.send({ type: 'chat.send', chatId, clientId: 'intruder-02', text: 'hi' });
+    expect(await eveSocket.next((f) => f.type === 'error' && f.ref === 'intruder-02')).toMatchObject({
+      code: 'forbidden',
+    });
+    expect((await server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    eveSocket.close();
+    agentA.socket.close();
+    agentB.socket.close();
+  });
+
+  it('rate-limits a flood of messages without refusing a burst of twenty', async () => {
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    for (let i = 0; i < 20; i++)
+      console.send({ type: 'chat.send', chatId, clientId: `paste-${i}-000`, text: `line ${i}` });
+    await expect.poll(() => console.ofType('chat.ack').length).toBe(20);
+    expect(console.ofType('error')).toEqual([]);
+    for (let i = 0; i < 100; i++)
+      console.send({ type: 'chat.send', chatId, clientId: `flood-${i}-000`, text: 'spam' });
+    await expect.poll(() => console.ofType('chat.ack').length + console.ofType('error').length).toBe(120);
+    const limited = console.ofType('error');
+    expect(limited.length).toBeGreaterThan(50);
+    expect(limited.every((e) => e.code === 'rate_limited' && String(e.ref).startsWith('flood-'))).toBe(true);
+    console.close();
+    agent.socket.close();
+  });
+});

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_PASSWORD,
+  ApiClient,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+} from './support/server.js';
+
+describe('HTTP API', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterAll(async () => server.stop());
+
+  it('serves /healthz, /metrics and an OpenAPI document of every API route', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('parley_websockets{kind="agent"}');
+    const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(doc.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/agents/enroll',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/me',
+      '/api/devices',
+      '/api/devices/{id}/chats',
+      '/api/enrollment-tokens',
+    ]);
+    expect(JSON.stringify(doc.paths['/api/auth/login'])).toContain('"username"');
+  });
+
+  it('signs in with an HttpOnly SameSite=Strict cookie, and refuses wrong passwords with 401', async () => {
+    const client = new ApiClient(server.url);
+    const wrong = await client.request('POST', '/api/auth/login', { username: 'admin', password: 'nope' });
+    expect(wrong).toMatchObject({
+      status: 401,
+      body: { error: 'unauthorized', message: 'wrong username or password' },
+    });
+    const unknown = await client.request('POST', '/api/auth/login', { username: 'ghost', password: 'nope' });
+    expect(unknown.status).toBe(401);
+    const ok = await client.request('POST', '/api/auth/login', {
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+    });
+    expect(ok.status).toBe(200);
+    const cookie = ok.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^parley_session=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect((await client.request('GET', '/api/auth/me')).body).toMatchObject({ username: 'admin' });
+    expect((await client.request('POST', '/api/auth/logout')).status).toBe(204);
+    client.cookie = cookie.split(';')[0] ?? '';
+    expect((await client.request('GET', '/api/auth/me')).status).toBe(401);
+  });
+
+  it('answers malformed and wrongly typed bodies with 400 and a message', async () => {
+    const client = new ApiClient(server.url);
+    const malformed = await client.request('POST', '/api/auth/login', '{"username":', {
+      'content-type': 'application/json',
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: 'bad_request' });
+    const wrongType = await client.request('POST', '/api/auth/login', { username: 42, password: 'x' });
+    expect(wrongType).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    expect(String(wrongType.body.message)).toContain('username');
+    const huge = await client.request('POST', '/api/auth/login', {
+      username: 'a',
+      password: 'x'.repeat(70_000),
+    });
+    expect(huge.status).toBe(413);
+  });
+
+  it('refuses state-changing requests from another origin or without one', async () => {
+    const foreign = await api.request('POST', '/api/enrollment-tokens', undefined, {
+      origin: 'http://evil.example',
+    });
+    expect(foreign).toMatchObject({ status: 403, body: { error: 'bad_origin' } });
+    const response = await fetch(`${server.url}/api/enrollment-tokens`, {
+      method: 'POST',
+      headers: { cookie: api.cookie },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('needs a session for the API, and the devices.manage capability for enrollment tokens', async () => {
+    const anonymous = new ApiClient(server.url);
+    expect((await anonymous.request('GET', '/api/devices')).status).toBe(401);
+    expect((await anonymous.request('POST', '/api/enrollment-tokens')).status).toBe(401);
+    await server.services.auth.createOperator({
+      username: 'helper',
+      password: 'helper-password-1',
+      capabilities: ['instant-messaging'],
+    });
+    const helper = new ApiClient(server.url);
+    await helper.login('helper', 'helper-password-1');
+    expect(await helper.request('POST', '/api/enrollment-tokens')).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden' },
+    });
+    const created = await api.request('POST', '/api/enrollment-tokens');
+    expect(created.status).toBe(201);
+    expect(String(created.body.token)).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('explains why a chat cannot open: unknown device, offline, nobody logged on, no capability', async () => {
+    expect(await api.request('POST', '/api/devices/nope/chats')).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
+    const nobody = await connectRawAgent(server, api, [], 'PC-EMPTY');
+    expect(await api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
+      status: 409,
+      body: { error: 'no_user_logged_on' },
+    });
+    nobody.socket.close();
+    await expect.poll(async () => (await server.store.findDevice(nobody.deviceId))?.onlineNode).toBeNull();
+    expect(await api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
+      status: 409,
+      body: { error: 'device_offline' },
+    });
+    await server.services.auth.createOperator({
+      username: 'viewer',
+      password: 'viewer-password-1',
+      capabilities: [],
+    });
+    const viewer = new ApiClient(server.url);
+    await viewer.login('viewer', 'viewer-password-1');
+    expect(await viewer.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden' },
+    });
+  });
+
+  it('rate-limits sign-in attempts per client', async () => {
+    const client = new ApiClient(server.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push(
+        (await client.request('POST', '/api/auth/login', { username: 'admin', password: `guess-${i}` }))
+          .status,
+      );
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const limited = await client.request('POST', '/api/auth/login', {
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+    });
+    expect(limited).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+  });
+});
