@@ -165,18 +165,22 @@ export class PageServer {
     const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
     if (chatPath) {
       const chat = this.chatFor(decodeURIComponent(chatPath[1] ?? ''), url.searchParams.get('token'));
-      if (!chat) return this.reply(response, 404, 'text/plain', 'this chat page does not exist or has ended');
+      if (!chat) {
+        this.reply(response, 404, 'text/plain', 'this chat page does not exist or has ended');
+        return;
+      }
       response.setHeader(
         'content-security-policy',
         `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
           "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
       );
       response.setHeader('referrer-policy', 'no-referrer');
-      return this.reply(response, 200, 'text/html; charset=utf-8', this.page.html);
+      this.reply(response, 200, 'text/html; charset=utf-8', this.page.html);
+      return;
     }
     const file = this.page.files.get(url.pathname);
-    if (file) return this.reply(response, 200, file.type, file.body);
-    this.reply(response, 404, 'text/plain', 'not found');
+    if (file) this.reply(response, 200, file.type, file.body);
+    else this.reply(response, 404, 'text/plain', 'not found');
   }
 
   private reply(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
