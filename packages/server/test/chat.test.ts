@@ -1,3 +1,4 @@
+import { CloseCode } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
@@ -97,5 +98,27 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     expect(history.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     console.close();
     agent.socket.close();
+  });
+});
+
+describe('rights are checked on every frame', () => {
+  it('P-24: a console whose session ended is told so and closed with 4007', async () => {
+    const server = await startTestServer();
+    try {
+      const api = new ApiClient(server.url);
+      await api.login();
+      const agent = await connectRawAgent(server, api, ['bob']);
+      const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+        .chatId as string;
+      const console = await connectConsole(server, api);
+      await api.request('POST', '/api/auth/logout');
+      console.send({ type: 'chat.send', chatId, clientId: 'after-logout', text: 'hello?' });
+      expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
+      expect((await console.closed).code).toBe(CloseCode.sessionEnded);
+      expect((await server.store.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(false);
+      agent.socket.close();
+    } finally {
+      await server.stop();
+    }
   });
 });

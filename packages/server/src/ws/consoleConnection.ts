@@ -18,7 +18,9 @@ export class ConsoleConnection {
 
   constructor(
     ws: WebSocket,
-    private readonly operator: OperatorRecord,
+    /** The session cookie's token: the session (and the operator's rights) are read again for every frame. */
+    private readonly sessionToken: string,
+    private operator: OperatorRecord,
     private readonly services: Services,
     log: Logger,
   ) {
@@ -40,6 +42,13 @@ export class ConsoleConnection {
       this.peer.close(CloseCode.authFailed, 'hello expected');
       return;
     }
+    const current = await this.services.auth.operatorForSession(this.sessionToken);
+    if (!current) {
+      this.peer.sendError('not_authenticated', 'your session ended; sign in again');
+      this.peer.close(CloseCode.sessionEnded, 'session ended');
+      return;
+    }
+    this.operator = current;
     return handleChatFrame(frame, {
       chats: this.services.chats,
       actor: { kind: 'operator', operator: this.operator },

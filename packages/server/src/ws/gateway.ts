@@ -52,9 +52,9 @@ export class Gateway {
       if (!originAllowed(request.headers, secure, true)) return refuse(socket, 403, 'Forbidden');
       const token = this.options.parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
       const operator = await services.auth.operatorForSession(token);
-      if (!operator) return refuse(socket, 401, 'Unauthorized');
+      if (!operator || !token) return refuse(socket, 401, 'Unauthorized');
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const connection = new ConsoleConnection(ws, operator, services, log);
+        const connection = new ConsoleConnection(ws, token, operator, services, log);
         this.consoles.add(connection);
         ws.on('close', () => this.consoles.delete(connection));
       });
