@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/sessions.js';
 import { type Bus, LocalBus } from './bus/bus.js';
+import { NatsBus } from './bus/natsBus.js';
 import { ChatService } from './chats/chats.js';
 import type { Config } from './config.js';
 import { DeviceService } from './devices/devices.js';
@@ -22,6 +23,8 @@ export interface ParleyServer {
 }
 
 export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> & {
+  /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
+  natsUrl?: string | null;
   logger?: Logger;
   heartbeatMs?: number;
 };
@@ -30,7 +33,7 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const log = config.logger ?? pino({ level: 'info' });
   const store = await openStore(config.store);
-  const bus: Bus = new LocalBus();
+  const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl, log) : new LocalBus();
   const services: Services = {
     bus,
     auth: new AuthService(store),
@@ -66,7 +69,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     services,
     store,
     async close() {
-      gateway.close();
+      await gateway.close();
       await app.close();
       await bus.close();
       await store.close();

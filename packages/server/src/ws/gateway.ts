@@ -82,10 +82,19 @@ export class Gateway {
     refuse(socket, 404, 'Not Found');
   }
 
-  /** Closes every socket (server shutdown): peers see "going away" and reconnect elsewhere. */
-  close(): void {
+  /**
+   * Closes every socket (server shutdown): peers see "going away" and reconnect elsewhere. Resolves when every
+   * connection's close handler has run, so the store can close after them.
+   */
+  async close(): Promise<void> {
     clearInterval(this.timer);
-    for (const client of this.wss.clients) client.close(CloseCode.goingAway, 'server shutting down');
+    const peers = [...this.consoles, ...this.agents.values(), ...this.pending].map((c) => c.peer);
+    for (const peer of peers) peer.close(CloseCode.goingAway, 'server shutting down');
+    const forced = setTimeout(() => {
+      for (const client of this.wss.clients) client.terminate();
+    }, 1000);
+    await Promise.all(peers.map((p) => p.finished));
+    clearTimeout(forced);
     this.wss.close();
   }
 

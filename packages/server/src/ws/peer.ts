@@ -23,6 +23,11 @@ export class Peer<S extends z.ZodType> {
   alive = true;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private markFinished: () => void = () => {};
+  /** Resolves once the socket closed and its close handler ran. */
+  readonly finished = new Promise<void>((resolve) => {
+    this.markFinished = resolve;
+  });
 
   constructor(
     readonly ws: WebSocket,
@@ -40,7 +45,8 @@ export class Peer<S extends z.ZodType> {
         .then(() => handlers.onClose(code, reason.toString()))
         .catch((error: unknown) => {
           this.log.error({ err: error }, 'close handler failed');
-        });
+        })
+        .finally(this.markFinished);
     });
     ws.on('error', (error) => this.log.debug({ err: error }, 'socket error'));
   }

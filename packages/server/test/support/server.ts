@@ -4,6 +4,9 @@ import WebSocket from 'ws';
 import { type ParleyServer, startServer } from '../../src/server.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
 
+/** The NATS server the tests use; the machine and CI run one. */
+export const TEST_NATS_URL = process.env.PARLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
 export interface TestServer extends ParleyServer {
@@ -14,14 +17,21 @@ export interface TestServer extends ParleyServer {
 
 /** The real server on port 0 with a fresh database (SQLite file by default) and operator `admin`. */
 export async function startTestServer(
-  options: { postgres?: boolean; heartbeatMs?: number } = {},
+  options: {
+    postgres?: boolean;
+    heartbeatMs?: number;
+    database?: TempDatabase;
+    nats?: boolean;
+    nodeId?: string;
+  } = {},
 ): Promise<TestServer> {
-  const database = options.postgres ? await tempPostgres() : tempSqlite();
+  const database = options.database ?? (options.postgres ? await tempPostgres() : tempSqlite());
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
     store: database.location,
-    nodeId: 'test-node',
+    nodeId: options.nodeId ?? 'test-node',
+    natsUrl: options.nats ? TEST_NATS_URL : null,
     loginAttemptsPerMinute: 20,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),

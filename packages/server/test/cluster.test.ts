@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TempDatabase, tempPostgres } from './support/databases.js';
+import {
+  ApiClient,
+  connectConsole,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+} from './support/server.js';
+
+describe('two server nodes on PostgreSQL and NATS', () => {
+  let database: TempDatabase;
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+
+  beforeAll(async () => {
+    database = await tempPostgres();
+    nodeA = await startTestServer({ database, nats: true, nodeId: 'node-a' });
+    nodeB = await startTestServer({ database, nats: true, nodeId: 'node-b' });
+  });
+  afterAll(async () => {
+    await nodeA?.close();
+    await nodeB?.close();
+    await database?.drop();
+  });
+
+  it('carries a chat across nodes: agent on A, operator on B, messages both ways', async () => {
+    const apiA = new ApiClient(nodeA.url);
+    await apiA.login();
+    const apiB = new ApiClient(nodeB.url);
+    await apiB.login();
+    const console = await connectConsole(nodeB, apiB);
+    const agent = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-CLUSTER');
+
+    const seen = await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as { id: string; online: boolean }).online &&
+        (f.device as { id: string }).id === agent.deviceId,
+    );
+    expect(seen.device).toMatchObject({ name: 'PC-CLUSTER', loggedOnUsers: [{ name: 'bob' }] });
+
+    const created = await apiB.request('POST', `/api/devices/${agent.deviceId}/chats`);
+    expect(created.status).toBe(201);
+    const chatId = created.body.chatId as string;
+    await agent.socket.next((f) => f.type === 'agent.chat_open');
+
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.info');
+    console.send({ type: 'chat.send', chatId, clientId: 'cross-node-1', text: 'from node B' });
+    const atAgent = await agent.socket.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('cross-node-1'),
+    );
+    expect((atAgent.entries as { text: string }[])[0]?.text).toBe('from node B');
+
+    agent.socket.send({ type: 'chat.send', chatId, clientId: 'cross-node-2', text: 'from node A' });
+    const atConsole = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('cross-node-2'),
+    );
+    expect((atConsole.entries as { text: string; seq: number }[])[0]).toMatchObject({
+      text: 'from node A',
+      seq: 3,
+    });
+
+    agent.socket.close();
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        !(f.device as { online: boolean }).online &&
+        (f.device as { id: string }).id === agent.deviceId,
+    );
+    console.close();
+  });
+});
