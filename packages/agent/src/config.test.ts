@@ -1,0 +1,24 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfig, writeConfig } from './config.js';
+
+describe('agent configuration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-agent-config-'));
+  const config = { server: 'http://help.example:8080', deviceId: 'dev-1', credential: 'c'.repeat(43), name: 'PC-1' };
+
+  it('round-trips and is readable by its owner only', () => {
+    const file = join(dir, 'nested', 'agent.json');
+    writeConfig(file, config);
+    expect(readConfig(file)).toEqual(config);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('says what to do when the file is missing or invalid', () => {
+    expect(() => readConfig(join(dir, 'missing.json'))).toThrow(/run `parley-agent enroll` first/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...config, server: 'ftp://x' }));
+    expect(() => readConfig(bad)).toThrow(/is invalid/);
+  });
+});
