@@ -6,7 +6,12 @@ import { readConfig, writeConfig } from './config.js';
 
 describe('agent configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-agent-config-'));
-  const config = { server: 'http://help.example:8080', deviceId: 'dev-1', credential: 'c'.repeat(43), name: 'PC-1' };
+  const config = {
+    server: 'http://help.example:8080',
+    deviceId: 'dev-1',
+    credential: 'c'.repeat(43),
+    name: 'PC-1',
+  };
 
   it('round-trips and is readable by its owner only', () => {
     const file = join(dir, 'nested', 'agent.json');

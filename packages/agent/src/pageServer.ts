@@ -62,6 +62,17 @@ export interface PageServerEvents {
   onPresence(chatId: string, connected: boolean): void;
 }
 
+interface PageResponse {
+  status: number;
+  type: string;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+function text(status: number, body: string): PageResponse {
+  return { status, type: 'text/plain; charset=utf-8', body };
+}
+
 interface ServedChat {
   info: ChatInfo;
   token: string;
@@ -158,38 +169,36 @@ export class PageServer {
   }
 
   private serve(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (!this.hostAllowed(request)) return this.reply(response, 421, 'text/plain', 'wrong host');
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      return this.reply(response, 405, 'text/plain', 'GET only');
-    const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
-    if (chatPath) {
-      const chat = this.chatFor(decodeURIComponent(chatPath[1] ?? ''), url.searchParams.get('token'));
-      if (!chat) {
-        this.reply(response, 404, 'text/plain', 'this chat page does not exist or has ended');
-        return;
-      }
-      response.setHeader(
-        'content-security-policy',
-        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
-          "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-      );
-      response.setHeader('referrer-policy', 'no-referrer');
-      this.reply(response, 200, 'text/html; charset=utf-8', this.page.html);
-      return;
-    }
-    const file = this.page.files.get(url.pathname);
-    if (file) this.reply(response, 200, file.type, file.body);
-    else this.reply(response, 404, 'text/plain', 'not found');
-  }
-
-  private reply(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+    const { status, type, body, headers } = this.route(request);
     response.writeHead(status, {
       'content-type': type,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      ...headers,
     });
     response.end(body);
+  }
+
+  private route(request: IncomingMessage): PageResponse {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (!this.hostAllowed(request)) return text(421, 'wrong host');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'GET only');
+    const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
+    if (chatPath) {
+      const chat = this.chatFor(decodeURIComponent(chatPath[1] ?? ''), url.searchParams.get('token'));
+      if (!chat) return text(404, 'this chat page does not exist or has ended');
+      const csp =
+        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
+        "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+      return {
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: this.page.html,
+        headers: { 'content-security-policy': csp, 'referrer-policy': 'no-referrer' },
+      };
+    }
+    const file = this.page.files.get(url.pathname);
+    return file ? { status: 200, type: file.type, body: file.body } : text(404, 'not found');
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

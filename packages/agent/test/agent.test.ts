@@ -1,3 +1,4 @@
+import http from 'node:http';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/server.js';
@@ -14,6 +15,17 @@ import type { DetectedUser } from '../src/platform/users.js';
 
 function user(name: string): DetectedUser {
   return { name, graphical: true, remote: false };
+}
+
+/** GET with a chosen Host header (fetch does not let a caller set it): what a DNS-rebinding page would send. */
+function statusWithHost(url: URL, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('error', reject);
+  });
 }
 
 /** The end-user page's socket, as the page's script opens it (its Origin is the agent's page server). */
@@ -85,6 +97,7 @@ describe('parley-agent with the real server (SQLite)', () => {
     const isDevice = (f: Record<string, unknown>, names: string[]) =>
       f.type === 'device.updated' &&
       (f.device as { id: string }).id === config.deviceId &&
+      (f.device as { online: boolean }).online &&
       JSON.stringify((f.device as { loggedOnUsers: unknown }).loggedOnUsers) ===
         JSON.stringify(names.map((name) => ({ name })));
     await console.next((f) => isDevice(f, ['alice']));
@@ -161,7 +174,8 @@ describe('parley-agent with the real server (SQLite)', () => {
     const wrongToken = new URL(url);
     wrongToken.searchParams.set('token', 'x'.repeat(32));
     expect((await fetch(wrongToken)).status).toBe(404);
-    expect((await fetch(url, { headers: { host: 'evil.example' } })).status).toBe(421);
+    expect(await statusWithHost(url, 'evil.example')).toBe(421);
+    expect(await statusWithHost(url, url.host)).toBe(200);
 
     const chatId = url.pathname.split('/').at(-1) ?? '';
     const wsUrl = `ws://${url.host}/ws/page?chat=${chatId}&token=${url.searchParams.get('token')}`;

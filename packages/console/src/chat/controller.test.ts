@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { ChatController } from './controller';
+import { TestClock } from './testClock';
+import { event, FakeTransport, message } from './testing';
+
+const info = {
+  chatId: 'chat-1',
+  deviceId: 'dev-1',
+  deviceName: 'PC-042',
+  operatorName: 'Olga Operator',
+  endUserName: 'Sam',
+  status: 'open' as const,
+  recorded: false,
+};
+
+function setup(myRole: 'operator' | 'end_user' = 'operator') {
+  const transport = new FakeTransport();
+  const clock = new TestClock();
+  let n = 0;
+  const controller = new ChatController('chat-1', transport, {
+    myRole,
+    clock,
+    newId: () => `client-id-${++n}`,
+    ackTimeoutMs: 15_000,
+  });
+  return { transport, clock, controller };
+}
+
+describe('ChatController', () => {
+  it('subscribes when the transport is up, and again after a reconnect from the highest seq held', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    expect(transport.take()).toEqual([]);
+    transport.up();
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+    transport.receive({ type: 'chat.info', chat: info });
+    transport.receive({
+      type: 'chat.entries',
+      chatId: 'chat-1',
+      entries: [
+        event(1, 'chat_opened', 'operator'),
+        message(3, 'end_user', 'c'),
+        message(2, 'end_user', 'b'),
+      ],
+    });
+    transport.down();
+    expect(controller.getState().connected).toBe(false);
+    transport.up();
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 3 }]);
+  });
+
+  it('subscribes at once when started on a transport that is already up', () => {
+    const { transport, controller } = setup();
+    transport.up();
+    controller.start();
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+  });
+
+  it('ignores frames of other chats', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.receive({ type: 'chat.entries', chatId: 'chat-2', entries: [message(1, 'end_user', 'x')] });
+    transport.receive({ type: 'chat.info', chat: { ...info, chatId: 'chat-2' } });
+    expect(controller.getState().entries).toEqual([]);
+    expect(controller.getState().info).toBeNull();
+  });
+
+  it('sends a message with a fresh clientId, shows it pending, and dedupes it when it comes back', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.take();
+    expect(controller.send('   ')).toEqual({ ok: false, reason: 'empty' });
+    expect(controller.send('Hello\nthere')).toEqual({ ok: true, clientId: 'client-id-1' });
+    expect(transport.take()).toEqual([
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'Hello\nthere' },
+    ]);
+    expect(controller.getState().pending).toMatchObject([{ clientId: 'client-id-1', status: 'sending' }]);
+    transport.receive({ type: 'chat.ack', chatId: 'chat-1', clientId: 'client-id-1', seq: 4, at: 'now' });
+    expect(controller.getState().pending).toMatchObject([{ status: 'sent', seq: 4 }]);
+    transport.receive({
+      type: 'chat.entries',
+      chatId: 'chat-1',
+      entries: [message(4, 'operator', 'Hello\nthere', 'client-id-1')],
+    });
+    expect(controller.getState().pending).toEqual([]);
+    expect(controller.getState().entries).toHaveLength(1);
+  });
+
+  it('keeps messages written while down and sends them, same clientId, after re-subscribing', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('first');
+    transport.down();
+    controller.send('second');
+    transport.take();
+    transport.up();
+    expect(transport.take()).toEqual([
+      { type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 },
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'first' },
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-2', text: 'second' },
+    ]);
+  });
+
+  it('does not resend a message that was acked before the drop', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('first');
+    transport.receive({ type: 'chat.ack', chatId: 'chat-1', clientId: 'client-id-1', seq: 2, at: 'now' });
+    transport.down();
+    transport.take();
+    transport.up();
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+  });
+
+  it('marks a refused message not delivered; Retry resends it with the same clientId', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('hello');
+    transport.take();
+    transport.receive({
+      type: 'error',
+      code: 'rate_limited',
+      message: 'too many messages',
+      ref: 'client-id-1',
+    });
+    expect(controller.getState().pending).toMatchObject([{ status: 'failed', error: 'too many messages' }]);
+    // Not resent by itself after a reconnect: the server refused it.
+    transport.down();
+    transport.up();
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+    controller.retry('client-id-1');
+    expect(transport.take()).toEqual([
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'hello' },
+    ]);
+    expect(controller.getState().pending).toMatchObject([{ status: 'sending' }]);
+  });
+
+  it('shows a message not delivered when no answer comes, and resends it after a reconnect', () => {
+    const { transport, clock, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('hello');
+    clock.advance(15_000);
+    expect(controller.getState().pending).toMatchObject([
+      { status: 'failed', error: 'No answer from the server' },
+    ]);
+    transport.down();
+    transport.take();
+    transport.up();
+    expect(transport.take()).toEqual([
+      { type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 },
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'hello' },
+    ]);
+  });
+
+  it('does not time out while the transport is down', () => {
+    const { transport, clock, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('hello');
+    transport.down();
+    clock.advance(60_000);
+    expect(controller.getState().pending).toMatchObject([{ status: 'sending' }]);
+  });
+
+  it('refuses to send in a closed chat', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.receive({ type: 'chat.info', chat: { ...info, status: 'closed' } });
+    expect(controller.send('hello')).toEqual({ ok: false, reason: 'closed' });
+  });
+
+  it("shows the other side's typing, not its own, and clears it after a while", () => {
+    const { transport, clock, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.receive({ type: 'chat.typing', chatId: 'chat-1', role: 'operator', typing: true });
+    expect(controller.getState().peerTyping).toBe(false);
+    transport.receive({ type: 'chat.typing', chatId: 'chat-1', role: 'end_user', typing: true });
+    expect(controller.getState().peerTyping).toBe(true);
+    clock.advance(6000);
+    expect(controller.getState().peerTyping).toBe(false);
+    transport.receive({ type: 'chat.typing', chatId: 'chat-1', role: 'end_user', typing: true });
+    transport.receive({ type: 'chat.typing', chatId: 'chat-1', role: 'end_user', typing: false });
+    expect(controller.getState().peerTyping).toBe(false);
+  });
+
+  it('sends typing notices as the text changes, and typing:false on send', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.take();
+    controller.input('H');
+    controller.input('He');
+    expect(transport.take()).toEqual([{ type: 'chat.typing', chatId: 'chat-1', typing: true }]);
+    controller.send('Hello');
+    expect(transport.take()).toEqual([
+      { type: 'chat.typing', chatId: 'chat-1', typing: false },
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'Hello' },
+    ]);
+  });
+
+  it('closes the chat', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.take();
+    expect(controller.close()).toBe(true);
+    expect(transport.take()).toEqual([{ type: 'chat.close', chatId: 'chat-1' }]);
+  });
+
+  it('treats end_user messages as its own on the end-user side', () => {
+    const { transport, controller } = setup('end_user');
+    controller.start();
+    transport.up();
+    controller.send('hi');
+    transport.receive({
+      type: 'chat.entries',
+      chatId: 'chat-1',
+      entries: [message(2, 'end_user', 'hi', 'client-id-1')],
+    });
+    expect(controller.getState().pending).toEqual([]);
+  });
+
+  it('stops listening on stop() and can start again', () => {
+    const { transport, controller } = setup();
+    controller.start();
+    expect(transport.listenerCount).toBe(1);
+    controller.stop();
+    expect(transport.listenerCount).toBe(0);
+    transport.up();
+    controller.start();
+    expect(transport.listenerCount).toBe(1);
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+  });
+});

@@ -1,0 +1,31 @@
+import type { ChatEventName, Person } from '@parley/protocol';
+
+/** The words shown for a chat event, on both ends of the chat. */
+export function eventText(event: ChatEventName, from: Person | null): string {
+  const name = from?.name.trim() || null;
+  switch (event) {
+    case 'chat_opened':
+      return name ? `Chat started by ${name}` : 'Chat started';
+    case 'end_user_connected':
+      return name ? `${name} joined the chat` : 'The user joined the chat';
+    case 'end_user_disconnected':
+      return 'User is disconnected';
+    case 'chat_closed':
+      return name ? `${name} closed the chat` : 'The chat was closed';
+    case 'operator_left':
+      return name ? `${name} left` : 'The operator left';
+  }
+}
+
+export function typingText(name: string): string {
+  return `${name} is typing…`;
+}
+
+export function waitingText(name: string): string {
+  return `Waiting for ${name} to open the chat…`;
+}
+
+/** "Chat with <end user> on <device>": the chat window's title and its region's accessible name. */
+export function chatTitle(endUserName: string, deviceName: string): string {
+  return `Chat with ${endUserName} on ${deviceName}`;
+}

@@ -1,0 +1,131 @@
+import type { ChatClientFrame, ChatEntry, ChatServerFrame } from '@parley/protocol';
+import type { SocketFactory, SocketHandlers } from './reconnectingSocket';
+import type { ChatTransport, ChatTransportListener } from './transport';
+
+/** Test helpers (not shipped: only tests import this module). */
+
+export function message(
+  seq: number,
+  role: 'operator' | 'end_user',
+  text: string,
+  clientId = `client-${seq}-id`,
+) {
+  return {
+    kind: 'message',
+    seq,
+    at: `2025-01-01T10:00:${String(seq % 60).padStart(2, '0')}.000Z`,
+    clientId,
+    from: { role, name: role === 'operator' ? 'Olga Operator' : 'Sam' },
+    text,
+  } satisfies ChatEntry;
+}
+
+export function event(
+  seq: number,
+  name: Extract<ChatEntry, { kind: 'event' }>['event'],
+  role: 'operator' | 'end_user' | null = null,
+) {
+  return {
+    kind: 'event',
+    seq,
+    at: '2025-01-01T10:00:00.000Z',
+    event: name,
+    from: role === null ? null : { role, name: role === 'operator' ? 'Olga Operator' : 'Sam' },
+  } satisfies ChatEntry;
+}
+
+/** A transport the test drives: records what the chat sends, and plays the server. */
+export class FakeTransport implements ChatTransport {
+  ready = false;
+  sent: ChatClientFrame[] = [];
+  private listeners = new Set<ChatTransportListener>();
+
+  send(frame: ChatClientFrame): boolean {
+    if (!this.ready) return false;
+    this.sent.push(frame);
+    return true;
+  }
+
+  listen(listener: ChatTransportListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  up(): void {
+    this.ready = true;
+    for (const l of [...this.listeners]) l.ready();
+  }
+
+  down(): void {
+    this.ready = false;
+    for (const l of [...this.listeners]) l.down();
+  }
+
+  receive(frame: ChatServerFrame): void {
+    for (const l of [...this.listeners]) l.frame(frame);
+  }
+
+  take(): ChatClientFrame[] {
+    const sent = this.sent;
+    this.sent = [];
+    return sent;
+  }
+}
+
+/** A socket factory whose sockets the test opens, feeds and closes. */
+export class FakeSockets {
+  readonly sockets: {
+    url: string;
+    handlers: SocketHandlers;
+    sent: string[];
+    closed: number | null;
+    open: boolean;
+  }[] = [];
+
+  readonly factory: SocketFactory = (url, handlers) => {
+    const socket = { url, handlers, sent: [] as string[], closed: null as number | null, open: false };
+    this.sockets.push(socket);
+    return {
+      send: (data) => {
+        if (!socket.open) return false;
+        socket.sent.push(data);
+        return true;
+      },
+      close: (code) => {
+        socket.open = false;
+        socket.closed = code ?? 1000;
+      },
+    };
+  };
+
+  get last() {
+    const socket = this.sockets.at(-1);
+    if (!socket) throw new Error('no socket was made');
+    return socket;
+  }
+
+  open(): void {
+    this.last.open = true;
+    this.last.handlers.open();
+  }
+
+  message(frame: object): void {
+    this.last.handlers.message(JSON.stringify(frame));
+  }
+
+  /** The server (or network) closes the last socket. */
+  drop(code = 1006): void {
+    this.last.open = false;
+    this.last.handlers.close(code);
+  }
+
+  sentFrames(index = this.sockets.length - 1): unknown[] {
+    return (this.sockets[index]?.sent ?? []).map((data) => JSON.parse(data));
+  }
+}

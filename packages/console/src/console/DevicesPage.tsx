@@ -1,0 +1,175 @@
+import type { DeviceSummary } from '@parley/protocol';
+import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
+import { useEffect, useId, useState } from 'react';
+import { AddDeviceDialog } from './AddDeviceDialog';
+import { api } from './api';
+import { AlertDialog } from './Dialogs';
+import { MenuButton } from './MenuButton';
+
+export interface ChatOpened {
+  chatId: string;
+  deviceName: string;
+  endUserName: string | null;
+}
+
+function DeviceRow({
+  device,
+  busy,
+  onInstantMessaging,
+}: {
+  device: DeviceSummary;
+  busy: boolean;
+  onInstantMessaging(device: DeviceSummary): void;
+}) {
+  const nameId = useId();
+  const users = device.loggedOnUsers.map((user) => user.name);
+  return (
+    <tr aria-busy={busy || undefined}>
+      <th scope="row" id={nameId} className="devices__name">
+        <Monitor size={16} aria-hidden="true" />
+        <span>{device.name}</span>
+      </th>
+      <td>{device.os || <span className="muted">Unknown</span>}</td>
+      <td>
+        <span className={device.online ? 'presence presence--online' : 'presence presence--offline'}>
+          <span className="presence__dot" aria-hidden="true" />
+          {device.online ? 'Online' : 'Offline'}
+        </span>
+      </td>
+      <td>{users.length > 0 ? users.join(', ') : <span className="muted">No one</span>}</td>
+      <td className="devices__actions">
+        <MenuButton
+          label="Actions"
+          describedBy={nameId}
+          busy={busy}
+          items={[
+            {
+              id: 'direct-access',
+              label: 'Direct Access',
+              items: [
+                {
+                  id: 'instant-messaging',
+                  label: 'Instant Messaging',
+                  icon: MessageSquareText,
+                  onSelect: () => onInstantMessaging(device),
+                },
+              ],
+            },
+          ]}
+        />
+      </td>
+    </tr>
+  );
+}
+
+type Problem = { title: string; text: string };
+
+/** The device list: live from the console socket; each row's Actions menu starts a chat. */
+export function DevicesPage({
+  devices,
+  onChatOpened,
+  onSignedOut,
+}: {
+  devices: readonly DeviceSummary[] | null;
+  onChatOpened(chat: ChatOpened): void;
+  onSignedOut(): void;
+}) {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  useEffect(() => {
+    document.title = 'Devices · Parley';
+  }, []);
+
+  const startChat = async (device: DeviceSummary) => {
+    setBusy(device.id);
+    const result = await api.openChat(device.id);
+    setBusy(null);
+    if (result.ok) {
+      onChatOpened({
+        chatId: result.data.chatId,
+        deviceName: device.name,
+        endUserName: device.loggedOnUsers[0]?.name ?? null,
+      });
+      return;
+    }
+    if (result.status === 401) {
+      onSignedOut();
+      return;
+    }
+    setProblem({
+      title: 'Cannot start the chat',
+      text:
+        result.error === 'no_user_logged_on'
+          ? `Instant messaging is not possible because no user is logged on to ${device.name}.`
+          : result.message,
+    });
+  };
+
+  const online = devices?.filter((device) => device.online).length ?? 0;
+
+  return (
+    <div className="page">
+      <div className="page__head">
+        <div>
+          <h1 className="page__title">Devices</h1>
+          {devices && (
+            <p className="page__sub">
+              {devices.length === 1 ? '1 device' : `${devices.length} devices`}, {online} online
+            </p>
+          )}
+        </div>
+        <button type="button" className="button button--primary" onClick={() => setAdding(true)}>
+          <Plus size={16} aria-hidden="true" />
+          <span>Add device</span>
+        </button>
+      </div>
+
+      {devices === null ? (
+        <p className="card card--empty muted" role="status">
+          Loading devices…
+        </p>
+      ) : devices.length === 0 ? (
+        <div className="card card--empty">
+          <MonitorSmartphone size={28} aria-hidden="true" />
+          <p>
+            No devices yet. Choose <strong>Add device</strong> to enroll the first one.
+          </p>
+        </div>
+      ) : (
+        <table className="devices">
+          <caption className="visually-hidden">Devices</caption>
+          <thead>
+            <tr>
+              <th scope="col">Device</th>
+              <th scope="col">Operating system</th>
+              <th scope="col">Status</th>
+              <th scope="col">Logged-on users</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {devices.map((device) => (
+              <DeviceRow
+                key={device.id}
+                device={device}
+                busy={busy === device.id}
+                onInstantMessaging={(d) => void startChat(d)}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {problem && (
+        <AlertDialog title={problem.title} onClose={() => setProblem(null)}>
+          {problem.text}
+        </AlertDialog>
+      )}
+      {adding && <AddDeviceDialog onClose={() => setAdding(false)} onSignedOut={onSignedOut} />}
+    </div>
+  );
+}

@@ -1,0 +1,159 @@
+import type { ChatServerFrame, DeviceSummary } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { TestClock } from '../chat/testClock';
+import { FakeSockets, message } from '../chat/testing';
+import type { ChatTransportListener } from '../chat/transport';
+import { ConsoleSocket, consoleSocketUrl } from './consoleSocket';
+
+const operator = { id: 'op-1', username: 'olga', displayName: 'Olga' };
+
+function device(id: string, name: string, online = true): DeviceSummary {
+  return { id, name, os: 'Linux', online, loggedOnUsers: online ? [{ name: 'sam' }] : [] };
+}
+
+function recorder() {
+  const events: string[] = [];
+  const frames: ChatServerFrame[] = [];
+  const listener: ChatTransportListener = {
+    frame: (frame) => frames.push(frame),
+    ready: () => events.push('ready'),
+    down: () => events.push('down'),
+  };
+  return { events, frames, listener };
+}
+
+function setup(checkSession?: () => Promise<boolean>) {
+  const sockets = new FakeSockets();
+  const clock = new TestClock();
+  const socket = new ConsoleSocket({
+    url: 'ws://h/ws/console',
+    connect: sockets.factory,
+    clock,
+    checkSession,
+  });
+  return { sockets, clock, socket };
+}
+
+function greet(sockets: FakeSockets) {
+  sockets.open();
+  sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+}
+
+describe('ConsoleSocket', () => {
+  it('builds the socket URL from the page location', () => {
+    expect(consoleSocketUrl({ protocol: 'http:', host: 'localhost:8080' })).toBe(
+      'ws://localhost:8080/ws/console',
+    );
+    expect(consoleSocketUrl({ protocol: 'https:', host: 'help.example' })).toBe(
+      'wss://help.example/ws/console',
+    );
+  });
+
+  it('says hello, becomes ready on welcome, and keeps the device list live and sorted', () => {
+    const { sockets, socket } = setup();
+    socket.start();
+    sockets.open();
+    expect(sockets.sentFrames()).toEqual([{ type: 'hello', protocolVersion: 1 }]);
+    expect(socket.getSnapshot().status).toBe('connecting');
+    sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+    expect(socket.getSnapshot().status).toBe('ready');
+    sockets.message({ type: 'devices.snapshot', devices: [device('b', 'PC-10'), device('a', 'PC-9')] });
+    expect(socket.getSnapshot().devices?.map((d) => d.name)).toEqual(['PC-9', 'PC-10']);
+    sockets.message({ type: 'device.updated', device: device('a', 'PC-9', false) });
+    sockets.message({ type: 'device.updated', device: device('c', 'Alpha') });
+    expect(socket.getSnapshot().devices?.map((d) => [d.name, d.online])).toEqual([
+      ['Alpha', true],
+      ['PC-9', false],
+      ['PC-10', true],
+    ]);
+  });
+
+  it('ignores frames that do not parse', () => {
+    const { sockets, socket } = setup();
+    socket.start();
+    greet(sockets);
+    const before = socket.getSnapshot();
+    sockets.last.handlers.message('{"type":"devices.snapshot","devices":"nope"}');
+    sockets.last.handlers.message('not json');
+    expect(socket.getSnapshot()).toBe(before);
+  });
+
+  it('routes chat frames to their chat, errors to every chat, and ready/down around reconnects', () => {
+    const { sockets, clock, socket } = setup();
+    const one = recorder();
+    const two = recorder();
+    socket.chatTransport('chat-1').listen(one.listener);
+    socket.chatTransport('chat-2').listen(two.listener);
+    socket.start();
+    greet(sockets);
+    expect(one.events).toEqual(['ready']);
+    sockets.message({ type: 'chat.entries', chatId: 'chat-1', entries: [message(1, 'end_user', 'hi')] });
+    sockets.message({ type: 'error', code: 'rate_limited', message: 'slow down', ref: 'some-client-id' });
+    expect(one.frames.map((f) => f.type)).toEqual(['chat.entries', 'error']);
+    expect(two.frames.map((f) => f.type)).toEqual(['error']);
+    sockets.drop();
+    expect(socket.getSnapshot().status).toBe('reconnecting');
+    expect(one.events).toEqual(['ready', 'down']);
+    expect(socket.chatTransport('chat-1').send({ type: 'chat.typing', chatId: 'chat-1', typing: true })).toBe(
+      false,
+    );
+    clock.advance(1000);
+    greet(sockets);
+    expect(one.events).toEqual(['ready', 'down', 'ready']);
+  });
+
+  it('gives the same transport object for a chat every time', () => {
+    const { socket } = setup();
+    expect(socket.chatTransport('chat-1')).toBe(socket.chatTransport('chat-1'));
+  });
+
+  it('sends chat frames only once greeted, and a close asked for while down once back', () => {
+    const { sockets, clock, socket } = setup();
+    const transport = socket.chatTransport('chat-1');
+    socket.start();
+    sockets.open();
+    expect(transport.send({ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 })).toBe(false);
+    sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+    expect(transport.send({ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 })).toBe(true);
+    sockets.drop();
+    expect(transport.send({ type: 'chat.close', chatId: 'chat-1' })).toBe(true);
+    clock.advance(1000);
+    greet(sockets);
+    expect(sockets.sentFrames()).toEqual([
+      { type: 'hello', protocolVersion: 1 },
+      { type: 'chat.close', chatId: 'chat-1' },
+    ]);
+  });
+
+  it('stops on 4001 (sign in again) and 4002 (reload)', () => {
+    for (const [code, status] of [
+      [4001, 'signedOut'],
+      [4007, 'signedOut'],
+      [4002, 'reloadNeeded'],
+    ] as const) {
+      const { sockets, clock, socket } = setup();
+      socket.start();
+      greet(sockets);
+      sockets.drop(code);
+      expect(socket.getSnapshot().status).toBe(status);
+      clock.advance(60_000);
+      expect(sockets.sockets).toHaveLength(1);
+    }
+  });
+
+  it('asks whether the session is still valid when the upgrade fails, and stops if not', async () => {
+    let asked = 0;
+    const { sockets, clock, socket } = setup(async () => {
+      asked++;
+      return false;
+    });
+    socket.start();
+    sockets.drop(1006);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(asked).toBe(1);
+    expect(socket.getSnapshot().status).toBe('signedOut');
+    clock.advance(60_000);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+});

@@ -1,0 +1,249 @@
+import {
+  type ChatClientFrame,
+  type ChatServerFrame,
+  CloseCode,
+  type ConsoleClientFrame,
+  ConsoleServerFrame,
+  type DeviceSummary,
+  PROTOCOL_VERSION,
+  parseFrame,
+} from '@parley/protocol';
+import type { Clock } from '../chat/clock';
+import { ReconnectingSocket, type SocketFactory } from '../chat/reconnectingSocket';
+import type { ChatTransport, ChatTransportListener } from '../chat/transport';
+
+/**
+ * - connecting: first connection, not yet greeted
+ * - ready: greeted (welcome received); chats may subscribe
+ * - reconnecting: dropped, trying again
+ * - signedOut: the session is gone (close 4001/4007, or the upgrade was refused and /api/auth/me says 401)
+ * - reloadNeeded: the server speaks another protocol version (close 4002)
+ */
+export type ConsoleStatus = 'connecting' | 'ready' | 'reconnecting' | 'signedOut' | 'reloadNeeded';
+
+export interface ConsoleSnapshot {
+  status: ConsoleStatus;
+  /** null until the first snapshot arrives. */
+  devices: readonly DeviceSummary[] | null;
+}
+
+export interface ConsoleSocketOptions {
+  url?: string;
+  connect?: SocketFactory;
+  clock?: Clock;
+  /** Asked after a connection attempt failed before opening: is the session still valid? */
+  checkSession?: () => Promise<boolean>;
+}
+
+export function consoleSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws/console`;
+}
+
+function byName(a: DeviceSummary, b: DeviceSummary): number {
+  return (
+    a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true }) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+function chatIdOf(frame: ChatServerFrame): string | null {
+  switch (frame.type) {
+    case 'chat.info':
+      return frame.chat.chatId;
+    case 'chat.entries':
+    case 'chat.ack':
+    case 'chat.typing':
+      return frame.chatId;
+    case 'error':
+      return null;
+  }
+}
+
+/**
+ * The console's one WebSocket (`/ws/console`): hello/welcome, the live device list, and the chat frames of every
+ * open chat window (each gets a `ChatTransport` view of it). Reconnects with backoff until the session ends.
+ */
+export class ConsoleSocket {
+  private readonly socket: ReconnectingSocket;
+  private snapshot: ConsoleSnapshot = { status: 'connecting', devices: null };
+  private readonly listeners = new Set<() => void>();
+  private readonly chatListeners = new Map<string, Set<ChatTransportListener>>();
+  private readonly transports = new Map<string, ChatTransport>();
+  /** Chats closed while the socket was down: closed as soon as it is back. */
+  private readonly closesToSend = new Set<string>();
+  private ready = false;
+
+  constructor(private readonly options: ConsoleSocketOptions = {}) {
+    this.socket = new ReconnectingSocket({
+      url: () => options.url ?? consoleSocketUrl(window.location),
+      connect: options.connect,
+      clock: options.clock,
+      onOpen: () => this.raw({ type: 'hello', protocolVersion: PROTOCOL_VERSION }),
+      onMessage: (data) => this.onMessage(data),
+      onClose: (code, wasOpen) => this.onClose(code, wasOpen),
+      onStatus: (status) => {
+        if (
+          status === 'waiting' &&
+          this.snapshot.status !== 'signedOut' &&
+          this.snapshot.status !== 'reloadNeeded'
+        ) {
+          this.update({ status: 'reconnecting' });
+        }
+      },
+    });
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  stop(): void {
+    this.socket.stop(CloseCode.normal, 'console closed');
+    this.setDown();
+  }
+
+  // --- store (for useSyncExternalStore) ---------------------------------------------------------------------
+
+  readonly getSnapshot = (): ConsoleSnapshot => this.snapshot;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  private update(change: Partial<ConsoleSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...change };
+    for (const listener of this.listeners) listener();
+  }
+
+  // --- chats -------------------------------------------------------------------------------------------------
+
+  /** The socket as one chat sees it (one object per chat id, so React effects keyed on it stay put). */
+  chatTransport(chatId: string): ChatTransport {
+    let transport = this.transports.get(chatId);
+    if (!transport) {
+      transport = new ConsoleChatTransport(this, chatId);
+      this.transports.set(chatId, transport);
+    }
+    return transport;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Sends a chat frame if greeted. A close asked for while down is sent once the socket is back. */
+  sendChatFrame(frame: ChatClientFrame): boolean {
+    if (frame.type === 'chat.close' && !this.ready) {
+      this.closesToSend.add(frame.chatId);
+      return true;
+    }
+    return this.ready && this.raw(frame);
+  }
+
+  listenChat(chatId: string, listener: ChatTransportListener): () => void {
+    let set = this.chatListeners.get(chatId);
+    if (!set) {
+      set = new Set();
+      this.chatListeners.set(chatId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.chatListeners.get(chatId);
+      current?.delete(listener);
+      if (current?.size === 0) this.chatListeners.delete(chatId);
+    };
+  }
+
+  // --- internals ---------------------------------------------------------------------------------------------
+
+  private raw(frame: ConsoleClientFrame): boolean {
+    return this.socket.send(JSON.stringify(frame));
+  }
+
+  private onMessage(data: string): void {
+    const parsed = parseFrame(ConsoleServerFrame, data);
+    if (!parsed.ok) {
+      console.warn('parley: ignoring a frame from the server:', parsed.error.message);
+      return;
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case 'welcome':
+        this.ready = true;
+        this.update({ status: 'ready' });
+        for (const chatId of this.closesToSend) this.raw({ type: 'chat.close', chatId });
+        this.closesToSend.clear();
+        for (const set of [...this.chatListeners.values()]) for (const listener of [...set]) listener.ready();
+        return;
+      case 'devices.snapshot':
+        this.update({ devices: [...frame.devices].sort(byName) });
+        return;
+      case 'device.updated': {
+        const devices = (this.snapshot.devices ?? []).filter((device) => device.id !== frame.device.id);
+        devices.push(frame.device);
+        this.update({ devices: devices.sort(byName) });
+        return;
+      }
+      case 'error':
+        if (frame.ref === undefined) console.warn(`parley: server error ${frame.code}: ${frame.message}`);
+        // A chat error's ref is a chat id or a message's client id: every chat checks it against its own.
+        for (const set of [...this.chatListeners.values()])
+          for (const listener of [...set]) listener.frame(frame);
+        return;
+      default: {
+        const chatId = chatIdOf(frame);
+        if (chatId === null) return;
+        for (const listener of [...(this.chatListeners.get(chatId) ?? [])]) listener.frame(frame);
+      }
+    }
+  }
+
+  private setDown(): void {
+    if (!this.ready) return;
+    this.ready = false;
+    for (const set of [...this.chatListeners.values()]) for (const listener of [...set]) listener.down();
+  }
+
+  private onClose(code: number, wasOpen: boolean): 'retry' | 'stop' {
+    this.setDown();
+    if (code === CloseCode.authFailed || code === CloseCode.sessionEnded) {
+      this.update({ status: 'signedOut' });
+      return 'stop';
+    }
+    if (code === CloseCode.versionMismatch) {
+      this.update({ status: 'reloadNeeded' });
+      return 'stop';
+    }
+    if (!wasOpen && this.options.checkSession) {
+      // A refused upgrade shows up as a plain close; ask the API whether the session is still there.
+      void this.options.checkSession().then((valid) => {
+        if (valid) return;
+        this.socket.stop();
+        this.update({ status: 'signedOut' });
+      });
+    }
+    return 'retry';
+  }
+}
+
+class ConsoleChatTransport implements ChatTransport {
+  constructor(
+    private readonly owner: ConsoleSocket,
+    private readonly chatId: string,
+  ) {}
+
+  get ready(): boolean {
+    return this.owner.isReady;
+  }
+
+  send(frame: ChatClientFrame): boolean {
+    return this.owner.sendChatFrame(frame);
+  }
+
+  listen(listener: ChatTransportListener): () => void {
+    return this.owner.listenChat(this.chatId, listener);
+  }
+}
