@@ -1,0 +1,77 @@
+/**
+ * Takes the README's screenshots with the real server, a real agent and Chromium:
+ * `npm run build && npx tsx e2e/screenshots.ts` writes docs/screenshots/*.png.
+ */
+import { fileURLToPath } from 'node:url';
+import { ADMIN_PASSWORD, ApiClient, startTestServer } from '../packages/server/test/support/server.js';
+import { AgentProcess } from './support/agentProcess.js';
+import { launchChromium } from './support/browser.js';
+
+const out = (name: string) => fileURLToPath(new URL(`../docs/screenshots/${name}.png`, import.meta.url));
+
+const server = await startTestServer();
+const api = new ApiClient(server.url);
+await api.login();
+const token = async () => (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+const agents = [
+  await AgentProcess.start(server.url, await token(), 'FINANCE-LT-042', 'maria.garcia'),
+  await AgentProcess.start(server.url, await token(), 'RECEPTION-PC', null),
+];
+const browser = await launchChromium();
+try {
+  const console = await (await browser.newContext({ viewport: { width: 1280, height: 760 } })).newPage();
+  await console.goto(server.url);
+  await console.getByLabel('Username').waitFor();
+  await console.screenshot({ path: out('sign-in') });
+  await console.getByLabel('Username').fill('admin');
+  await console.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await console.getByRole('button', { name: 'Sign in' }).click();
+  await console.getByRole('row').filter({ hasText: 'maria.garcia' }).waitFor();
+  await console
+    .getByRole('row')
+    .filter({ hasText: 'RECEPTION-PC' })
+    .getByText(/online/i)
+    .waitFor();
+
+  const openChat = async (device: string) => {
+    const row = console.getByRole('row').filter({ hasText: device });
+    await row.getByRole('button', { name: 'Actions' }).click();
+    await console.getByRole('menuitem', { name: 'Direct Access' }).click();
+    await console.getByRole('menuitem', { name: 'Instant Messaging' }).hover();
+    await console.screenshot({ path: out('actions-menu') });
+    await console.getByRole('menuitem', { name: 'Instant Messaging' }).click();
+  };
+
+  await openChat('RECEPTION-PC');
+  await console.getByRole('alertdialog').waitFor();
+  await console.screenshot({ path: out('nobody-logged-on') });
+  await console.getByRole('alertdialog').getByRole('button').first().click();
+
+  await openChat('FINANCE-LT-042');
+  const window = console.getByRole('region', { name: 'Chat with maria.garcia on FINANCE-LT-042' });
+  await window.waitFor();
+  for (let i = 0; i < 50 && (agents[0]?.openedUrls().length ?? 0) === 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  const endUser = await (await browser.newContext({ viewport: { width: 520, height: 640 } })).newPage();
+  await endUser.goto(agents[0]?.openedUrls()[0] ?? '');
+  await window.getByText('maria.garcia joined the chat').waitFor();
+
+  const say = async (page: typeof console, scope: ReturnType<typeof console.getByRole>, text: string) => {
+    await scope.getByRole('textbox', { name: 'Message' }).fill(text);
+    await scope.getByRole('button', { name: 'Send' }).click();
+    await page.getByText(text).last().waitFor();
+  };
+  const endUserMain = endUser.locator('body');
+  await say(console, window, 'Hi Maria, this is the help desk. I saw your ticket about the VPN.');
+  await say(endUser, endUserMain, 'Hi! It keeps asking for my password and then disconnects.');
+  await say(console, window, 'Thanks. Which network are you on right now: office Wi-Fi or home?');
+  await say(endUser, endUserMain, 'Home, on the laptop.');
+  await endUser.getByText('Home, on the laptop.').waitFor();
+  await window.getByText('Home, on the laptop.').waitFor();
+  await console.screenshot({ path: out('console-chat') });
+  await endUser.screenshot({ path: out('end-user-page') });
+} finally {
+  await browser.close();
+  await Promise.all(agents.map((a) => a.stop()));
+  await server.stop();
+}
