@@ -4,15 +4,18 @@ import {
   CloseCode,
   MAX_FRAME_BYTES,
   parseFrame,
+  reconnectDelay,
 } from '@parley/protocol';
 import WebSocket from 'ws';
-import { backoffDelay } from './backoff.js';
 
 type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
 type Welcome = Extract<AgentServerFrame, { type: 'agent.welcome' }>;
 
 /** The server pings every 5 s; this much silence means the connection is dead even if TCP has not noticed. */
 export const SERVER_SILENCE_MS = 20_000;
+
+/** Agents wait longer between attempts than consoles: there are many more of them. */
+const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
 
 export interface ServerConnectionOptions {
   /** ws(s)://host/ws/agent */
@@ -119,7 +122,7 @@ export class ServerConnection {
       this.ws = null;
       if (wasReady) this.options.onDown();
       if (this.stopped) return;
-      const delay = backoffDelay(this.attempt++);
+      const delay = reconnectDelay(this.attempt++, Math.random, AGENT_BACKOFF);
       this.options.log(
         `disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''}); retrying in ${delay} ms`,
       );

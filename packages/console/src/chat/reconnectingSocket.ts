@@ -1,4 +1,4 @@
-import { reconnectDelay } from './backoff';
+import { reconnectDelay } from '@parley/protocol';
 import { type Clock, realClock } from './clock';
 
 export interface SocketHandlers {

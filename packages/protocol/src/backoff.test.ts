@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay } from './backoff';
+import { reconnectDelay } from './backoff.js';
 
 describe('reconnectDelay', () => {
   it('grows exponentially between half and all of each step', () => {
