@@ -140,6 +140,7 @@ export class Agent {
       }
       case 'chat.ack':
       case 'chat.typing':
+      case 'chat.receipts':
         this.pages?.deliver(frame.chatId, frame);
         return;
       case 'error':

@@ -88,15 +88,22 @@ export type ChatEntry = z.infer<typeof ChatEntry>;
 export const ChatStatus = z.enum(['open', 'closed']);
 export type ChatStatus = z.infer<typeof ChatStatus>;
 
+/** How far one side has received (`deliveredSeq`) and looked at (`readSeq`) a chat's entries. */
+export const Receipts = z.object({ deliveredSeq: seq, readSeq: seq });
+export type Receipts = z.infer<typeof Receipts>;
+
 /** Who the chat is between, as both ends show it. */
 export const ChatInfo = z.object({
   chatId: id,
+  /** The organisation whose help desk is talking, as the end user's page names it. */
+  organization: z.string(),
   deviceId: id,
   deviceName: z.string(),
   operatorName: z.string(),
   endUserName: z.string(),
   status: ChatStatus,
   recorded: z.boolean(),
+  receipts: z.object({ operator: Receipts, end_user: Receipts }),
 });
 export type ChatInfo = z.infer<typeof ChatInfo>;
 
@@ -107,9 +114,22 @@ export const ChatSubscribe = z.object({ type: z.literal('chat.subscribe'), chatI
 export const ChatSend = z.object({ type: z.literal('chat.send'), chatId: id, clientId, text: MessageText });
 export const ChatTyping = z.object({ type: z.literal('chat.typing'), chatId: id, typing: z.boolean() });
 export const ChatClose = z.object({ type: z.literal('chat.close'), chatId: id });
+/** The sender has received (`delivered`) or shown to its person (`read`) every entry up to `seq`. */
+export const ChatReceipt = z.object({
+  type: z.literal('chat.receipt'),
+  chatId: id,
+  seq,
+  state: z.enum(['delivered', 'read']),
+});
 
 /** Frames a chat participant sends. */
-export const ChatClientFrame = z.discriminatedUnion('type', [ChatSubscribe, ChatSend, ChatTyping, ChatClose]);
+export const ChatClientFrame = z.discriminatedUnion('type', [
+  ChatSubscribe,
+  ChatSend,
+  ChatTyping,
+  ChatClose,
+  ChatReceipt,
+]);
 export type ChatClientFrame = z.infer<typeof ChatClientFrame>;
 
 export const ChatInfoFrame = z.object({ type: z.literal('chat.info'), chat: ChatInfo });
@@ -124,6 +144,14 @@ export const ChatAck = z.object({
   clientId,
   seq,
   at: isoTime,
+});
+/** A side's receipts moved forward. */
+export const ChatReceiptsFrame = z.object({
+  type: z.literal('chat.receipts'),
+  chatId: id,
+  role: Role,
+  deliveredSeq: seq,
+  readSeq: seq,
 });
 export const ChatTypingFrame = z.object({
   type: z.literal('chat.typing'),
@@ -161,6 +189,7 @@ export const ChatServerFrame = z.discriminatedUnion('type', [
   ChatEntriesFrame,
   ChatAck,
   ChatTypingFrame,
+  ChatReceiptsFrame,
   ErrorFrame,
 ]);
 export type ChatServerFrame = z.infer<typeof ChatServerFrame>;
@@ -176,6 +205,7 @@ export const ConsoleClientFrame = z.discriminatedUnion('type', [
   ChatSend,
   ChatTyping,
   ChatClose,
+  ChatReceipt,
 ]);
 export type ConsoleClientFrame = z.infer<typeof ConsoleClientFrame>;
 
@@ -198,6 +228,7 @@ export const ConsoleServerFrame = z.discriminatedUnion('type', [
   ChatEntriesFrame,
   ChatAck,
   ChatTypingFrame,
+  ChatReceiptsFrame,
   ErrorFrame,
 ]);
 export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
@@ -239,6 +270,7 @@ export const AgentClientFrame = z.discriminatedUnion('type', [
   ChatSend,
   ChatTyping,
   ChatClose,
+  ChatReceipt,
 ]);
 export type AgentClientFrame = z.infer<typeof AgentClientFrame>;
 
@@ -258,6 +290,7 @@ export const AgentServerFrame = z.discriminatedUnion('type', [
   ChatEntriesFrame,
   ChatAck,
   ChatTypingFrame,
+  ChatReceiptsFrame,
   ErrorFrame,
 ]);
 export type AgentServerFrame = z.infer<typeof AgentServerFrame>;

@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { uuidv7 } from './ids.js';
 import type { StoreLocation } from './store/open.js';
 
+export const DEFAULT_ORGANIZATION = 'IT Help Desk';
+
 export interface Config {
+  /** The organisation whose help desk this is: the end user's chat page names it. */
+  organization: string;
   host: string;
   port: number;
   dataDir: string;
@@ -34,6 +38,7 @@ const Env = z.object({
     .optional(),
   PARLEY_DEMO_AGENT: z.enum(['0', '1']).default('1'),
   PARLEY_NODE_ID: z.string().optional(),
+  PARLEY_ORGANIZATION: z.string().min(1).max(120).default(DEFAULT_ORGANIZATION),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
 });
@@ -48,6 +53,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.PARLEY_DATA_DIR);
   return {
+    organization: e.PARLEY_ORGANIZATION,
     host: e.HOST,
     port: e.PORT,
     dataDir,

@@ -4,7 +4,7 @@ import { AuthService } from './auth/sessions.js';
 import { type Bus, LocalBus } from './bus/bus.js';
 import { NatsBus } from './bus/natsBus.js';
 import { ChatService } from './chats/chats.js';
-import type { Config } from './config.js';
+import { type Config, DEFAULT_ORGANIZATION } from './config.js';
 import { DeviceService } from './devices/devices.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -25,6 +25,7 @@ export interface ParleyServer {
 export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> & {
   /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
   natsUrl?: string | null;
+  organization?: string;
   logger?: Logger;
   heartbeatMs?: number;
 };
@@ -38,7 +39,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     bus,
     auth: new AuthService(store),
     devices: new DeviceService(store, bus, config.nodeId),
-    chats: new ChatService(store, bus),
+    chats: new ChatService(store, bus, config.organization ?? DEFAULT_ORGANIZATION),
   };
   await services.devices.forgetStaleConnections();
 

@@ -88,6 +88,12 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     expect(again).toHaveLength(2);
     expect(again[1]?.seq).toBe(ack.seq);
 
+    agent.socket.send({ type: 'chat.receipt', chatId, seq: ack.seq as number, state: 'delivered' });
+    const delivered = await console.next((f) => f.type === 'chat.receipts');
+    expect(delivered).toMatchObject({ chatId, role: 'end_user', deliveredSeq: ack.seq, readSeq: 0 });
+    agent.socket.send({ type: 'chat.receipt', chatId, seq: ack.seq as number, state: 'read' });
+    await console.next((f) => f.type === 'chat.receipts' && f.readSeq === ack.seq);
+
     const history = await server.store.entriesAfter(chatId, 0, 100);
     expect(history.map((e) => (e.kind === 'message' ? e.text : e.event))).toEqual([
       'chat_opened',

@@ -19,6 +19,8 @@ const info = {
   endUserName: 'Sam',
   status: 'open' as const,
   recorded: false,
+  organization: 'Acme IT',
+  receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
 };
 
 function seqs(state: Pick<ChatState, 'entries'>): number[] {

@@ -53,6 +53,7 @@ function chatIdOf(frame: ChatServerFrame): string | null {
     case 'chat.entries':
     case 'chat.ack':
     case 'chat.typing':
+    case 'chat.receipts':
       return frame.chatId;
     case 'error':
       return null;

@@ -12,6 +12,8 @@ const info = {
   endUserName: 'Sam',
   status: 'open' as const,
   recorded: true,
+  organization: 'Acme IT',
+  receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
 };
 
 function setup() {

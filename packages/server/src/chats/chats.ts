@@ -18,23 +18,29 @@ function fail<T>(code: ErrorCode, message: string): ChatResult<T> {
   return { ok: false, code, message };
 }
 
-export function presentChat(chat: ChatRecord, deviceName: string): ChatInfo {
+export function presentChat(chat: ChatRecord, deviceName: string, organization: string): ChatInfo {
   return {
     chatId: chat.id,
+    organization,
     deviceId: chat.deviceId,
     deviceName,
     operatorName: chat.operatorName,
     endUserName: chat.endUserName,
     status: chat.status,
     recorded: chat.recorded,
+    receipts: chat.receipts,
   };
 }
+
+const NO_RECEIPTS = { deliveredSeq: 0, readSeq: 0 };
 
 /** Opening chats, their messages and events, and who may see them. Transport-free: sockets call in. */
 export class ChatService {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
+    /** The organisation whose help desk this is, shown to end users. */
+    private readonly organization: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -59,11 +65,12 @@ export class ChatService {
       closedAt: null,
       lastSeq: 1,
       recorded: false,
+      receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
     };
     await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
     this.bus.publish(subjects.device(deviceId), {
       type: 'to_agent',
-      frame: { type: 'agent.chat_open', chat: presentChat(chat, device.name) },
+      frame: { type: 'agent.chat_open', chat: presentChat(chat, device.name, this.organization) },
     });
     return { ok: true, chatId: chat.id };
   }
@@ -78,7 +85,7 @@ export class ChatService {
     if (!access.ok) return access;
     const { chat, device } = access.value;
     const entries = await this.store.entriesAfter(chatId, afterSeq, HISTORY_PAGE);
-    return { ok: true, value: { info: presentChat(chat, device.name), entries } };
+    return { ok: true, value: { info: presentChat(chat, device.name, this.organization), entries } };
   }
 
   async send(
@@ -117,6 +124,21 @@ export class ChatService {
     return { ok: true, value: null };
   }
 
+  /** The actor's side has received or read the chat up to `seq`; the other side learns it. */
+  async receipt(
+    chatId: string,
+    actor: ChatActor,
+    seq: number,
+    state: 'delivered' | 'read',
+  ): Promise<ChatResult<null>> {
+    const access = await this.authorize(chatId, actor);
+    if (!access.ok) return access;
+    const role = actor.kind === 'operator' ? 'operator' : 'end_user';
+    const receipts = await this.store.advanceReceipt(chatId, role, state, seq);
+    if (receipts) this.publish(access.value.chat, { type: 'chat.receipts', chatId, role, ...receipts });
+    return { ok: true, value: null };
+  }
+
   /** Ends the chat for both sides. Closing a closed chat is not an error. */
   async close(chatId: string, actor: ChatActor): Promise<ChatResult<null>> {
     const access = await this.authorize(chatId, actor);
@@ -127,7 +149,7 @@ export class ChatService {
     const event = await this.store.appendEvent(chatId, 'chat_closed', this.personOf(chat, actor), at);
     if (!(await this.store.closeChat(chatId, at))) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
-    const info = presentChat({ ...chat, status: 'closed', closedAt: at }, device.name);
+    const info = presentChat({ ...chat, status: 'closed', closedAt: at }, device.name, this.organization);
     this.publish(chat, { type: 'chat.info', chat: info });
     return { ok: true, value: null };
   }
@@ -148,7 +170,9 @@ export class ChatService {
   async openChatsOf(deviceId: string): Promise<ChatInfo[]> {
     const device = await this.store.findDevice(deviceId);
     if (!device) return [];
-    return (await this.store.listOpenChats(deviceId)).map((chat) => presentChat(chat, device.name));
+    return (await this.store.listOpenChats(deviceId)).map((chat) =>
+      presentChat(chat, device.name, this.organization),
+    );
   }
 
   private async authorize(

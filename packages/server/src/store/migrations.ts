@@ -79,6 +79,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_receipts': {
+    async up(db: Kysely<unknown>) {
+      for (const column of [
+        'operator_delivered_seq',
+        'operator_read_seq',
+        'end_user_delivered_seq',
+        'end_user_read_seq',
+      ]) {
+        await db.schema
+          .alterTable('chats')
+          .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      }
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -59,6 +59,10 @@ export interface ChatsTable {
   closed_at: string | null;
   last_seq: number;
   recorded: number;
+  operator_delivered_seq: number;
+  operator_read_seq: number;
+  end_user_delivered_seq: number;
+  end_user_read_seq: number;
 }
 
 export interface ChatEntriesTable {

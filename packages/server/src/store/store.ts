@@ -1,4 +1,12 @@
-import type { ChatEntry, ChatEventName, ChatStatus, LoggedOnUser, Person } from '@parley/protocol';
+import type {
+  ChatEntry,
+  ChatEventName,
+  ChatStatus,
+  LoggedOnUser,
+  Person,
+  Receipts,
+  Role,
+} from '@parley/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -30,6 +38,7 @@ export interface ChatRecord {
   closedAt: string | null;
   lastSeq: number;
   recorded: boolean;
+  receipts: Record<Role, Receipts>;
 }
 
 export interface NewMessage {
@@ -38,6 +47,8 @@ export interface NewMessage {
   text: string;
   at: string;
 }
+
+export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'receipts'>;
 
 export interface AppendResult {
   entry: ChatEntry;
@@ -81,12 +92,22 @@ export interface Store {
   clearNodeDevices(node: string, at: string): Promise<string[]>;
 
   /** Creates the chat with its first entry, the chat_opened event, at seq 1. */
-  createChat(chat: Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status'>, opener: Person): Promise<ChatEntry>;
+  createChat(chat: NewChat, opener: Person): Promise<ChatEntry>;
   findChat(id: string): Promise<ChatRecord | undefined>;
   listOpenChats(deviceId: string): Promise<ChatRecord[]>;
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult>;
   appendEvent(chatId: string, event: ChatEventName, from: Person | null, at: string): Promise<ChatEntry>;
   entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
+  /**
+   * Moves `role`'s delivered (and, for `read`, read) mark up to `seq`, never down and never past the chat's last
+   * entry. Returns the new marks, or null when nothing moved.
+   */
+  advanceReceipt(
+    chatId: string,
+    role: Role,
+    state: 'delivered' | 'read',
+    seq: number,
+  ): Promise<Receipts | null>;
   /** Closes an open chat; false when it was already closed. Entries are deleted unless the chat is recorded. */
   closeChat(chatId: string, at: string): Promise<boolean>;
 
@@ -143,8 +164,17 @@ function toChat(row: Database['chats']): ChatRecord {
     closedAt: row.closed_at,
     lastSeq: Number(row.last_seq),
     recorded: Number(row.recorded) === 1,
+    receipts: {
+      operator: { deliveredSeq: Number(row.operator_delivered_seq), readSeq: Number(row.operator_read_seq) },
+      end_user: { deliveredSeq: Number(row.end_user_delivered_seq), readSeq: Number(row.end_user_read_seq) },
+    },
   };
 }
+
+const RECEIPT_COLUMNS = {
+  operator: { delivered: 'operator_delivered_seq', read: 'operator_read_seq' },
+  end_user: { delivered: 'end_user_delivered_seq', read: 'end_user_read_seq' },
+} as const satisfies Record<Role, { delivered: keyof Database['chats']; read: keyof Database['chats'] }>;
 
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
@@ -338,6 +368,10 @@ export class SqlStore implements Store {
           closed_at: null,
           last_seq: 0,
           recorded: chat.recorded ? 1 : 0,
+          operator_delivered_seq: 0,
+          operator_read_seq: 0,
+          end_user_delivered_seq: 0,
+          end_user_read_seq: 0,
         })
         .execute();
       return this.insertEntry(trx, chat.id, {
@@ -422,6 +456,33 @@ export class SqlStore implements Store {
       .limit(limit)
       .execute();
     return rows.map((row) => toEntry({ ...row, seq: Number(row.seq) }));
+  }
+
+  async advanceReceipt(
+    chatId: string,
+    role: Role,
+    state: 'delivered' | 'read',
+    seq: number,
+  ): Promise<Receipts | null> {
+    const { delivered, read } = RECEIPT_COLUMNS[role];
+    const moved = state === 'delivered' ? delivered : read;
+    const set =
+      state === 'delivered'
+        ? { [delivered]: seq }
+        : {
+            [read]: seq,
+            [delivered]: sql<number>`case when ${sql.ref(delivered)} < ${seq} then ${seq} else ${sql.ref(delivered)} end`,
+          };
+    const result = await this.db
+      .updateTable('chats')
+      .set(set)
+      .where('id', '=', chatId)
+      .where(moved, '<', seq)
+      .where('last_seq', '>=', seq)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    const chat = await this.findChat(chatId);
+    return chat ? chat.receipts[role] : null;
   }
 
   async closeChat(chatId: string, at: string): Promise<boolean> {

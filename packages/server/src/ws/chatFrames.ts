@@ -41,6 +41,11 @@ export async function handleChatFrame(frame: ChatClientFrame, ctx: ChatFrameCont
       if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
       return;
     }
+    case 'chat.receipt': {
+      const result = await chats.receipt(frame.chatId, actor, frame.seq, frame.state);
+      if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
+      return;
+    }
     case 'chat.close': {
       const result = await chats.close(frame.chatId, actor);
       if (!result.ok) peer.sendError(result.code, result.message, frame.chatId);
