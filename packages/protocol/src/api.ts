@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceSummary } from './protocol.js';
+import { ChatInfo, DeviceSummary } from './protocol.js';
 
 /** REST bodies and answers, shared by the server's routes, the console and the CLIs. */
 
@@ -31,6 +31,8 @@ export const EnrollResult = z.object({ deviceId: z.string(), credential: z.strin
 export type EnrollResult = z.infer<typeof EnrollResult>;
 
 export const DeviceList = z.array(DeviceSummary);
+
+export const OpenChatList = z.array(ChatInfo);
 
 export const ChatCreated = z.object({ chatId: z.string() });
 export type ChatCreated = z.infer<typeof ChatCreated>;

@@ -54,6 +54,11 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
       status: 'open',
     });
 
+    const mine = await api.request('GET', '/api/chats');
+    expect(mine.body).toContainEqual(
+      expect.objectContaining({ chatId, endUserName: 'bob', deviceName: 'PC-1', status: 'open' }),
+    );
+
     const console = await connectConsole(server, api);
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
     await console.next((f) => f.type === 'chat.entries');

@@ -32,6 +32,7 @@ describe('HTTP API', () => {
       '/api/auth/login',
       '/api/auth/logout',
       '/api/auth/me',
+      '/api/chats',
       '/api/devices',
       '/api/devices/{id}/chats',
       '/api/enrollment-tokens',

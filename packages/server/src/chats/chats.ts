@@ -167,6 +167,17 @@ export class ChatService {
     return { ok: true, value: null };
   }
 
+  /** The operator's chats that are still open, oldest first, to put their windows back. */
+  async openChatsOfOperator(operator: OperatorRecord): Promise<ChatInfo[]> {
+    const chats = await this.store.listOpenChatsOfOperator(operator.id);
+    const names = new Map<string, string>();
+    for (const chat of chats) {
+      if (!names.has(chat.deviceId))
+        names.set(chat.deviceId, (await this.store.findDevice(chat.deviceId))?.name ?? '');
+    }
+    return chats.map((chat) => presentChat(chat, names.get(chat.deviceId) ?? '', this.organization));
+  }
+
   async openChatsOf(deviceId: string): Promise<ChatInfo[]> {
     const device = await this.store.findDevice(deviceId);
     if (!device) return [];

@@ -1,4 +1,4 @@
-import { ApiError, ChatCreated } from '@parley/protocol';
+import { ApiError, ChatCreated, OpenChatList } from '@parley/protocol';
 import { z } from 'zod';
 import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
 import type { Services } from '../ws/services.js';
@@ -15,6 +15,19 @@ const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: stri
 };
 
 export function registerChatRoutes(app: App, { chats }: Services): void {
+  app.get(
+    '/api/chats',
+    {
+      preHandler: requireOperator,
+      schema: {
+        tags: ['chats'],
+        summary: 'The signed-in operator’s open chats, oldest first',
+        response: { 200: OpenChatList, 401: ApiError },
+      },
+    },
+    async (request) => chats.openChatsOfOperator(signedIn(request)),
+  );
+
   app.post(
     '/api/devices/:id/chats',
     {

@@ -173,11 +173,20 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     const chatId = await openChat();
     await store.appendMessage(chatId, { clientId: 'client-rc-1', from: operator, text: 'one', at: at(2) });
     await store.appendMessage(chatId, { clientId: 'client-rc-2', from: operator, text: 'two', at: at(3) });
-    expect(await store.advanceReceipt(chatId, 'end_user', 'delivered', 2)).toEqual({ deliveredSeq: 2, readSeq: 0 });
+    expect(await store.advanceReceipt(chatId, 'end_user', 'delivered', 2)).toEqual({
+      deliveredSeq: 2,
+      readSeq: 0,
+    });
     expect(await store.advanceReceipt(chatId, 'end_user', 'delivered', 1)).toBeNull();
-    expect(await store.advanceReceipt(chatId, 'end_user', 'read', 3)).toEqual({ deliveredSeq: 3, readSeq: 3 });
+    expect(await store.advanceReceipt(chatId, 'end_user', 'read', 3)).toEqual({
+      deliveredSeq: 3,
+      readSeq: 3,
+    });
     expect(await store.advanceReceipt(chatId, 'end_user', 'read', 4)).toBeNull();
-    expect(await store.advanceReceipt(chatId, 'operator', 'read', 1)).toEqual({ deliveredSeq: 1, readSeq: 1 });
+    expect(await store.advanceReceipt(chatId, 'operator', 'read', 1)).toEqual({
+      deliveredSeq: 1,
+      readSeq: 1,
+    });
     expect((await store.findChat(chatId))?.receipts).toEqual({
       operator: { deliveredSeq: 1, readSeq: 1 },
       end_user: { deliveredSeq: 3, readSeq: 3 },

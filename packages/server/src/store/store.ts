@@ -95,6 +95,7 @@ export interface Store {
   createChat(chat: NewChat, opener: Person): Promise<ChatEntry>;
   findChat(id: string): Promise<ChatRecord | undefined>;
   listOpenChats(deviceId: string): Promise<ChatRecord[]>;
+  listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]>;
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult>;
   appendEvent(chatId: string, event: ChatEventName, from: Person | null, at: string): Promise<ChatEntry>;
   entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
@@ -396,6 +397,17 @@ export class SqlStore implements Store {
       .selectFrom('chats')
       .selectAll()
       .where('device_id', '=', deviceId)
+      .where('status', '=', 'open')
+      .orderBy('opened_at')
+      .execute();
+    return rows.map(toChat);
+  }
+
+  async listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]> {
+    const rows = await this.db
+      .selectFrom('chats')
+      .selectAll()
+      .where('operator_id', '=', operatorId)
       .where('status', '=', 'open')
       .orderBy('opened_at')
       .execute();
