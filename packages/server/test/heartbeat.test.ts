@@ -1,0 +1,48 @@
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  connectConsole,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+} from './support/server.js';
+
+describe('heartbeat', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    // Beats every 100 ms instead of 5 s: the same code path, in test time.
+    server = await startTestServer({ heartbeatMs: 100 });
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterAll(async () => server.stop());
+
+  it('P-5, P-26: an agent that stops answering is cut off, its device goes offline, its chat hears of it', async () => {
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-SILENT');
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    agent.socket.send({ type: 'agent.end_user', chatId, connected: true });
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_connected'));
+
+    // The network drops: the agent's side reads nothing more, so it answers no ping.
+    (agent.socket.ws as unknown as { _socket: Socket })._socket.pause();
+    const lost = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_disconnected'),
+      3000,
+    );
+    expect((lost.entries as { event: string }[])[0]?.event).toBe('end_user_disconnected');
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as { id: string; online: boolean }).id === agent.deviceId &&
+        !(f.device as { online: boolean }).online,
+      3000,
+    );
+    expect(console.ws.readyState).toBe(console.ws.OPEN);
+    console.close();
+  });
+});
