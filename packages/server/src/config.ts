@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { uuidv7 } from './ids.js';
 import type { StoreLocation } from './store/open.js';
 
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
@@ -63,7 +62,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: e.NATS_URL ?? null,
     adminPassword: e.PARLEY_ADMIN_PASSWORD ?? null,
     demoAgent: e.PARLEY_DEMO_AGENT === '1',
-    nodeId: e.PARLEY_NODE_ID ?? `${hostname()}-${uuidv7().slice(-12)}`,
+    // Stable across restarts, so a node that crashed finds and clears the presence it left behind.
+    nodeId: e.PARLEY_NODE_ID ?? `${hostname()}:${e.PORT}`,
     logLevel: e.PARLEY_LOG_LEVEL,
     loginAttemptsPerMinute: e.PARLEY_LOGIN_ATTEMPTS_PER_MINUTE,
   };
