@@ -1,0 +1,393 @@
+/**
+ * `npm run bench`: the real Parley server and the baseline relay, each as a child process of this one, under the
+ * same load from bench/load.ts (which runs here, in this process), one after the other; then a table of both and
+ * of their ratios. Ratios, not absolute figures, are what to compare across runs: the machine is shared and noisy.
+ *
+ *   npm run bench -- [--devices 50] [--rate 5] [--seconds 10] [--warmup 2] [--drain 10] [--json FILE]
+ *
+ * Exits 1 when a message was lost (sent, but neither delivered nor answered with an error), acked never, delivered
+ * twice or to the wrong device; 2 when the bench itself could not run.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { correctnessProblems, type LoadOptions, type LoadResult, runLoad } from './load.js';
+import type { ProbeSample } from './probe.js';
+import { PROBE_PREFIX, sleep } from './util.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
+const RELAY_JS = join(ROOT, 'bench/dist/relay.mjs');
+const PROBE_JS = join(ROOT, 'bench/dist/probe.mjs');
+const ADMIN_PASSWORD = 'bench-admin-password';
+/** The per-socket message limit of the server (ws/rateLimit.ts, used by ws/consoleConnection.ts). */
+const SERVER_MESSAGES_PER_SOCKET_PER_SECOND = 10;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * The commit the server was built from, `+dirty` when packages/server or packages/protocol have uncommitted
+ * changes: others commit while benchmarks run, and figures only compare on the same code.
+ */
+function codeVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'packages/server', 'packages/protocol') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => done(port));
+    });
+  });
+}
+
+/** A child process whose output is kept (the last lines, and a count of the server's warn/error log lines). */
+class Child {
+  readonly tail: string[] = [];
+  readonly problems = new Map<string, number>();
+  /** What bench/probe.ts reported, one sample a second. */
+  readonly probe: ProbeSample[] = [];
+  readonly exited: Promise<number | null>;
+  /** The first line it printed (probe lines aside); rejects if it exits first. */
+  readonly firstLine: Promise<string>;
+  private gotFirstLine: (line: string) => void = () => {};
+
+  constructor(readonly process: ChildProcess) {
+    this.exited = new Promise((done) => process.once('exit', (code) => done(code)));
+    this.firstLine = new Promise((done, fail) => {
+      this.gotFirstLine = done;
+      this.exited.then((code) => fail(new Error(`exited with ${code}:\n${this.tail.join('\n')}`)));
+    });
+    this.firstLine.catch(() => {});
+    for (const stream of [process.stdout, process.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => this.line(line));
+    }
+  }
+
+  get pid(): number {
+    if (this.process.pid === undefined) throw new Error('child has no pid');
+    return this.process.pid;
+  }
+
+  private line(line: string): void {
+    if (line.startsWith(PROBE_PREFIX)) {
+      this.probe.push(JSON.parse(line.slice(PROBE_PREFIX.length)) as ProbeSample);
+      return;
+    }
+    this.gotFirstLine(line);
+    this.tail.push(line);
+    if (this.tail.length > 40) this.tail.shift();
+    if (!line.startsWith('{')) return;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      if ((entry.level ?? 0) >= 40) {
+        const key = `${(entry.level ?? 0) >= 50 ? 'error' : 'warn'}: ${entry.msg ?? line.slice(0, 120)}`;
+        this.problems.set(key, (this.problems.get(key) ?? 0) + 1);
+      }
+    } catch {
+      // not a log line
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    this.process.kill('SIGTERM');
+    const timeout = sleep(10_000).then(() => 'timeout' as const);
+    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
+      this.process.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+async function startParley(): Promise<{ child: Child; url: string; dataDir: string }> {
+  if (!existsSync(SERVER_MAIN)) {
+    throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` (or build protocol and server) first`);
+  }
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const child = new Child(
+    spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, SERVER_MAIN], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        PARLEY_DEMO_AGENT: '0',
+        PARLEY_LOG_LEVEL: 'warn',
+        PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+      },
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.process.exitCode !== null) {
+      throw new Error(`parley exited with ${child.process.exitCode}:\n${child.tail.join('\n')}`);
+    }
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(`parley did not answer /healthz within 30 s:\n${child.tail.join('\n')}`);
+    }
+    await sleep(100);
+  }
+  return { child, url, dataDir };
+}
+
+/**
+ * The relay and the probe are transpiled to plain JavaScript and run with bare `node`: run through `--import tsx`
+ * the relay would carry tsx's loader thread (~27 MB RSS here), while Parley runs from its tsc output.
+ */
+async function buildBenchScripts(): Promise<void> {
+  await build({
+    entryPoints: { relay: join(ROOT, 'bench/relay.ts'), probe: join(ROOT, 'bench/probe.ts') },
+    outdir: dirname(RELAY_JS),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+async function startRelay(): Promise<{ child: Child; url: string }> {
+  const proc = spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, RELAY_JS], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const child = new Child(proc);
+  const port = (JSON.parse(await child.firstLine) as { port: number }).port;
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** The target's event loop over the measured window, from bench/probe.ts. */
+interface LoopSummary {
+  seconds: number;
+  /** Longest event-loop delay seen, ms. */
+  maxDelayMs: number;
+  /** The worst one-second p99 of event-loop delay, ms. */
+  worstSecondP99Ms: number;
+  /** Event-loop utilization, percent: mean over the window and the busiest second. */
+  meanUtilization: number;
+  maxUtilization: number;
+}
+
+interface Measured {
+  result: LoadResult;
+  loop: LoopSummary | null;
+  serverLog: Map<string, number>;
+}
+
+function summarizeLoop(samples: ProbeSample[], from: number, to: number): LoopSummary | null {
+  // A sample covers the second before its `at`: keep those that end inside the window.
+  const inWindow = samples.filter((s) => s.at > from + 500 && s.at <= to + 500);
+  if (inWindow.length === 0) return null;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    seconds: inWindow.length,
+    maxDelayMs: round(Math.max(...inWindow.map((s) => s.maxMs))),
+    worstSecondP99Ms: round(Math.max(...inWindow.map((s) => s.p99Ms))),
+    meanUtilization: round((inWindow.reduce((sum, s) => sum + s.elu, 0) / inWindow.length) * 100),
+    maxUtilization: round(Math.max(...inWindow.map((s) => s.elu)) * 100),
+  };
+}
+
+const fmt = (n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined ? 'n/a' : n.toFixed(digits);
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`;
+
+function table(parley: LoadResult, baseline: LoadResult): string {
+  const row = (name: string, r: LoadResult) =>
+    `| ${name} | ${fmt(r.latencyMs.p50, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.latencyMs.max, 2)} | ` +
+    `${fmt(r.deliveredPerSecond)} | ${fmt(r.rssPeakMb)} | ${fmt(r.targetCpuPercent)} | ${fmt(r.targetCpuMsPerMessage, 3)} |`;
+  const p = parley;
+  const b = baseline;
+  return [
+    '| target | p50 ms | p99 ms | max ms | delivered msg/s | peak RSS MB | server CPU % | CPU ms/msg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    row('parley', p),
+    row('baseline', b),
+    `| parley / baseline | ${ratio(p.latencyMs.p50, b.latencyMs.p50)} | ${ratio(p.latencyMs.p99, b.latencyMs.p99)} | ` +
+      `${ratio(p.latencyMs.max, b.latencyMs.max)} | ${ratio(p.deliveredPerSecond, b.deliveredPerSecond)} | ` +
+      `${ratio(p.rssPeakMb, b.rssPeakMb)} | ${ratio(p.targetCpuPercent, b.targetCpuPercent)} | ` +
+      `${ratio(p.targetCpuMsPerMessage, b.targetCpuMsPerMessage)} |`,
+  ].join('\n');
+}
+
+function accounting(parley: LoadResult, baseline: LoadResult): string {
+  const codes = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ') || '0';
+  const row = (name: string, r: LoadResult) =>
+    `| ${name} | ${r.sent} | ${r.delivered} | ${r.acked} | ${codes(r.errorsByCode)} | ${r.lost} | ${r.unacked} | ` +
+    `${r.duplicates} | ${codes(r.unexpectedCloses)} | ${fmt(r.offeredPerSecond)} | ${fmt(r.rssStartMb)} → ` +
+    `${fmt(r.rssReadyMb)} | ${fmt(r.setupSeconds)} |`;
+  return [
+    '| target | sent | delivered | acked | errors | lost | unacked | dup | closes | offered msg/s | RSS start → ready MB | setup s |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---|---:|---|---:|',
+    row('parley', parley),
+    row('baseline', baseline),
+  ].join('\n');
+}
+
+function noise(parley: Measured, baseline: Measured): string {
+  const row = (name: string, { result: r, loop }: Measured) =>
+    `| ${name} | ${fmt(r.neighbourCpuPercent)} | ${fmt(r.iowaitPercent)} | ${fmt(r.generatorCpuPercent)} | ` +
+    `${fmt(r.senderLagMs.p99, 2)} | ${fmt(loop?.maxDelayMs)} | ${fmt(loop?.worstSecondP99Ms)} | ` +
+    `${fmt(loop?.meanUtilization)} / ${fmt(loop?.maxUtilization)} |`;
+  return [
+    '| target | other processes CPU % | iowait % | generator CPU % | generator timer lag p99 ms | target loop stall max ms | worst 1 s stall p99 ms | target loop busy % mean / max |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    row('parley', parley),
+    row('baseline', baseline),
+  ].join('\n');
+}
+
+async function measure(
+  name: string,
+  start: () => Promise<{ child: Child; url: string; dataDir?: string }>,
+  options: Omit<LoadOptions, 'mode' | 'url' | 'pid'>,
+  mode: LoadOptions['mode'],
+): Promise<Measured> {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  log(`${name}: starting (load average ${load})`);
+  const target = await start();
+  try {
+    const result = await runLoad({ ...options, mode, url: target.url, pid: target.child.pid });
+    await sleep(600); // the probe's sample covering the window's last second
+    const loop = summarizeLoop(target.child.probe, result.windowStartedAt, result.windowEndedAt);
+    return { result, loop, serverLog: target.child.problems };
+  } finally {
+    await target.child.stop();
+    if (target.dataDir) await rm(target.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: 'string', default: '50' },
+      rate: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      drain: { type: 'string', default: '10' },
+      json: { type: 'string' },
+    },
+  });
+  const options = {
+    devices: Number(values.devices),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    warmup: Number(values.warmup),
+    drainSeconds: Number(values.drain),
+    adminPassword: ADMIN_PASSWORD,
+    log,
+  };
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) throw new Error(`bad --${key}`);
+  }
+  if (options.devices < 1 || options.rate <= 0 || options.seconds <= 0) {
+    throw new Error('--devices, --rate and --seconds must be positive');
+  }
+  if (options.rate > SERVER_MESSAGES_PER_SOCKET_PER_SECOND) {
+    log(
+      `warning: --rate ${options.rate} is above Parley's per-socket limit (burst 30, ` +
+        `${SERVER_MESSAGES_PER_SOCKET_PER_SECOND}/s): expect rate_limited errors; add devices instead`,
+    );
+  }
+
+  const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${Math.round(totalmem() / 2 ** 30)} GB, node ${process.version}`;
+  const command = `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const code = codeVersion();
+  log(`${command}\n${machine}\nserver code ${code}`);
+
+  await buildBenchScripts();
+  const parley = await measure('parley', startParley, options, 'parley');
+  const baseline = await measure('baseline', startRelay, options, 'baseline');
+  const codeAfter = codeVersion();
+
+  const out = [
+    '',
+    `${options.devices} devices × ${options.rate} msg/s, ${options.warmup} s warmup + ${options.seconds} s measured; ${machine}; server code ${code}`,
+    ...(codeAfter === code
+      ? []
+      : [`(the checkout moved to ${codeAfter} during the run; the server measured was ${code})`]),
+    '',
+    table(parley.result, baseline.result),
+    '',
+    accounting(parley.result, baseline.result),
+    '',
+    noise(parley, baseline),
+    '',
+  ];
+  if (parley.serverLog.size > 0) {
+    out.push('Parley logged at warn or above:');
+    for (const [line, count] of parley.serverLog) out.push(`  ${count}× ${line}`);
+    out.push('');
+  }
+  let failed = false;
+  for (const { result } of [parley, baseline]) {
+    for (const problem of correctnessProblems(result)) {
+      failed = true;
+      out.push(`!!! FAIL (${result.mode}): ${problem}`);
+    }
+  }
+  if (!failed) {
+    out.push('No message lost: every message sent was delivered and acked, or answered with an error.');
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  if (values.json) {
+    const report = {
+      command,
+      machine,
+      code,
+      date: new Date().toISOString(),
+      parley: { ...parley.result, loop: parley.loop },
+      baseline: { ...baseline.result, loop: baseline.loop },
+    };
+    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(2);
+  },
+);
