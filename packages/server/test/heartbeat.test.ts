@@ -45,4 +45,22 @@ describe('heartbeat', () => {
     expect(console.ws.readyState).toBe(console.ws.OPEN);
     console.close();
   });
+
+  it('P-5: a stall of the server itself does not cut off peers whose pongs wait unread', async () => {
+    const console = await connectConsole(server, api);
+    // Server and client share this process: blocking it right after the client's pong went out leaves that pong
+    // unread while the server's beats fall late, as in a stall under load.
+    await new Promise<void>((resolve) =>
+      console.ws.once('ping', () => {
+        const until = Date.now() + 600;
+        while (Date.now() < until) {
+          // stalled
+        }
+        resolve();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(console.ws.readyState).toBe(console.ws.OPEN);
+    console.close();
+  });
 });

@@ -2,7 +2,7 @@ import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person } from '@p
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { hasCapability } from '../rights/capabilities.js';
-import type { ChatRecord, DeviceRecord, OperatorRecord, Store } from '../store/store.js';
+import type { ChatRecord, OperatorRecord, Store } from '../store/store.js';
 
 /** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
 export type ChatActor = { kind: 'operator'; operator: OperatorRecord } | { kind: 'device'; deviceId: string };
@@ -18,12 +18,12 @@ function fail<T>(code: ErrorCode, message: string): ChatResult<T> {
   return { ok: false, code, message };
 }
 
-export function presentChat(chat: ChatRecord, deviceName: string, organization: string): ChatInfo {
+export function presentChat(chat: ChatRecord, organization: string): ChatInfo {
   return {
     chatId: chat.id,
     organization,
     deviceId: chat.deviceId,
-    deviceName,
+    deviceName: chat.deviceName,
     operatorName: chat.operatorName,
     endUserName: chat.endUserName,
     status: chat.status,
@@ -57,6 +57,7 @@ export class ChatService {
     const chat: ChatRecord = {
       id: uuidv7(),
       deviceId,
+      deviceName: device.name,
       operatorId: operator.id,
       operatorName: operator.displayName,
       endUserName: endUser.name,
@@ -70,7 +71,7 @@ export class ChatService {
     await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
     this.bus.publish(subjects.device(deviceId), {
       type: 'to_agent',
-      frame: { type: 'agent.chat_open', chat: presentChat(chat, device.name, this.organization) },
+      frame: { type: 'agent.chat_open', chat: presentChat(chat, this.organization) },
     });
     return { ok: true, chatId: chat.id };
   }
@@ -83,9 +84,9 @@ export class ChatService {
   ): Promise<ChatResult<{ info: ChatInfo; entries: ChatEntry[] }>> {
     const access = await this.authorize(chatId, actor);
     if (!access.ok) return access;
-    const { chat, device } = access.value;
+    const { chat } = access.value;
     const entries = await this.store.entriesAfter(chatId, afterSeq, HISTORY_PAGE);
-    return { ok: true, value: { info: presentChat(chat, device.name, this.organization), entries } };
+    return { ok: true, value: { info: presentChat(chat, this.organization), entries } };
   }
 
   async send(
@@ -143,13 +144,13 @@ export class ChatService {
   async close(chatId: string, actor: ChatActor): Promise<ChatResult<null>> {
     const access = await this.authorize(chatId, actor);
     if (!access.ok) return access;
-    const { chat, device } = access.value;
+    const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
     const at = this.now().toISOString();
     const event = await this.store.appendEvent(chatId, 'chat_closed', this.personOf(chat, actor), at);
     if (!(await this.store.closeChat(chatId, at))) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
-    const info = presentChat({ ...chat, status: 'closed', closedAt: at }, device.name, this.organization);
+    const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);
     this.publish(chat, { type: 'chat.info', chat: info });
     return { ok: true, value: null };
   }
@@ -170,35 +171,22 @@ export class ChatService {
   /** The operator's chats that are still open, oldest first, to put their windows back. */
   async openChatsOfOperator(operator: OperatorRecord): Promise<ChatInfo[]> {
     const chats = await this.store.listOpenChatsOfOperator(operator.id);
-    const names = new Map<string, string>();
-    for (const chat of chats) {
-      if (!names.has(chat.deviceId))
-        names.set(chat.deviceId, (await this.store.findDevice(chat.deviceId))?.name ?? '');
-    }
-    return chats.map((chat) => presentChat(chat, names.get(chat.deviceId) ?? '', this.organization));
+    return chats.map((chat) => presentChat(chat, this.organization));
   }
 
   async openChatsOf(deviceId: string): Promise<ChatInfo[]> {
-    const device = await this.store.findDevice(deviceId);
-    if (!device) return [];
-    return (await this.store.listOpenChats(deviceId)).map((chat) =>
-      presentChat(chat, device.name, this.organization),
-    );
+    return (await this.store.listOpenChats(deviceId)).map((chat) => presentChat(chat, this.organization));
   }
 
-  private async authorize(
-    chatId: string,
-    actor: ChatActor,
-  ): Promise<ChatResult<{ chat: ChatRecord; device: DeviceRecord }>> {
+  private async authorize(chatId: string, actor: ChatActor): Promise<ChatResult<{ chat: ChatRecord }>> {
     const chat = await this.store.findChat(chatId);
-    const device = chat && (await this.store.findDevice(chat.deviceId));
-    if (!chat || !device) return fail('not_found', 'no such chat');
+    if (!chat) return fail('not_found', 'no such chat');
     if (actor.kind === 'device') {
       if (chat.deviceId !== actor.deviceId) return fail('not_found', 'no such chat');
     } else if (chat.operatorId !== actor.operator.id || !hasCapability(actor.operator, 'instant-messaging')) {
       return fail('forbidden', 'you may not take part in this chat');
     }
-    return { ok: true, value: { chat, device } };
+    return { ok: true, value: { chat } };
   }
 
   private personOf(chat: ChatRecord, actor: ChatActor): Person {

@@ -39,7 +39,8 @@ export function registerDeviceRoutes(app: App, { devices }: Services): void {
   app.post(
     '/api/agents/enroll',
     {
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      // Generous: a fleet behind one NAT address enrolls at once, and a 256-bit token cannot be guessed anyway.
+      config: { rateLimit: { max: 600, timeWindow: 60_000 } },
       schema: {
         tags: ['devices'],
         summary: 'Agent enrollment: exchanges an enrollment token for a device id and credential',

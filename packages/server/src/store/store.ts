@@ -30,6 +30,8 @@ export interface DeviceRecord {
 export interface ChatRecord {
   id: string;
   deviceId: string;
+  /** The device's current name (read with the chat). */
+  deviceName: string;
   operatorId: string;
   operatorName: string;
   endUserName: string;
@@ -48,7 +50,7 @@ export interface NewMessage {
   at: string;
 }
 
-export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'receipts'>;
+export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'receipts' | 'deviceName'>;
 
 export interface AppendResult {
   entry: ChatEntry;
@@ -153,10 +155,11 @@ function toDevice(row: Database['devices']): DeviceRecord {
   };
 }
 
-function toChat(row: Database['chats']): ChatRecord {
+function toChat(row: Database['chats'] & { device_name: string }): ChatRecord {
   return {
     id: row.id,
     deviceId: row.device_id,
+    deviceName: row.device_name,
     operatorId: row.operator_id,
     operatorName: row.operator_name,
     endUserName: row.end_user_name,
@@ -388,35 +391,29 @@ export class SqlStore implements Store {
   }
 
   async findChat(id: string): Promise<ChatRecord | undefined> {
-    const row = await this.db.selectFrom('chats').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.chatsWithDevice().where('chats.id', '=', id).executeTakeFirst();
     return row && toChat(row);
   }
 
   async listOpenChats(deviceId: string): Promise<ChatRecord[]> {
-    const rows = await this.db
-      .selectFrom('chats')
-      .selectAll()
-      .where('device_id', '=', deviceId)
-      .where('status', '=', 'open')
-      .orderBy('opened_at')
+    const rows = await this.chatsWithDevice()
+      .where('chats.device_id', '=', deviceId)
+      .where('chats.status', '=', 'open')
+      .orderBy('chats.opened_at')
       .execute();
     return rows.map(toChat);
   }
 
   async listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]> {
-    const rows = await this.db
-      .selectFrom('chats')
-      .selectAll()
-      .where('operator_id', '=', operatorId)
-      .where('status', '=', 'open')
-      .orderBy('opened_at')
+    const rows = await this.chatsWithDevice()
+      .where('chats.operator_id', '=', operatorId)
+      .where('chats.status', '=', 'open')
+      .orderBy('chats.opened_at')
       .execute();
     return rows.map(toChat);
   }
 
   async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult> {
-    const existing = await this.findByClientId(chatId, message.clientId);
-    if (existing) return { entry: existing, duplicate: true };
     try {
       const entry = await this.db.transaction().execute((trx) =>
         this.insertEntry(trx, chatId, {
@@ -431,11 +428,12 @@ export class SqlStore implements Store {
       );
       return { entry, duplicate: false };
     } catch (error) {
-      // Two nodes raced on the same client id: the other one won, answer with its entry.
+      // This client id is stored already (a resend, or two nodes racing): answer with the stored entry. The
+      // transaction rolled back, sequence number included.
       if (!isUniqueViolation(error)) throw error;
-      const winner = await this.findByClientId(chatId, message.clientId);
-      if (!winner) throw error;
-      return { entry: winner, duplicate: true };
+      const stored = await this.findByClientId(chatId, message.clientId);
+      if (!stored) throw error;
+      return { entry: stored, duplicate: true };
     }
   }
 
@@ -517,6 +515,14 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  private chatsWithDevice() {
+    return this.db
+      .selectFrom('chats')
+      .innerJoin('devices', 'devices.id', 'chats.device_id')
+      .selectAll('chats')
+      .select('devices.name as device_name');
   }
 
   private async findByClientId(chatId: string, clientId: string): Promise<ChatEntry | undefined> {

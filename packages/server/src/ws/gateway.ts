@@ -105,9 +105,17 @@ export class Gateway {
     this.agents.set(deviceId, connection);
   }
 
+  private lastBeat = performance.now();
+
   private beat(): void {
-    for (const c of this.consoles) c.peer.beat();
-    for (const c of this.agents.values()) c.peer.beat();
-    for (const c of this.pending) c.peer.beat();
+    const now = performance.now();
+    const interval = this.options.heartbeatMs ?? HEARTBEAT_MS;
+    // A beat that comes late means this process stalled: pongs may be waiting unread in the sockets, so nobody is
+    // judged this time; everyone is pinged again and judged at the next, on time, beat.
+    const judge = now - this.lastBeat < interval * 1.5;
+    this.lastBeat = now;
+    for (const c of this.consoles) c.peer.beat(judge);
+    for (const c of this.agents.values()) c.peer.beat(judge);
+    for (const c of this.pending) c.peer.beat(judge);
   }
 }

@@ -83,9 +83,9 @@ export class Peer<S extends z.ZodType> {
     }, ms).unref();
   }
 
-  /** Called by the heartbeat: ends a peer that answered nothing since the last beat. */
-  beat(): void {
-    if (!this.alive) {
+  /** Called by the heartbeat: ends a peer that answered nothing since the last beat (when `judge`), pings it. */
+  beat(judge = true): void {
+    if (judge && !this.alive) {
       this.log.info('heartbeat lost');
       this.ws.terminate();
       return;
