@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { subjects } from '../bus/bus.js';
 import { handleChatFrame } from './chatFrames.js';
 import { Peer } from './peer.js';
-import { TokenBucket } from './rateLimit.js';
+import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
 import type { Services } from './services.js';
 
 type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
@@ -16,7 +16,7 @@ export class AgentConnection {
   private stopFeed: (() => void) | null = null;
   /** Chats whose end-user page is connected to the agent, to mark disconnected if the agent goes. */
   private readonly pagesConnected = new Set<string>();
-  private readonly messages = new TokenBucket(30, 10);
+  private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
 
   constructor(
     ws: WebSocket,

@@ -6,7 +6,7 @@ import { subjects } from '../bus/bus.js';
 import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
 import { Peer } from './peer.js';
-import { TokenBucket } from './rateLimit.js';
+import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
 import type { Services } from './services.js';
 
 /** An operator's console socket: the device list, and the chats the operator watches. */
@@ -14,7 +14,7 @@ export class ConsoleConnection {
   readonly peer: Peer<typeof ConsoleClientFrame>;
   private greeted = false;
   private readonly unsubscribe = new Map<string, () => void>();
-  private readonly messages = new TokenBucket(30, 10);
+  private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
 
   constructor(
     ws: WebSocket,
