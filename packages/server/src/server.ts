@@ -33,7 +33,7 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const log = config.logger ?? pino({ level: 'info' });
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, log);
   const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl, log) : new LocalBus();
   const services: Services = {
     bus,

@@ -10,6 +10,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { SqlStore, type Store } from './store.js';
@@ -39,9 +40,11 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
 
 export type StoreLocation = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
-function connect(location: StoreLocation): Kysely<Database> {
+function connect(location: StoreLocation, log?: Logger): Kysely<Database> {
   if (location.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: location.url, max: 10 });
+    // An idle connection the server ended (restart, failover) is only logged: the pool opens a new one when needed.
+    pool.on('error', (error) => log?.warn({ err: error }, 'database connection lost'));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   mkdirSync(dirname(location.file), { recursive: true });
@@ -54,8 +57,8 @@ function connect(location: StoreLocation): Kysely<Database> {
 }
 
 /** Opens the database and brings its schema up to date. */
-export async function openStore(location: StoreLocation): Promise<Store> {
-  const db = connect(location);
+export async function openStore(location: StoreLocation, log?: Logger): Promise<Store> {
+  const db = connect(location, log);
   const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
