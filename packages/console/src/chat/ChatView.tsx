@@ -1,8 +1,8 @@
 import { type ReactNode, useMemo } from 'react';
 import { Composer } from './Composer';
-import { type ChatState, timeline } from './chatState';
+import { type ChatState, otherRole, timeline } from './chatState';
 import { typingText } from './eventText';
-import { type EventEntry, MessageLog } from './MessageLog';
+import { type DescribeEvent, MessageLog } from './MessageLog';
 
 export interface ChatViewProps {
   state: ChatState;
@@ -13,11 +13,13 @@ export interface ChatViewProps {
   /** Banners above the conversation (connection, presence, closed…); each side chooses its own. */
   notices?: ReactNode;
   composerDisabled: boolean;
+  /** The box stays usable but nothing can be sent now (the other side is away). */
+  sendDisabled?: boolean;
   onSend(text: string): boolean;
   onRetry(clientId: string): void;
   onInput(text: string): void;
-  hideEvent?: (entry: EventEntry) => boolean;
-  autoFocus?: boolean;
+  describeEvent?: DescribeEvent;
+  autoFocus?: boolean | number;
   visible?: boolean;
   placeholder?: string;
 }
@@ -29,10 +31,11 @@ export function ChatView({
   peerName,
   notices,
   composerDisabled,
+  sendDisabled,
   onSend,
   onRetry,
   onInput,
-  hideEvent,
+  describeEvent,
   autoFocus,
   visible = true,
   placeholder,
@@ -47,9 +50,10 @@ export function ChatView({
         items={items}
         myRole={state.myRole}
         myName={myName}
+        peerReceipts={state.receipts[otherRole(state.myRole)]}
         onRetry={onRetry}
-        retryDisabled={closed}
-        hideEvent={hideEvent}
+        retryDisabled={closed || sendDisabled === true}
+        describeEvent={describeEvent}
         visible={visible}
       />
       <div className="chat-typing" aria-live="polite">
@@ -57,6 +61,7 @@ export function ChatView({
       </div>
       <Composer
         disabled={composerDisabled}
+        sendDisabled={sendDisabled}
         onSend={onSend}
         onInput={onInput}
         autoFocus={autoFocus}

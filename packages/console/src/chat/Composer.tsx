@@ -6,27 +6,38 @@ import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState 
 const COUNT_FROM = MAX_MESSAGE_CHARS - 500;
 
 export interface ComposerProps {
+  /** Nothing can be written (the chat is over). */
   disabled: boolean;
+  /** Writing is fine, sending is not (e.g. the user is disconnected): the text stays in the box. */
+  sendDisabled?: boolean;
   /** Returns true when the text was taken (then the box is cleared). */
   onSend(text: string): boolean;
   onInput(text: string): void;
-  autoFocus?: boolean;
+  /** Focus the box when this becomes true, or changes to another number (a new request to focus it). */
+  autoFocus?: boolean | number;
   placeholder?: string;
 }
 
 /** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ disabled, onSend, onInput, autoFocus = false, placeholder }: ComposerProps) {
+export function Composer({
+  disabled,
+  sendDisabled = false,
+  onSend,
+  onInput,
+  autoFocus = false,
+  placeholder,
+}: ComposerProps) {
   const [text, setText] = useState('');
   const id = useId();
   const countId = useId();
   const boxRef = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
-    if (autoFocus) boxRef.current?.focus();
+    if (autoFocus !== false) boxRef.current?.focus();
   }, [autoFocus]);
 
   const submit = () => {
-    if (disabled) return;
+    if (disabled || sendDisabled) return;
     if (onSend(text)) setText('');
     boxRef.current?.focus();
   };
@@ -65,7 +76,11 @@ export function Composer({ disabled, onSend, onInput, autoFocus = false, placeho
         }}
         onKeyDown={onKeyDown}
       />
-      <button type="submit" className="button button--primary composer__send" disabled={disabled}>
+      <button
+        type="submit"
+        className="button button--primary composer__send"
+        disabled={disabled || sendDisabled}
+      >
         <SendHorizontal size={16} aria-hidden="true" />
         <span>Send</span>
       </button>

@@ -1,22 +1,36 @@
-import type { ChatEntry, Role } from '@parley/protocol';
-import { Check, CircleAlert, Clock3, RotateCw } from 'lucide-react';
-import { type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
-import type { DeliveryStatus, TimelineItem } from './chatState';
+import type { ChatEntry, Receipts, Role } from '@parley/protocol';
+import { Check, CheckCheck, CircleAlert, Clock3, RotateCw } from 'lucide-react';
+import { memo, type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
+import { type DeliveryStatus, pendingStatus, storedStatus, type TimelineItem } from './chatState';
 import { eventText } from './eventText';
+import { linkify } from './linkify';
 import { clockTime, fullTime } from './time';
 
 export type EventEntry = Extract<ChatEntry, { kind: 'event' }>;
+
+/** What a reader needs to word an event: whether the end user had been connected (or dropped) before it. */
+export interface EventContext {
+  /** An `end_user_connected` that follows an earlier presence event: the user came back. */
+  reconnect: boolean;
+}
+
+/** The words for an event on this side, or null to leave it out. */
+export type DescribeEvent = (entry: EventEntry, context: EventContext) => string | null;
+
+const PRESENCE = new Set(['end_user_connected', 'end_user_disconnected']);
 
 export interface MessageLogProps {
   items: readonly TimelineItem[];
   myRole: Role;
   /** The name shown on this side's messages that the server has not echoed yet. */
   myName: string;
+  /** The other side's receipt marks: they make this side's messages delivered and read. */
+  peerReceipts: Receipts;
   onRetry(clientId: string): void;
   /** Retry makes no sense (the chat is closed). */
   retryDisabled: boolean;
-  /** Events this side does not show (the end user does not need "joined"/"disconnected" lines about themself). */
-  hideEvent?: (entry: EventEntry) => boolean;
+  /** How this side words events (default: `eventText`); null leaves one out. */
+  describeEvent?: DescribeEvent;
   /** The log is shown (a minimized window hides it): scroll to the end when it comes back. */
   visible?: boolean;
 }
@@ -27,6 +41,19 @@ function Time({ at }: { at: string }) {
       {clockTime(at)}
     </time>
   );
+}
+
+const STATUS_TEXT: Record<Exclude<DeliveryStatus, 'failed'>, string> = {
+  sending: 'Sending…',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+};
+
+function StatusIcon({ status }: { status: Exclude<DeliveryStatus, 'failed'> }) {
+  if (status === 'sending') return <Clock3 size={12} aria-hidden="true" />;
+  if (status === 'sent') return <Check size={12} aria-hidden="true" />;
+  return <CheckCheck size={12} aria-hidden="true" />;
 }
 
 function Delivery({
@@ -40,26 +67,18 @@ function Delivery({
   onRetry?: () => void;
   retryDisabled: boolean;
 }) {
-  if (status === 'sending') {
+  if (status !== 'failed') {
     return (
-      <div className="delivery">
-        <Clock3 size={12} aria-hidden="true" />
-        <span>Sending…</span>
-      </div>
-    );
-  }
-  if (status === 'sent') {
-    return (
-      <div className="delivery">
-        <Check size={12} aria-hidden="true" />
-        <span>Sent</span>
+      <div className={`delivery delivery--${status}`} data-status={status}>
+        <StatusIcon status={status} />
+        <span>{STATUS_TEXT[status]}</span>
       </div>
     );
   }
   return (
-    <div className="delivery delivery--failed">
+    <div className="delivery delivery--failed" data-status="failed">
       <CircleAlert size={12} aria-hidden="true" />
-      <span title={error ?? undefined}>Not delivered</span>
+      <span>Not delivered{error ? <span className="visually-hidden">: {error}</span> : null}</span>
       {onRetry && (
         <button type="button" className="link-button" onClick={onRetry} disabled={retryDisabled}>
           <RotateCw size={12} aria-hidden="true" />
@@ -69,6 +88,24 @@ function Delivery({
     </div>
   );
 }
+
+/** Message text as text: line breaks kept by CSS, http(s) links clickable (new tab, no referrer), nothing else. */
+const MessageText = memo(function MessageText({ text }: { text: string }) {
+  return (
+    <div className="msg__text">
+      {linkify(text).map((part, i) =>
+        part.kind === 'link' ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text never move.
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+            {part.text}
+          </a>
+        ) : (
+          part.text
+        ),
+      )}
+    </div>
+  );
+});
 
 function Message({
   name,
@@ -88,7 +125,7 @@ function Message({
       <div className="msg__meta">
         <span className="msg__name">{name}</span> <Time at={at} />
       </div>
-      <div className="msg__text">{text}</div>
+      <MessageText text={text} />
       {children}
     </div>
   );
@@ -102,25 +139,21 @@ function itemKey(item: TimelineItem): string {
       : `m:${item.message.clientId}`;
 }
 
-function isMine(item: TimelineItem, myRole: Role): boolean {
-  if (item.kind === 'pending') return true;
-  return item.entry.kind === 'message' && item.entry.from.role === myRole;
-}
-
 /** The conversation: messages (this side's on the right) and event lines, as an ARIA log. */
 export function MessageLog({
   items,
   myRole,
   myName,
+  peerReceipts,
   onRetry,
   retryDisabled,
-  hideEvent,
+  describeEvent = (entry) => eventText(entry.event, entry.from),
   visible = true,
 }: MessageLogProps) {
   const ref = useRef<HTMLDivElement>(null);
   const atEnd = useRef(true);
   const last = items.at(-1);
-  const lastMine = items.findLastIndex((item) => isMine(item, myRole));
+  let presenceSeen = false;
 
   // Follow the conversation while the reader is at its end, and always after this side wrote something.
   useLayoutEffect(() => {
@@ -146,6 +179,7 @@ export function MessageLog({
       className="log"
       role="log"
       aria-live="polite"
+      aria-relevant="additions"
       aria-label="Conversation"
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to scroll it.
       tabIndex={0}
@@ -154,14 +188,14 @@ export function MessageLog({
         atEnd.current = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
       }}
     >
-      {items.map((item, index) => {
+      {items.map((item) => {
         const key = itemKey(item);
         if (item.kind === 'pending') {
           const { message } = item;
           return (
             <Message key={key} name={myName} at={message.at ?? message.createdAt} text={message.text} mine>
               <Delivery
-                status={message.status}
+                status={pendingStatus(message, peerReceipts)}
                 error={message.error}
                 retryDisabled={retryDisabled}
                 onRetry={() => onRetry(message.clientId)}
@@ -174,14 +208,19 @@ export function MessageLog({
           const mine = entry.from.role === myRole;
           return (
             <Message key={key} name={entry.from.name} at={entry.at} text={entry.text} mine={mine}>
-              {mine && index === lastMine && <Delivery status="sent" error={null} retryDisabled />}
+              {mine && <Delivery status={storedStatus(entry.seq, peerReceipts)} error={null} retryDisabled />}
             </Message>
           );
         }
-        if (hideEvent?.(entry)) return null;
+        const isPresence = PRESENCE.has(entry.event);
+        const text = describeEvent(entry, {
+          reconnect: isPresence && entry.event === 'end_user_connected' && presenceSeen,
+        });
+        if (isPresence) presenceSeen = true;
+        if (text === null) return null;
         return (
           <div key={key} className="chat-event">
-            <span>{eventText(entry.event, entry.from)}</span> <Time at={entry.at} />
+            <span>{text}</span> <Time at={entry.at} />
           </div>
         );
       })}

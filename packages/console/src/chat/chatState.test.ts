@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  advanceReceipts,
   type ChatState,
   chatReducer,
   closedBy,
   endUserPresence,
   initialChatState,
   mergeEntries,
+  pendingStatus,
+  storedStatus,
   timeline,
   toResend,
+  unreadCount,
+  unreadMessages,
 } from './chatState';
 import { event, message } from './testing';
 
@@ -211,5 +216,84 @@ describe('presence and closing', () => {
     expect(closedBy([event(1, 'chat_opened'), event(9, 'chat_closed', 'end_user')])).toBe('end_user');
     expect(closedBy([event(9, 'chat_closed', 'operator')])).toBe('operator');
     expect(closedBy([event(9, 'operator_left', 'operator')])).toBe('operator');
+  });
+});
+
+describe('receipts and delivery', () => {
+  const start = () => chatReducer(initialChatState('chat-1', 'operator'), { type: 'info', info });
+
+  it('only move forward, and read implies delivered', () => {
+    const marks = { deliveredSeq: 4, readSeq: 2 };
+    expect(advanceReceipts(marks, { deliveredSeq: 3, readSeq: 1 })).toBe(marks);
+    expect(advanceReceipts(marks, { deliveredSeq: 0, readSeq: 6 })).toEqual({ deliveredSeq: 6, readSeq: 6 });
+    let state = start();
+    state = chatReducer(state, {
+      type: 'receipts',
+      role: 'end_user',
+      receipts: { deliveredSeq: 5, readSeq: 3 },
+    });
+    const same = chatReducer(state, {
+      type: 'receipts',
+      role: 'end_user',
+      receipts: { deliveredSeq: 1, readSeq: 1 },
+    });
+    expect(same).toBe(state);
+    // chat.info carries both sides' marks; an older info does not move them back.
+    state = chatReducer(state, { type: 'info', info });
+    expect(state.receipts.end_user).toEqual({ deliveredSeq: 5, readSeq: 3 });
+  });
+
+  it("turn this side's stored messages into sent, delivered and read", () => {
+    const peer = { deliveredSeq: 5, readSeq: 3 };
+    expect(storedStatus(3, peer)).toBe('read');
+    expect(storedStatus(5, peer)).toBe('delivered');
+    expect(storedStatus(6, peer)).toBe('sent');
+    const pending = {
+      clientId: 'c-1-abcdef',
+      text: 'x',
+      createdAt: 'now',
+      status: 'sent' as const,
+      seq: 4,
+      at: 'now',
+      error: null,
+      autoRetry: false,
+      attempt: 1,
+    };
+    expect(pendingStatus(pending, peer)).toBe('delivered');
+    expect(pendingStatus({ ...pending, status: 'sending', seq: null }, peer)).toBe('sending');
+    expect(pendingStatus({ ...pending, status: 'failed', seq: null }, peer)).toBe('failed');
+  });
+
+  it("counts the other side's messages after this side's read mark as unread", () => {
+    let state = start();
+    state = chatReducer(state, {
+      type: 'entries',
+      entries: [
+        message(1, 'end_user', 'a'),
+        message(2, 'operator', 'b'),
+        event(3, 'end_user_disconnected', 'end_user'),
+        message(4, 'end_user', 'c'),
+        message(5, 'end_user', 'd'),
+      ],
+    });
+    expect(unreadCount(state)).toBe(3);
+    state = chatReducer(state, {
+      type: 'receipts',
+      role: 'operator',
+      receipts: { deliveredSeq: 5, readSeq: 3 },
+    });
+    expect(unreadMessages(state).map((m) => m.text)).toEqual(['c', 'd']);
+    state = chatReducer(state, {
+      type: 'receipts',
+      role: 'operator',
+      receipts: { deliveredSeq: 5, readSeq: 5 },
+    });
+    expect(unreadCount(state)).toBe(0);
+    // The end user's own view counts the operator's messages.
+    const page = chatReducer(initialChatState('chat-1', 'end_user'), {
+      type: 'entries',
+      entries: state.entries,
+    });
+    expect(unreadCount(page)).toBe(1);
   });
 });

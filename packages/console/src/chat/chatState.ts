@@ -1,7 +1,17 @@
-import type { ChatEntry, ChatInfo, ErrorFrame, Role } from '@parley/protocol';
+import type { ChatEntry, ChatInfo, ErrorFrame, Receipts, Role } from '@parley/protocol';
 
-/** Where a message this side wrote stands. Read receipts will add a state here. */
-export type DeliveryStatus = 'sending' | 'sent' | 'failed';
+/**
+ * Where a message this side wrote stands: on its way, stored by the server (`sent`), received by the other side's
+ * page or console (`delivered`), looked at there (`read`), or refused / unanswered (`failed`, retryable).
+ */
+export type DeliveryStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export type MessageEntry = Extract<ChatEntry, { kind: 'message' }>;
+
+/** Both sides' receipt marks. */
+export type ChatReceipts = Record<Role, Receipts>;
+
+const NO_RECEIPTS: Receipts = { deliveredSeq: 0, readSeq: 0 };
 
 /** A message written here that is not yet in the chat's entries (keyed by its client-made id). */
 export interface PendingMessage {
@@ -43,6 +53,11 @@ export interface ChatState {
   connected: boolean;
   /** A refusal about the chat itself (ref = chatId), e.g. not allowed to take part. */
   problem: ChatProblem | null;
+  /**
+   * How far each side has received and read the chat. Only moves forward: the server's marks (from `chat.info` and
+   * `chat.receipts`), and for this side also the receipts it has just sent (so its unread count drops at once).
+   */
+  receipts: ChatReceipts;
 }
 
 export type ChatAction =
@@ -51,6 +66,7 @@ export type ChatAction =
   | { type: 'entries'; entries: readonly ChatEntry[] }
   | { type: 'ack'; clientId: string; seq: number; at: string }
   | { type: 'peerTyping'; typing: boolean }
+  | { type: 'receipts'; role: Role; receipts: Receipts }
   | { type: 'error'; frame: ErrorFrame }
   | { type: 'queue'; clientId: string; text: string; createdAt: string }
   | { type: 'transmitted'; clientId: string }
@@ -68,7 +84,27 @@ export function initialChatState(chatId: string, myRole: Role): ChatState {
     peerTyping: false,
     connected: false,
     problem: null,
+    receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
   };
+}
+
+/** Marks that only move forward: the later of each. Returns `current` itself when nothing moved. */
+export function advanceReceipts(current: Receipts, next: Receipts): Receipts {
+  const deliveredSeq = Math.max(current.deliveredSeq, next.deliveredSeq, next.readSeq);
+  const readSeq = Math.max(current.readSeq, next.readSeq);
+  if (deliveredSeq === current.deliveredSeq && readSeq === current.readSeq) return current;
+  return { deliveredSeq, readSeq };
+}
+
+function withReceipts(state: ChatState, role: Role, next: Receipts): ChatState {
+  const current = state.receipts[role];
+  const merged = advanceReceipts(current, next);
+  if (merged === current) return state;
+  return { ...state, receipts: { ...state.receipts, [role]: merged } };
+}
+
+export function otherRole(role: Role): Role {
+  return role === 'operator' ? 'end_user' : 'operator';
 }
 
 /**
@@ -125,14 +161,20 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (state.connected === action.up) return state;
       return { ...state, connected: action.up, peerTyping: action.up ? state.peerTyping : false };
 
-    case 'info':
+    case 'info': {
       if (action.info.chatId !== state.chatId) return state;
-      return {
+      const withInfo: ChatState = {
         ...state,
         info: action.info,
         problem: null,
         peerTyping: action.info.status === 'closed' ? false : state.peerTyping,
       };
+      const { operator, end_user } = action.info.receipts;
+      return withReceipts(withReceipts(withInfo, 'operator', operator), 'end_user', end_user);
+    }
+
+    case 'receipts':
+      return withReceipts(state, action.role, action.receipts);
 
     case 'entries': {
       const entries = mergeEntries(state.entries, action.entries);
@@ -232,6 +274,35 @@ export function toResend(state: ChatState): PendingMessage[] {
   return state.pending.filter(
     (message) => message.status === 'sending' || (message.status === 'failed' && message.autoRetry),
   );
+}
+
+/** Where a message of this side that the server stored (`seq`) stands, from the other side's receipts. */
+export function storedStatus(seq: number, peer: Receipts): 'sent' | 'delivered' | 'read' {
+  if (peer.readSeq >= seq) return 'read';
+  if (peer.deliveredSeq >= seq) return 'delivered';
+  return 'sent';
+}
+
+/** A pending message's status: its own until acked, then what the other side's receipts say. */
+export function pendingStatus(message: PendingMessage, peer: Receipts): DeliveryStatus {
+  if (message.status === 'sent' && message.seq !== null) return storedStatus(message.seq, peer);
+  return message.status;
+}
+
+/** The other side's messages this side has not read yet (after its read mark). */
+export function unreadMessages(state: Pick<ChatState, 'entries' | 'myRole' | 'receipts'>): MessageEntry[] {
+  const readSeq = state.receipts[state.myRole].readSeq;
+  const unread: MessageEntry[] = [];
+  for (let i = state.entries.length - 1; i >= 0; i--) {
+    const entry = state.entries[i];
+    if (!entry || entry.seq <= readSeq) break;
+    if (entry.kind === 'message' && entry.from.role !== state.myRole) unread.unshift(entry);
+  }
+  return unread;
+}
+
+export function unreadCount(state: Pick<ChatState, 'entries' | 'myRole' | 'receipts'>): number {
+  return unreadMessages(state).length;
 }
 
 export type TimelineItem = { kind: 'entry'; entry: ChatEntry } | { kind: 'pending'; message: PendingMessage };

@@ -45,6 +45,9 @@ describe('ChatController', () => {
         message(2, 'end_user', 'b'),
       ],
     });
+    expect(transport.take()).toEqual([
+      { type: 'chat.receipt', chatId: 'chat-1', seq: 3, state: 'delivered' },
+    ]);
     transport.down();
     expect(controller.getState().connected).toBe(false);
     transport.up();
@@ -240,5 +243,151 @@ describe('ChatController', () => {
     controller.start();
     expect(transport.listenerCount).toBe(1);
     expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+  });
+
+  describe('receipts', () => {
+    const receipt = (seq: number, state: 'delivered' | 'read') => ({
+      type: 'chat.receipt',
+      chatId: 'chat-1',
+      seq,
+      state,
+    });
+
+    it('says delivered up to the highest seq held when the other side writes, and nothing for its own', () => {
+      const { transport, controller } = setup();
+      controller.start();
+      transport.up();
+      transport.receive({ type: 'chat.info', chat: info });
+      transport.take();
+      transport.receive({
+        type: 'chat.entries',
+        chatId: 'chat-1',
+        entries: [message(1, 'operator', 'mine')],
+      });
+      expect(transport.take()).toEqual([]);
+      transport.receive({
+        type: 'chat.entries',
+        chatId: 'chat-1',
+        entries: [message(2, 'end_user', 'hi'), event(3, 'end_user_connected', 'end_user')],
+      });
+      expect(transport.take()).toEqual([receipt(3, 'delivered')]);
+      // A repeat of what is held says nothing more.
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(2, 'end_user', 'hi')] });
+      expect(transport.take()).toEqual([]);
+    });
+
+    it('says read while looked at, and at once for what arrived while it was not', () => {
+      const { transport, controller } = setup();
+      controller.start();
+      transport.up();
+      transport.receive({ type: 'chat.info', chat: info });
+      transport.take();
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(1, 'end_user', 'a')] });
+      expect(transport.take()).toEqual([receipt(1, 'delivered')]);
+      expect(controller.getState().receipts.operator).toEqual({ deliveredSeq: 1, readSeq: 0 });
+      controller.setAttention(true);
+      expect(transport.take()).toEqual([receipt(1, 'read')]);
+      expect(controller.getState().receipts.operator).toEqual({ deliveredSeq: 1, readSeq: 1 });
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(2, 'end_user', 'b')] });
+      expect(transport.take()).toEqual([receipt(2, 'read')]);
+      controller.setAttention(false);
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(3, 'end_user', 'c')] });
+      expect(transport.take()).toEqual([receipt(3, 'delivered')]);
+    });
+
+    it('does not repeat what the server already holds, and says again what a drop may have lost', () => {
+      const { transport, controller } = setup();
+      controller.start();
+      transport.up();
+      const read = { ...info, receipts: { ...info.receipts, operator: { deliveredSeq: 2, readSeq: 2 } } };
+      transport.receive({ type: 'chat.info', chat: read });
+      transport.receive({
+        type: 'chat.entries',
+        chatId: 'chat-1',
+        entries: [message(1, 'end_user', 'a'), message(2, 'end_user', 'b')],
+      });
+      controller.setAttention(true);
+      expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(3, 'end_user', 'c')] });
+      expect(transport.take()).toEqual([receipt(3, 'read')]);
+      // The connection drops before the server stored it: after the reconnect, the server still says 2.
+      transport.down();
+      transport.up();
+      transport.take();
+      transport.receive({ type: 'chat.info', chat: read });
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [] });
+      expect(transport.take()).toEqual([receipt(3, 'read')]);
+      expect(controller.getState().receipts.operator.readSeq).toBe(3);
+    });
+
+    it('turns the other side’s marks into delivered and read on this side’s messages', () => {
+      const { transport, controller } = setup();
+      controller.start();
+      transport.up();
+      transport.receive({ type: 'chat.info', chat: info });
+      transport.take();
+      transport.receive({
+        type: 'chat.receipts',
+        chatId: 'chat-1',
+        role: 'end_user',
+        deliveredSeq: 4,
+        readSeq: 2,
+      });
+      transport.receive({
+        type: 'chat.receipts',
+        chatId: 'chat-1',
+        role: 'end_user',
+        deliveredSeq: 3,
+        readSeq: 1,
+      });
+      expect(controller.getState().receipts.end_user).toEqual({ deliveredSeq: 4, readSeq: 2 });
+      expect(transport.take()).toEqual([]);
+    });
+
+    it('reports the other side’s messages that arrive live, not the history loaded at start', () => {
+      const { transport, controller } = setup();
+      const heard: string[] = [];
+      controller.onPeerMessages((messages) => heard.push(...messages.map((m) => m.text)));
+      controller.start();
+      transport.up();
+      transport.receive({ type: 'chat.info', chat: info });
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(1, 'end_user', 'old')] });
+      transport.receive({
+        type: 'chat.entries',
+        chatId: 'chat-1',
+        entries: [message(2, 'operator', 'mine'), message(3, 'end_user', 'new')],
+      });
+      transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(3, 'end_user', 'new')] });
+      // After a reconnect, what was missed meanwhile is news too.
+      transport.down();
+      transport.up();
+      transport.receive({
+        type: 'chat.entries',
+        chatId: 'chat-1',
+        entries: [message(4, 'end_user', 'missed')],
+      });
+      expect(heard).toEqual(['new', 'missed']);
+    });
+  });
+
+  it('sends again what got no answer when the chat info comes back (the path behind the transport reconnected)', () => {
+    const { transport, clock, controller } = setup('end_user');
+    controller.start();
+    transport.up();
+    transport.receive({ type: 'chat.info', chat: info });
+    transport.take();
+    controller.send('written while the agent was away');
+    expect(transport.take()).toMatchObject([{ type: 'chat.send', clientId: 'client-id-1' }]);
+    // An info right away (an answer to our own subscribe) does not repeat a message just sent.
+    transport.receive({ type: 'chat.info', chat: info });
+    expect(transport.take()).toEqual([]);
+    clock.advance(10_000);
+    transport.receive({ type: 'chat.info', chat: info });
+    expect(transport.take()).toMatchObject([{ type: 'chat.send', clientId: 'client-id-1' }]);
+    transport.receive({ type: 'chat.ack', chatId: 'chat-1', clientId: 'client-id-1', seq: 5, at: 'x' });
+    clock.advance(10_000);
+    transport.receive({ type: 'chat.info', chat: info });
+    expect(transport.take()).toEqual([]);
+    expect(controller.getState().pending[0]?.status).toBe('sent');
   });
 });

@@ -1,10 +1,11 @@
-import { type ChatServerFrame, MAX_MESSAGE_CHARS, type Role } from '@parley/protocol';
+import { type ChatServerFrame, MAX_MESSAGE_CHARS, type Receipts, type Role } from '@parley/protocol';
 import {
   type ChatAction,
   type ChatState,
   chatReducer,
   initialChatState,
   isClosed,
+  type MessageEntry,
   toResend,
 } from './chatState';
 import { type Clock, realClock } from './clock';
@@ -21,23 +22,46 @@ export interface ChatControllerOptions {
 
 export const ACK_TIMEOUT_MS = 15_000;
 
+/**
+ * A `chat.info` that arrives this long after a message went out, with no answer for it yet, means the path was
+ * re-established behind the transport (the agent reconnected to the server and re-subscribed for the page): the
+ * message may have been lost on the dead link, so it is sent again (same client id: never stored twice).
+ */
+export const STALE_SEND_MS = 2000;
+
 export type SendRefusal = 'empty' | 'too_long' | 'closed';
+
+const NO_RECEIPTS: Receipts = { deliveredSeq: 0, readSeq: 0 };
 
 /**
  * One chat as one side sees it: holds the state (pure reducer in chatState.ts) and speaks to the transport.
  * Framework-free; `useChat` wraps it for React. Survives transport drops: on `ready` it re-subscribes after the
  * highest seq it holds and resends what is still pending, with the same client ids.
+ *
+ * Receipts: whenever the other side's messages arrive it says `delivered` up to the highest seq it holds, and while
+ * its person is looking at the conversation (`setAttention(true)`: window shown, tab visible and focused) `read`.
  */
 export class ChatController {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private unlisten: (() => void) | null = null;
   private readonly ackTimers = new Map<string, () => void>();
+  /** When each pending message last went out. */
+  private readonly transmittedAt = new Map<string, number>();
   private cancelPeerTyping: (() => void) | null = null;
   private readonly typing: TypingNotifier;
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly ackTimeoutMs: number;
+  /** This side's person is looking at the conversation: what arrives is read. */
+  private attention = false;
+  /** This side's marks as the server last told them. */
+  private confirmed: Receipts = NO_RECEIPTS;
+  /** Receipts sent on the current connection (forgotten on a drop, so a lost one is sent again). */
+  private sentMarks: Receipts = NO_RECEIPTS;
+  /** The first `chat.entries` after `start()` is history, not news. */
+  private historyPending = true;
+  private readonly peerMessageListeners = new Set<(messages: MessageEntry[]) => void>();
 
   constructor(
     readonly chatId: string,
@@ -77,6 +101,7 @@ export class ChatController {
   /** Starts listening (and subscribes at once if the transport is up). Can be called again after `stop()`. */
   start(): void {
     if (this.unlisten) return;
+    this.historyPending = true;
     this.unlisten = this.transport.listen({
       frame: (frame) => this.onFrame(frame),
       ready: () => this.onReady(),
@@ -103,6 +128,7 @@ export class ChatController {
   }
 
   private onDown(): void {
+    this.sentMarks = NO_RECEIPTS;
     this.dispatch({ type: 'connection', up: false });
     this.typing.reset();
     this.clearAckTimers();
@@ -114,22 +140,45 @@ export class ChatController {
       case 'chat.info':
         if (frame.chat.chatId !== this.chatId) return;
         this.dispatch({ type: 'info', info: frame.chat });
+        this.confirm(frame.chat.receipts[this.state.myRole]);
         if (frame.chat.status === 'closed') {
           this.typing.reset();
           this.setPeerTyping(false);
+        } else {
+          this.resendStale();
         }
+        this.sendReceipts();
         return;
-      case 'chat.entries':
+      case 'chat.entries': {
         if (frame.chatId !== this.chatId) return;
+        const before = this.state.entries;
         this.dispatch({ type: 'entries', entries: frame.entries });
         for (const entry of frame.entries) {
-          if (entry.kind === 'message') this.clearAckTimer(entry.clientId);
+          if (entry.kind === 'message') {
+            this.clearAckTimer(entry.clientId);
+            this.transmittedAt.delete(entry.clientId);
+          }
         }
         if (!this.state.peerTyping) this.setPeerTyping(false);
+        const news = this.historyPending ? [] : this.newPeerMessages(before);
+        this.historyPending = false;
+        this.sendReceipts();
+        if (news.length > 0) for (const listener of [...this.peerMessageListeners]) listener(news);
+        return;
+      }
+      case 'chat.receipts':
+        if (frame.chatId !== this.chatId) return;
+        if (frame.role === this.state.myRole) this.confirm(frame);
+        this.dispatch({
+          type: 'receipts',
+          role: frame.role,
+          receipts: { deliveredSeq: frame.deliveredSeq, readSeq: frame.readSeq },
+        });
         return;
       case 'chat.ack':
         if (frame.chatId !== this.chatId) return;
         this.clearAckTimer(frame.clientId);
+        this.transmittedAt.delete(frame.clientId);
         this.dispatch({ type: 'ack', clientId: frame.clientId, seq: frame.seq, at: frame.at });
         return;
       case 'chat.typing':
@@ -163,6 +212,24 @@ export class ChatController {
     this.transmit(clientId);
   }
 
+  /**
+   * Whether this side's person is looking at the conversation now. While they are, everything that arrives is marked
+   * read (and what arrived before is marked read at once).
+   */
+  setAttention(looking: boolean): void {
+    if (this.attention === looking) return;
+    this.attention = looking;
+    if (looking) this.sendReceipts();
+  }
+
+  /** Calls `listener` with the other side's messages that arrive live (not the history loaded at start). */
+  onPeerMessages(listener: (messages: MessageEntry[]) => void): () => void {
+    this.peerMessageListeners.add(listener);
+    return () => {
+      this.peerMessageListeners.delete(listener);
+    };
+  }
+
   /** The text in the box changed. */
   input(text: string): void {
     if (isClosed(this.state) || !this.transport.ready) return;
@@ -178,6 +245,59 @@ export class ChatController {
 
   // --- internals ------------------------------------------------------------------------------------------
 
+  private confirm(marks: Receipts): void {
+    this.confirmed = {
+      deliveredSeq: Math.max(this.confirmed.deliveredSeq, marks.deliveredSeq, marks.readSeq),
+      readSeq: Math.max(this.confirmed.readSeq, marks.readSeq),
+    };
+  }
+
+  /** The other side's messages that were not held before this frame and that this side has not read. */
+  private newPeerMessages(before: ChatState['entries']): MessageEntry[] {
+    const held = new Set(before.map((entry) => entry.seq));
+    const readSeq = this.state.receipts[this.state.myRole].readSeq;
+    return this.state.entries.filter(
+      (entry): entry is MessageEntry =>
+        entry.kind === 'message' &&
+        entry.from.role !== this.state.myRole &&
+        entry.seq > readSeq &&
+        !held.has(entry.seq),
+    );
+  }
+
+  /**
+   * Says how far this side has received (and, while looked at, read) the chat, when the other side has a message
+   * past what was already said. The mark is the highest seq held.
+   */
+  private sendReceipts(): void {
+    if (!this.transport.ready) return;
+    const { entries, myRole, lastSeq } = this.state;
+    let lastPeerMessage = 0;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i];
+      if (entry?.kind === 'message' && entry.from.role !== myRole) {
+        lastPeerMessage = entry.seq;
+        break;
+      }
+    }
+    if (lastPeerMessage === 0) return;
+    const read = Math.max(this.confirmed.readSeq, this.sentMarks.readSeq);
+    const delivered = Math.max(this.confirmed.deliveredSeq, this.sentMarks.deliveredSeq, read);
+    let mark: 'read' | 'delivered' | null = null;
+    if (this.attention && lastPeerMessage > read) mark = 'read';
+    else if (lastPeerMessage > delivered) mark = 'delivered';
+    if (mark === null) return;
+    if (!this.transport.send({ type: 'chat.receipt', chatId: this.chatId, seq: lastSeq, state: mark }))
+      return;
+    const marks: Receipts =
+      mark === 'read'
+        ? { deliveredSeq: lastSeq, readSeq: lastSeq }
+        : { deliveredSeq: lastSeq, readSeq: this.sentMarks.readSeq };
+    this.sentMarks = marks;
+    // This side's own marks move at once (optimistically), so its unread count drops without waiting.
+    this.dispatch({ type: 'receipts', role: myRole, receipts: marks });
+  }
+
   private transmit(clientId: string): void {
     const message = this.state.pending.find((m) => m.clientId === clientId);
     if (!message || message.status === 'sent' || !this.transport.ready) return;
@@ -188,6 +308,7 @@ export class ChatController {
       text: message.text,
     });
     if (!sent) return;
+    this.transmittedAt.set(clientId, this.clock.now());
     this.dispatch({ type: 'transmitted', clientId });
     const attempt = this.state.pending.find((m) => m.clientId === clientId)?.attempt ?? 0;
     this.clearAckTimer(clientId);
@@ -198,6 +319,14 @@ export class ChatController {
         this.dispatch({ type: 'timeout', clientId, attempt });
       }, this.ackTimeoutMs),
     );
+  }
+
+  private resendStale(): void {
+    const now = this.clock.now();
+    for (const message of toResend(this.state)) {
+      const at = this.transmittedAt.get(message.clientId);
+      if (at !== undefined && now - at >= STALE_SEND_MS) this.transmit(message.clientId);
+    }
   }
 
   private clearAckTimer(clientId: string): void {

@@ -17,6 +17,11 @@ export function eventText(event: ChatEventName, from: Person | null): string {
   }
 }
 
+/** An `end_user_connected` after the user had dropped: they are back. */
+export function reconnectedText(name: string | null): string {
+  return name ? `${name} is connected again` : 'The user is connected again';
+}
+
 export function typingText(name: string): string {
   return `${name} is typing…`;
 }

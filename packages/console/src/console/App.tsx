@@ -2,12 +2,27 @@ import type { OperatorView } from '@parley/protocol';
 import { LogOut, RefreshCw } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Notice } from '../chat/Notice';
+import { setUnreadCount } from '../chat/tabBadge';
+import { AlertMenu } from './AlertMenu';
+import { type AlertSettings, loadAlertSettings, saveAlertSettings } from './alertSettings';
+import { primeSound } from './alerts';
 import { api } from './api';
 import { ChatDock } from './ChatDock';
 import { ChatPage } from './ChatPage';
+import type { WindowStatus } from './ChatWindow';
+import { chatsHeldElsewhere, openClaimChannel } from './chatClaims';
 import { ConsoleSocket } from './consoleSocket';
 import { type ChatOpened, DevicesPage } from './DevicesPage';
-import { type DockedChat, dockOpen, dockRemove, dockToggleMinimized, loadDock, saveDock } from './dockState';
+import {
+  type DockedChat,
+  dockOpen,
+  dockRemove,
+  dockRestore,
+  dockShow,
+  dockToggleMinimized,
+  loadDock,
+  saveDock,
+} from './dockState';
 import { Logo } from './Logo';
 import { chatPath, parseRoute } from './route';
 import { SignInPage } from './SignInPage';
@@ -26,6 +41,17 @@ function sessionStore(): Storage | null {
 }
 
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
+
+function localStore(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** How long after a chat tab closed the dock looks for chats that need their window back. */
+const RESYNC_AFTER_RELEASE_MS = 1500;
 
 /** The operator console: signed in, one socket, the current page and the chat dock. */
 function Console({
@@ -47,13 +73,71 @@ function Console({
   const snapshot = useSyncExternalStore(socket.subscribe, socket.getSnapshot);
 
   const [dock, setDock] = useState<DockedChat[]>(() => loadDock(sessionStore()));
-  const [focusChatId, setFocusChatId] = useState<string | null>(null);
+  const [focus, setFocus] = useState<{ chatId: string; n: number } | null>(null);
+  const [statuses, setStatuses] = useState<Readonly<Record<string, WindowStatus>>>({});
+  /** The windows of open chats have been put back (tests and tools wait for it; see `data-restored`). */
+  const [restored, setRestored] = useState(false);
   useEffect(() => saveDock(sessionStore(), dock), [dock]);
+
+  const [alerts, setAlerts] = useState<AlertSettings>(() => loadAlertSettings(localStore(), operator.id));
+  const changeAlerts = (next: AlertSettings) => {
+    setAlerts(next);
+    saveAlertSettings(localStore(), operator.id, next);
+  };
+  // Browsers let a page make sound only after a click or key press in it: get the chime ready at the first one.
+  useEffect(() => {
+    if (!alerts.sound) return;
+    const prime = () => primeSound();
+    window.addEventListener('pointerdown', prime, { once: true });
+    window.addEventListener('keydown', prime, { once: true });
+    return () => {
+      window.removeEventListener('pointerdown', prime);
+      window.removeEventListener('keydown', prime);
+    };
+  }, [alerts.sound]);
 
   const sessionEnded = useCallback(() => onSignedOut(SESSION_ENDED), [onSignedOut]);
   useEffect(() => {
     if (snapshot.status === 'signedOut') sessionEnded();
   }, [snapshot.status, sessionEnded]);
+
+  // The windows of the operator's open chats come back after a reload or in a new tab (GET /api/chats), except
+  // the chats another tab holds ("Open in new tab"): no second live copy. A chat tab that closes gives its window back.
+  const dockPage = route.page !== 'chat';
+  useEffect(() => {
+    if (!dockPage) return;
+    let live = true;
+    let resync: ReturnType<typeof setTimeout> | null = null;
+    const startedWith = new Set(loadDock(sessionStore()).map((chat) => chat.chatId));
+    const sync = async (first: boolean) => {
+      const [elsewhere, open] = await Promise.all([chatsHeldElsewhere(), api.openChats()]);
+      if (!live || !open.ok) return;
+      setDock((current) =>
+        dockRestore(current, open.data, { elsewhere, dropClosed: first ? startedWith : null }),
+      );
+      setRestored(true);
+    };
+    void sync(true);
+    const channel = openClaimChannel((message) => {
+      if (message.type === 'claim') setDock((current) => dockRemove(current, message.chatId));
+      if (message.type === 'release') {
+        if (resync) clearTimeout(resync);
+        resync = setTimeout(() => void sync(false), RESYNC_AFTER_RELEASE_MS);
+      }
+    });
+    return () => {
+      live = false;
+      if (resync) clearTimeout(resync);
+      channel?.close();
+    };
+  }, [dockPage]);
+
+  // The tab's title and icon count what is unread in the docked windows (a chat page counts its own).
+  const totalUnread = dock.reduce((sum, chat) => sum + (statuses[chat.chatId]?.unread ?? 0), 0);
+  useEffect(() => {
+    if (dockPage) setUnreadCount(totalUnread);
+  }, [dockPage, totalUnread]);
+  useEffect(() => () => setUnreadCount(0), []);
 
   const signOut = async () => {
     await api.logout();
@@ -62,15 +146,52 @@ function Console({
     onSignedOut(null);
   };
 
+  const focusChat = (chatId: string) => setFocus((current) => ({ chatId, n: (current?.n ?? 0) + 1 }));
+
   const chatOpened = (chat: ChatOpened) => {
     setDock((current) => dockOpen(current, chat));
-    setFocusChatId(chat.chatId);
+    focusChat(chat.chatId);
+  };
+
+  /** The docked window of an open chat on this device, if there is one: Instant Messaging shows it again. */
+  const openWindowOn = (deviceId: string): string | null =>
+    dock.find((chat) => {
+      const status = statuses[chat.chatId];
+      return (status?.deviceId ?? chat.deviceId) === deviceId && status?.open !== false;
+    })?.chatId ?? null;
+
+  const showChat = (chatId: string) => {
+    setDock((current) => dockShow(current, chatId));
+    focusChat(chatId);
+  };
+
+  const removeChat = (chatId: string) => {
+    setDock((current) => dockRemove(current, chatId));
+    setStatuses((current) => {
+      if (!(chatId in current)) return current;
+      const { [chatId]: _gone, ...rest } = current;
+      return rest;
+    });
   };
 
   const popOut = (chatId: string) => {
-    window.open(chatPath(chatId), '_blank');
-    setDock((current) => dockRemove(current, chatId));
+    window.open(chatPath(chatId), '_blank', 'noopener');
+    removeChat(chatId);
   };
+
+  const statusChanged = useCallback((chatId: string, status: WindowStatus) => {
+    setStatuses((current) => {
+      const before = current[chatId];
+      if (
+        before &&
+        before.unread === status.unread &&
+        before.open === status.open &&
+        before.deviceId === status.deviceId
+      )
+        return current;
+      return { ...current, [chatId]: status };
+    });
+  }, []);
 
   return (
     <div className="app">
@@ -83,6 +204,7 @@ function Console({
           <span>Parley</span>
         </a>
         <div className="topbar__right">
+          <AlertMenu settings={alerts} onChange={changeAlerts} />
           <span className="topbar__user" title={operator.username}>
             {operator.displayName}
           </span>
@@ -112,10 +234,16 @@ function Console({
       )}
       <main id="main" className="main">
         {route.page === 'devices' && (
-          <DevicesPage devices={snapshot.devices} onChatOpened={chatOpened} onSignedOut={sessionEnded} />
+          <DevicesPage
+            devices={snapshot.devices}
+            openWindowOn={openWindowOn}
+            onShowChat={showChat}
+            onChatOpened={chatOpened}
+            onSignedOut={sessionEnded}
+          />
         )}
         {route.page === 'chat' && (
-          <ChatPage chatId={route.chatId} transport={socket.chatTransport(route.chatId)} />
+          <ChatPage chatId={route.chatId} transport={socket.chatTransport(route.chatId)} alerts={alerts} />
         )}
         {route.page === 'notFound' && (
           <div className="page">
@@ -126,14 +254,19 @@ function Console({
           </div>
         )}
       </main>
-      {route.page !== 'chat' && (
+      {dockPage && (
         <ChatDock
           chats={dock}
+          restored={restored}
           transportFor={(chatId) => socket.chatTransport(chatId)}
-          focusChatId={focusChatId}
+          focus={focus}
+          operatorId={operator.id}
+          alerts={alerts}
           onToggleMinimized={(chatId) => setDock((current) => dockToggleMinimized(current, chatId))}
-          onRemove={(chatId) => setDock((current) => dockRemove(current, chatId))}
+          onShow={showChat}
+          onRemove={removeChat}
           onPopOut={popOut}
+          onStatus={statusChanged}
         />
       )}
     </div>

@@ -1,24 +1,36 @@
 import { useEffect, useRef } from 'react';
 import type { ChatTransport } from '../chat/transport';
-import { ChatWindow } from './ChatWindow';
+import type { AlertSettings } from './alertSettings';
+import { ChatWindow, type WindowStatus } from './ChatWindow';
 import type { DockedChat } from './dockState';
 
-/** The chat windows, docked side by side at the bottom right of the console. */
+/** The chat windows, docked side by side at the bottom right of the console, one per chat. */
 export function ChatDock({
   chats,
+  restored,
   transportFor,
-  focusChatId,
+  focus,
+  operatorId,
+  alerts,
   onToggleMinimized,
+  onShow,
   onRemove,
   onPopOut,
+  onStatus,
 }: {
   chats: readonly DockedChat[];
+  /** The windows of the operator's open chats have been put back (after a reload or in a new tab). */
+  restored: boolean;
   transportFor(chatId: string): ChatTransport;
-  /** The chat just opened by the operator: its message box takes the focus. */
-  focusChatId: string | null;
+  /** The chat the operator just opened or went back to: its message box takes the focus (n: each request). */
+  focus: { chatId: string; n: number } | null;
+  operatorId: string;
+  alerts: AlertSettings;
   onToggleMinimized(chatId: string): void;
+  onShow(chatId: string): void;
   onRemove(chatId: string): void;
   onPopOut(chatId: string): void;
+  onStatus(chatId: string, status: WindowStatus): void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
 
@@ -38,16 +50,20 @@ export function ChatDock({
   }, []);
 
   return (
-    <div className="dock" ref={ref} hidden={chats.length === 0}>
+    <div className="dock" ref={ref} hidden={chats.length === 0} data-restored={restored || undefined}>
       {chats.map((docked) => (
         <ChatWindow
           key={docked.chatId}
           docked={docked}
           transport={transportFor(docked.chatId)}
-          autoFocus={docked.chatId === focusChatId}
+          autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
+          operatorId={operatorId}
+          alerts={alerts}
           onToggleMinimized={() => onToggleMinimized(docked.chatId)}
+          onShow={() => onShow(docked.chatId)}
           onRemove={() => onRemove(docked.chatId)}
           onPopOut={() => onPopOut(docked.chatId)}
+          onStatus={(status) => onStatus(docked.chatId, status)}
         />
       ))}
     </div>

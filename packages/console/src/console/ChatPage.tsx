@@ -1,20 +1,74 @@
 import { ArrowLeft, X } from 'lucide-react';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import { usePageLooking } from '../chat/attention';
+import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
+import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
+import { type AlertSettings, notificationContent } from './alertSettings';
+import { alertNewMessages } from './alerts';
+import { UnreadDot } from './ChatWindow';
+import { openClaimChannel } from './chatClaims';
 import { OperatorChat } from './OperatorChat';
 
-/** `/chats/<chatId>`: the same chat as a docked window, full page (the window's "Open in new tab"). */
-export function ChatPage({ chatId, transport }: { chatId: string; transport: ChatTransport }) {
+/**
+ * `/chats/<chatId>`: the same chat as a docked window, full page (the window's "Open in new tab"). It tells the
+ * other tabs it holds the chat, so no dock keeps a second live copy; while the tab is in the background what arrives
+ * is unread: a dot, the count in the tab's title and icon, and the alerts the operator chose.
+ */
+export function ChatPage({
+  chatId,
+  transport,
+  alerts,
+}: {
+  chatId: string;
+  transport: ChatTransport;
+  alerts: AlertSettings;
+}) {
   const chat = useChat(chatId, transport, 'operator');
-  const info = chat.state.info;
+  const { state, controller } = chat;
+  const info = state.info;
   const title = info ? chatTitle(info.endUserName, info.deviceName) : 'Chat';
   const closed = info?.status === 'closed';
+  const looking = usePageLooking();
+  const unread = unreadCount(state);
 
   useEffect(() => {
-    document.title = `${title} · Parley`;
+    setPageTitle(`${title} · Parley`);
   }, [title]);
+  useEffect(() => setUnreadCount(unread), [unread]);
+  useEffect(() => controller.setAttention(looking), [controller, looking]);
+
+  useEffect(() => {
+    const channel = openClaimChannel((message) => {
+      if (message.type === 'who') channel?.post({ type: 'claim', chatId });
+    });
+    channel?.post({ type: 'claim', chatId });
+    const release = () => channel?.post({ type: 'release', chatId });
+    window.addEventListener('pagehide', release);
+    return () => {
+      window.removeEventListener('pagehide', release);
+      release();
+      channel?.close();
+    };
+  }, [chatId]);
+
+  const latest = useRef({ alerts, info });
+  latest.current = { alerts, info };
+  useEffect(
+    () =>
+      controller.onPeerMessages((messages) => {
+        const { alerts, info } = latest.current;
+        const content = notificationContent(
+          info?.endUserName ?? 'The user',
+          info?.deviceName ?? 'their device',
+          messages.map((message) => message.text),
+        );
+        alertNewMessages(alerts, { chatId, ...content, onClick: () => {} });
+      }),
+    [controller, chatId],
+  );
 
   return (
     <section className="chat-page" aria-label={title}>
@@ -24,10 +78,11 @@ export function ChatPage({ chatId, transport }: { chatId: string; transport: Cha
           <span>Devices</span>
         </a>
         <h1 className="chat-page__title">{title}</h1>
+        {unread > 0 && <UnreadDot count={unread} />}
         <button
           type="button"
           className="button button--ghost"
-          onClick={() => chat.controller.close()}
+          onClick={() => controller.close()}
           disabled={closed}
         >
           <X size={16} aria-hidden="true" />

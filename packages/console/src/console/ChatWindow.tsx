@@ -1,11 +1,23 @@
 import { ChevronUp, ExternalLink, MessageSquareText, Minus, MoveDiagonal2, X } from 'lucide-react';
-import { type KeyboardEvent, type PointerEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import {
+  type KeyboardEvent,
+  type PointerEvent,
+  type ReactNode,
+  type Ref,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
+import { usePageLooking } from '../chat/attention';
+import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
+import { type AlertSettings, notificationContent } from './alertSettings';
+import { alertNewMessages } from './alerts';
 import type { DockedChat } from './dockState';
 import { OperatorChat } from './OperatorChat';
-import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize } from './windowSize';
+import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize, sizeKey } from './windowSize';
 
 function viewport(): Size {
   return { width: window.innerWidth, height: window.innerHeight };
@@ -82,11 +94,13 @@ function ResizeHandle({ size, onResize }: { size: Size; onResize(size: Size, don
 }
 
 function IconButton({
+  ref,
   label,
   onClick,
   pressed,
   children,
 }: {
+  ref?: Ref<HTMLButtonElement>;
   label: string;
   onClick(): void;
   pressed?: boolean;
@@ -94,6 +108,7 @@ function IconButton({
 }) {
   return (
     <button
+      ref={ref}
       type="button"
       className="icon-button"
       aria-label={label}
@@ -106,32 +121,69 @@ function IconButton({
   );
 }
 
+export interface WindowStatus {
+  /** The user's messages the operator has not seen. */
+  unread: number;
+  /** The chat is still open (not closed by either side). */
+  open: boolean;
+  deviceId: string | null;
+}
+
 export interface ChatWindowProps {
   docked: DockedChat;
   transport: ChatTransport;
-  autoFocus: boolean;
+  /** Focus the message box (a new number: again). */
+  autoFocus: boolean | number;
+  /** Window sizes are remembered per operator. */
+  operatorId: string;
+  alerts: AlertSettings;
   onToggleMinimized(): void;
+  /** Shows the window (not minimized), e.g. from a notification. */
+  onShow(): void;
   /** Takes the window out of the dock (after Close has ended the chat). */
   onRemove(): void;
   onPopOut(): void;
+  onStatus(status: WindowStatus): void;
 }
 
-/** A docked chat window: title bar (resize, minimize, open in new tab, close) and the conversation. */
+/** The unread dot: shown on a window (or chat page) with messages the operator has not seen. */
+export function UnreadDot({ count }: { count: number }) {
+  return (
+    <span
+      className="unread-dot"
+      role="img"
+      aria-label="New messages"
+      title={count === 1 ? '1 new message' : `${count} new messages`}
+    />
+  );
+}
+
+/**
+ * A docked chat window: title bar (resize, unread dot, minimize, open in new tab, close) and the conversation.
+ * Esc minimizes it; a click on a minimized window's bar brings it back.
+ */
 export function ChatWindow({
   docked,
   transport,
   autoFocus,
+  operatorId,
+  alerts,
   onToggleMinimized,
+  onShow,
   onRemove,
   onPopOut,
+  onStatus,
 }: ChatWindowProps) {
   const chat = useChat(docked.chatId, transport, 'operator');
-  const info = chat.state.info;
+  const { state, controller } = chat;
+  const info = state.info;
   const endUserName = info?.endUserName ?? docked.endUserName ?? 'the user';
   const deviceName = info?.deviceName ?? docked.deviceName ?? 'the device';
   const title = chatTitle(endUserName, deviceName);
-  const [size, setSize] = useState<Size>(() => clampSize(loadSize(storage()), viewport()));
+  const key = sizeKey(operatorId);
+  const [size, setSize] = useState<Size>(() => clampSize(loadSize(storage(), key), viewport()));
   const minimized = docked.minimized;
+  const minimizeRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const onViewport = () => setSize((current) => clampSize(current, viewport()));
@@ -139,28 +191,79 @@ export function ChatWindow({
     return () => window.removeEventListener('resize', onViewport);
   }, []);
 
+  // Seen when shown in a visible, focused tab: then what arrives is read and no dot shows.
+  const looking = usePageLooking() && !minimized;
+  useEffect(() => controller.setAttention(looking), [controller, looking]);
+
+  const unread = unreadCount(state);
+  const open = info?.status !== 'closed';
+  const deviceId = info?.deviceId ?? docked.deviceId ?? null;
+  const reportStatus = useRef(onStatus);
+  reportStatus.current = onStatus;
+  useEffect(() => reportStatus.current({ unread, open, deviceId }), [unread, open, deviceId]);
+
+  // Desktop notification and chime for what arrives while the console is in the background.
+  const latest = useRef({ alerts, endUserName, deviceName, onShow });
+  latest.current = { alerts, endUserName, deviceName, onShow };
+  useEffect(
+    () =>
+      controller.onPeerMessages((messages) => {
+        const { alerts, endUserName, deviceName, onShow } = latest.current;
+        const content = notificationContent(
+          endUserName,
+          deviceName,
+          messages.map((message) => message.text),
+        );
+        alertNewMessages(alerts, { chatId: controller.chatId, ...content, onClick: onShow });
+      }),
+    [controller],
+  );
+
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== 'Escape' || minimized || event.defaultPrevented) return;
+    event.preventDefault();
+    onToggleMinimized();
+    minimizeRef.current?.focus();
+  };
+
   return (
     <section
       className={minimized ? 'chat-window chat-window--minimized' : 'chat-window'}
       aria-label={title}
       style={minimized ? undefined : { width: size.width, height: size.height }}
+      onKeyDown={onKeyDown}
     >
-      <header className="chat-window__bar">
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut; the Minimize button does it by keyboard. */}
+      <header
+        className="chat-window__bar"
+        onClick={(event) => {
+          if (minimized && !(event.target instanceof Element && event.target.closest('button'))) onShow();
+        }}
+      >
         {!minimized && (
           <ResizeHandle
             size={size}
             onResize={(next, done) => {
               setSize(next);
-              if (done) saveSize(storage(), next);
+              if (done) saveSize(storage(), next, key);
             }}
           />
         )}
         <MessageSquareText className="chat-window__icon" size={16} aria-hidden="true" />
         <h2 className="chat-window__title" title={title}>
-          {title}
+          {minimized ? (
+            <>
+              <span className="visually-hidden">Chat with </span>
+              {endUserName}
+              <span className="chat-window__device"> on {deviceName}</span>
+            </>
+          ) : (
+            title
+          )}
         </h2>
+        {unread > 0 && <UnreadDot count={unread} />}
         <div className="chat-window__buttons">
-          <IconButton label="Minimize" pressed={minimized} onClick={onToggleMinimized}>
+          <IconButton ref={minimizeRef} label="Minimize" pressed={minimized} onClick={onToggleMinimized}>
             {minimized ? <ChevronUp size={16} aria-hidden="true" /> : <Minus size={16} aria-hidden="true" />}
           </IconButton>
           <IconButton label="Open in new tab" onClick={onPopOut}>
@@ -169,7 +272,7 @@ export function ChatWindow({
           <IconButton
             label="Close"
             onClick={() => {
-              chat.controller.close();
+              controller.close();
               onRemove();
             }}
           >

@@ -1,6 +1,7 @@
 import type { DeviceSummary } from '@parley/protocol';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
+import { setPageTitle } from '../chat/tabBadge';
 import { AddDeviceDialog } from './AddDeviceDialog';
 import { api } from './api';
 import { AlertDialog } from './Dialogs';
@@ -8,6 +9,7 @@ import { MenuButton } from './MenuButton';
 
 export interface ChatOpened {
   chatId: string;
+  deviceId: string;
   deviceName: string;
   endUserName: string | null;
 }
@@ -67,10 +69,15 @@ type Problem = { title: string; text: string };
 /** The device list: live from the console socket; each row's Actions menu starts a chat. */
 export function DevicesPage({
   devices,
+  openWindowOn,
+  onShowChat,
   onChatOpened,
   onSignedOut,
 }: {
   devices: readonly DeviceSummary[] | null;
+  /** The chat window already open on a device (one chat per device at a time from this console). */
+  openWindowOn(deviceId: string): string | null;
+  onShowChat(chatId: string): void;
   onChatOpened(chat: ChatOpened): void;
   onSignedOut(): void;
 }) {
@@ -79,16 +86,22 @@ export function DevicesPage({
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
-    document.title = 'Devices · Parley';
+    setPageTitle('Devices · Parley');
   }, []);
 
   const startChat = async (device: DeviceSummary) => {
+    const existing = openWindowOn(device.id);
+    if (existing) {
+      onShowChat(existing);
+      return;
+    }
     setBusy(device.id);
     const result = await api.openChat(device.id);
     setBusy(null);
     if (result.ok) {
       onChatOpened({
         chatId: result.data.chatId,
+        deviceId: device.id,
         deviceName: device.name,
         endUserName: device.loggedOnUsers[0]?.name ?? null,
       });

@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import { ChatView } from '../chat/ChatView';
 import { endUserPresence, isClosed } from '../chat/chatState';
-import { waitingText } from '../chat/eventText';
+import { eventText, reconnectedText, waitingText } from '../chat/eventText';
+import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
 
@@ -24,6 +25,15 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
     );
     return notices;
   }
+  const failed = state.pending.filter((message) => message.status === 'failed').length;
+  if (failed > 0) {
+    notices.push(
+      <Notice key="failed" icon="alert" tone="danger" role="alert">
+        {failed === 1 ? 'A message was not delivered.' : `${failed} messages were not delivered.`} Use Retry
+        to send it again.
+      </Notice>,
+    );
+  }
   if (!state.info) return notices;
   const presence = endUserPresence(state.entries);
   if (isClosed(state) || presence === 'disconnected') {
@@ -42,6 +52,9 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
   return notices;
 }
 
+const describeEvent: DescribeEvent = (entry, { reconnect }) =>
+  reconnect ? reconnectedText(entry.from?.name.trim() || null) : eventText(entry.event, entry.from);
+
 /** A chat as the operator sees it (in a docked window or full page). */
 export function OperatorChat({
   chat,
@@ -52,22 +65,29 @@ export function OperatorChat({
   chat: UseChat;
   endUserName: string;
   visible?: boolean;
-  autoFocus?: boolean;
+  autoFocus?: boolean | number;
 }) {
   const { state, controller } = chat;
   const notices = operatorNotices(chat, endUserName);
+  const closed = isClosed(state);
+  // While the user is away the operator can still write; Send comes back with them (what was sent just before the
+  // drop is delivered when they are back, or shown as not delivered).
+  const away = !closed && state.info !== null && endUserPresence(state.entries) === 'disconnected';
   return (
     <ChatView
       state={state}
       myName={state.info?.operatorName ?? 'You'}
       peerName={endUserName}
       notices={notices.length > 0 ? notices : undefined}
-      composerDisabled={isClosed(state) || state.problem !== null}
+      composerDisabled={closed || state.problem !== null}
+      sendDisabled={away}
       onSend={(text) => controller.send(text).ok}
       onRetry={(clientId) => controller.retry(clientId)}
       onInput={(text) => controller.input(text)}
+      describeEvent={describeEvent}
       visible={visible}
       autoFocus={autoFocus}
+      placeholder={away ? 'The user is disconnected. You can send when they are back.' : undefined}
     />
   );
 }

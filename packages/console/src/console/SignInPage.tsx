@@ -1,6 +1,7 @@
 import type { OperatorView } from '@parley/protocol';
 import { LogIn } from 'lucide-react';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { setPageTitle } from '../chat/tabBadge';
 import { api } from './api';
 import { Logo } from './Logo';
 
@@ -20,7 +21,7 @@ export function SignInPage({
   const passwordId = useId();
 
   useEffect(() => {
-    document.title = 'Sign in · Parley';
+    setPageTitle('Sign in · Parley');
   }, []);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {

@@ -1,4 +1,11 @@
-import { ApiError, ChatCreated, EnrollmentTokenCreated, OperatorView } from '@parley/protocol';
+import {
+  ApiError,
+  ChatCreated,
+  type ChatInfo,
+  EnrollmentTokenCreated,
+  OpenChatList,
+  OperatorView,
+} from '@parley/protocol';
 
 export type ApiResult<T> =
   | { ok: true; status: number; data: T }
@@ -67,6 +74,7 @@ export const api = {
   login: (username: string, password: string): Promise<ApiResult<OperatorView>> =>
     request('POST', '/api/auth/login', OperatorView, { username, password }),
   logout: (): Promise<ApiResult<null>> => request<null>('POST', '/api/auth/logout', null),
+  openChats: (): Promise<ApiResult<ChatInfo[]>> => request('GET', '/api/chats', OpenChatList),
   openChat: (deviceId: string): Promise<ApiResult<ChatCreated>> =>
     request('POST', `/api/devices/${encodeURIComponent(deviceId)}/chats`, ChatCreated),
   createEnrollmentToken: (): Promise<ApiResult<EnrollmentTokenCreated>> =>

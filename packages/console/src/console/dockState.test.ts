@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DOCK_KEY, dockOpen, dockRemove, dockToggleMinimized, loadDock, saveDock } from './dockState';
+import {
+  DOCK_KEY,
+  dockOpen,
+  dockRemove,
+  dockRestore,
+  dockToggleMinimized,
+  loadDock,
+  saveDock,
+} from './dockState';
 
 const a = { chatId: 'a', deviceName: 'PC-1', endUserName: 'sam' };
 const b = { chatId: 'b', deviceName: 'PC-2', endUserName: null };
@@ -44,5 +52,29 @@ describe('dock', () => {
     expect(loadDock(storage)).toEqual([{ ...a, minimized: false }]);
     data.set(DOCK_KEY, '{');
     expect(loadDock(storage)).toEqual([]);
+  });
+
+  it('puts back the windows of open chats: its own as they were, the others minimized', () => {
+    const mine = dockToggleMinimized(dockOpen(dockOpen([], a), b), 'b');
+    const open = [
+      { chatId: 'a', deviceId: 'd1', deviceName: 'PC-1', endUserName: 'sam' },
+      { chatId: 'c', deviceId: 'd3', deviceName: 'PC-3', endUserName: 'kim' },
+      { chatId: 'p', deviceId: 'd4', deviceName: 'PC-4', endUserName: 'lee' },
+    ];
+    const restored = dockRestore(mine, open, { elsewhere: new Set(['p']), dropClosed: new Set(['a', 'b']) });
+    expect(restored).toEqual([
+      { ...a, deviceId: 'd1', minimized: false },
+      { chatId: 'c', deviceId: 'd3', deviceName: 'PC-3', endUserName: 'kim', minimized: true },
+    ]);
+    // Nothing new: the same list, so React does not re-render.
+    expect(dockRestore(restored, open, { elsewhere: new Set(['p']) })).toBe(restored);
+    // A window opened meanwhile (not in dropClosed) stays even if the list did not have it yet.
+    const fresh = dockOpen(restored, { chatId: 'n', deviceId: 'd9', deviceName: 'PC-9', endUserName: 'x' });
+    expect(dockRestore(fresh, open, { dropClosed: new Set(['a', 'b']) }).map((c) => c.chatId)).toEqual([
+      'a',
+      'c',
+      'n',
+      'p',
+    ]);
   });
 });

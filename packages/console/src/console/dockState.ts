@@ -1,6 +1,8 @@
 /** A chat window in the console's dock. The names come from the device row until the chat's info arrives. */
 export interface DockedChat {
   chatId: string;
+  /** The device the chat is on (missing in docks saved by older consoles). */
+  deviceId?: string | null;
   deviceName: string | null;
   endUserName: string | null;
   minimized: boolean;
@@ -15,6 +17,7 @@ function isDockedChat(value: unknown): value is DockedChat {
   return (
     typeof v.chatId === 'string' &&
     v.chatId.length > 0 &&
+    (v.deviceId === undefined || nameOrNull(v.deviceId)) &&
     nameOrNull(v.deviceName) &&
     nameOrNull(v.endUserName) &&
     typeof v.minimized === 'boolean'
@@ -63,6 +66,59 @@ export function dockRemove(chats: readonly DockedChat[], chatId: string): Docked
   return chats.filter((c) => c.chatId !== chatId);
 }
 
+export function dockShow(chats: readonly DockedChat[], chatId: string): DockedChat[] {
+  return chats.some((c) => c.chatId === chatId && c.minimized)
+    ? chats.map((c) => (c.chatId === chatId ? { ...c, minimized: false } : c))
+    : (chats as DockedChat[]);
+}
+
 export function dockToggleMinimized(chats: readonly DockedChat[], chatId: string): DockedChat[] {
   return chats.map((c) => (c.chatId === chatId ? { ...c, minimized: !c.minimized } : c));
+}
+
+/** An open chat as `GET /api/chats` lists it. */
+export interface OpenChat {
+  chatId: string;
+  deviceId: string;
+  deviceName: string;
+  endUserName: string;
+}
+
+/**
+ * Puts back the windows of the operator's open chats (after a reload, or in a new tab): windows this tab had keep
+ * their place and state, the others come back minimized (their unread dot shows what is new). Windows of chats
+ * that are no longer open are dropped when `dropClosed`; chats held by another tab (`elsewhere`) are left out.
+ */
+export function dockRestore(
+  chats: readonly DockedChat[],
+  open: readonly OpenChat[],
+  {
+    elsewhere = new Set<string>(),
+    dropClosed = null,
+  }: { elsewhere?: ReadonlySet<string>; dropClosed?: ReadonlySet<string> | null } = {},
+): DockedChat[] {
+  const openIds = new Set(open.map((chat) => chat.chatId));
+  const kept = chats.filter(
+    (chat) =>
+      !elsewhere.has(chat.chatId) &&
+      (dropClosed === null || !dropClosed.has(chat.chatId) || openIds.has(chat.chatId)),
+  );
+  const held = new Set(kept.map((chat) => chat.chatId));
+  const byId = new Map(open.map((chat) => [chat.chatId, chat]));
+  const updated = kept.map((chat) => {
+    const info = byId.get(chat.chatId);
+    return info && !chat.deviceId ? { ...chat, deviceId: info.deviceId } : chat;
+  });
+  const added = open
+    .filter((chat) => !held.has(chat.chatId) && !elsewhere.has(chat.chatId))
+    .map((chat) => ({
+      chatId: chat.chatId,
+      deviceId: chat.deviceId,
+      deviceName: chat.deviceName,
+      endUserName: chat.endUserName,
+      minimized: true,
+    }));
+  const result = [...updated, ...added];
+  const same = result.length === chats.length && result.every((chat, i) => chat === chats[i]);
+  return same ? (chats as DockedChat[]) : result;
 }

@@ -7,6 +7,7 @@ import {
   resizeFromTopLeft,
   SIZE_KEY,
   saveSize,
+  sizeKey,
 } from './windowSize';
 
 function memoryStorage(initial: Record<string, string> = {}) {
@@ -45,6 +46,13 @@ describe('window size', () => {
     expect(loadSize(memoryStorage({ [SIZE_KEY]: '{bad json' }))).toEqual(DEFAULT_WINDOW);
     expect(loadSize(memoryStorage({ [SIZE_KEY]: '{"width":"wide"}' }))).toEqual(DEFAULT_WINDOW);
     expect(loadSize(null)).toEqual(DEFAULT_WINDOW);
+  });
+
+  it('is remembered per operator', () => {
+    const storage = memoryStorage();
+    saveSize(storage, { width: 500, height: 600 }, sizeKey('op-1'));
+    expect(loadSize(storage, sizeKey('op-1'))).toEqual({ width: 500, height: 600 });
+    expect(loadSize(storage, sizeKey('op-2'))).toEqual(DEFAULT_WINDOW);
   });
 
   it('survives a storage that throws', () => {

@@ -9,6 +9,11 @@ export const DEFAULT_WINDOW: Size = { width: 360, height: 500 };
 export const VIEWPORT_MARGIN: Size = { width: 32, height: 80 };
 export const SIZE_KEY = 'parley.chatWindowSize';
 
+/** Each operator's windows keep their own size in a shared browser. */
+export function sizeKey(operatorId: string): string {
+  return `${SIZE_KEY}.${operatorId}`;
+}
+
 /** Keeps a window size between the minimum and what fits the viewport (the minimum wins on a tiny screen). */
 export function clampSize(size: Size, viewport: Size, margin: Size = VIEWPORT_MARGIN): Size {
   const maxWidth = Math.max(MIN_WINDOW.width, viewport.width - margin.width);
@@ -41,9 +46,9 @@ function isSize(value: unknown): value is Size {
 type Store = Pick<Storage, 'getItem' | 'setItem'>;
 
 /** The last size a chat window was given, or the default (storage may be missing, full or hold junk). */
-export function loadSize(storage: Store | null): Size {
+export function loadSize(storage: Store | null, key: string = SIZE_KEY): Size {
   try {
-    const raw = storage?.getItem(SIZE_KEY);
+    const raw = storage?.getItem(key);
     if (!raw) return DEFAULT_WINDOW;
     const value: unknown = JSON.parse(raw);
     return isSize(value) ? value : DEFAULT_WINDOW;
@@ -52,9 +57,9 @@ export function loadSize(storage: Store | null): Size {
   }
 }
 
-export function saveSize(storage: Store | null, size: Size): void {
+export function saveSize(storage: Store | null, size: Size, key: string = SIZE_KEY): void {
   try {
-    storage?.setItem(SIZE_KEY, JSON.stringify({ width: size.width, height: size.height }));
+    storage?.setItem(key, JSON.stringify({ width: size.width, height: size.height }));
   } catch {
     // Private mode or a full store: the size is simply not remembered.
   }

@@ -1,14 +1,26 @@
 import { Headset, LogOut } from 'lucide-react';
 import { type ReactNode, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { usePageLooking } from '../chat/attention';
 import { ChatView } from '../chat/ChatView';
-import { closedBy, isClosed } from '../chat/chatState';
+import { closedBy, isClosed, unreadCount } from '../chat/chatState';
+import { eventText } from '../chat/eventText';
+import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
+import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import { useChat } from '../chat/useChat';
+import { helpDeskTitle } from './helpDesk';
 import { PageConnection, type PageStatus } from './pageConnection';
 import { type PageTarget, pageSocketUrl, pageTarget } from './pageLocation';
 
-/** Events about the end user's own presence: the operator needs them, the end user does not. */
-const OWN_PRESENCE = new Set(['end_user_connected', 'end_user_disconnected']);
+/**
+ * Events as the end user reads them: their own first "joined" is left out; a drop of their connection and its
+ * return are told in their words (both show up once the connection is back and the page catches up).
+ */
+const describeEvent: DescribeEvent = (entry, { reconnect }) => {
+  if (entry.event === 'end_user_connected') return reconnect ? 'You are connected again' : null;
+  if (entry.event === 'end_user_disconnected') return 'You were disconnected';
+  return eventText(entry.event, entry.from);
+};
 
 function Chat({ target }: { target: PageTarget }) {
   const connection = useMemo(() => new PageConnection(pageSocketUrl(window.location, target)), [target]);
@@ -20,16 +32,22 @@ function Chat({ target }: { target: PageTarget }) {
   const { state, controller } = useChat(target.chatId, connection, 'end_user');
   const info = state.info;
   const closed = isClosed(state);
+  const looking = usePageLooking();
+  const unread = unreadCount(state);
+  const heading = helpDeskTitle(info?.organization ?? null);
 
   useEffect(() => {
     connection.chatOver = closed;
   }, [connection, closed]);
+  useEffect(() => controller.setAttention(looking), [controller, looking]);
+  useEffect(() => setPageTitle(heading), [heading]);
+  useEffect(() => setUnreadCount(unread), [unread]);
 
   const notices: ReactNode[] = [];
   if (info?.recorded) {
     notices.push(
-      <Notice key="recorded" icon="info">
-        This conversation is recorded
+      <Notice key="recorded" icon="lock">
+        This conversation is recorded by {info.organization || 'the help desk'}.
       </Notice>,
     );
   }
@@ -38,7 +56,7 @@ function Chat({ target }: { target: PageTarget }) {
       <Notice key="closed" icon="alert" role="status">
         {closedBy(state.entries) === 'end_user'
           ? 'You closed the chat. You can close this window.'
-          : 'The operator left the chat'}
+          : `${info?.operatorName || 'The operator'} left the chat. You can close this window.`}
       </Notice>,
     );
   } else if (status === 'connecting') {
@@ -49,14 +67,28 @@ function Chat({ target }: { target: PageTarget }) {
     );
   } else if (status === 'reconnecting') {
     notices.push(
-      <Notice key="connection" icon="offline" tone="warning" role="status">
-        Reconnecting…
+      <Notice key="connection" icon="offline" tone="warning" role="alert">
+        Connection to the help desk lost. Reconnecting…
       </Notice>,
     );
   } else if (status === 'ended') {
     notices.push(
       <Notice key="connection" icon="alert" tone="danger" role="alert">
         This chat link is not valid any more.
+      </Notice>,
+    );
+  }
+  const failed = state.pending.filter((message) => message.status === 'failed');
+  if (!closed && failed.some((message) => message.autoRetry)) {
+    notices.push(
+      <Notice key="stalled" icon="offline" tone="warning" role="alert">
+        Your messages are not reaching the help desk right now. They are sent when the connection is back.
+      </Notice>,
+    );
+  } else if (!closed && failed.length > 0) {
+    notices.push(
+      <Notice key="failed" icon="alert" tone="danger" role="alert">
+        Your message was not delivered. Use Retry to send it again.
       </Notice>,
     );
   }
@@ -76,7 +108,7 @@ function Chat({ target }: { target: PageTarget }) {
             <Headset size={20} />
           </span>
           <div>
-            <h1 className="enduser__title">Help desk chat</h1>
+            <h1 className="enduser__title">{heading}</h1>
             <p className="enduser__sub">
               {info ? `You are chatting with ${info.operatorName}` : 'Connecting you to the help desk…'}
             </p>
@@ -102,7 +134,7 @@ function Chat({ target }: { target: PageTarget }) {
           onSend={(text) => controller.send(text).ok}
           onRetry={(clientId) => controller.retry(clientId)}
           onInput={(text) => controller.input(text)}
-          hideEvent={(entry) => OWN_PRESENCE.has(entry.event)}
+          describeEvent={describeEvent}
           autoFocus
         />
       </main>

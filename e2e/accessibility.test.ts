@@ -1,0 +1,158 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentProcess } from './support/agentProcess.js';
+import { chatWindow, Harness, say } from './support/harness.js';
+
+/** axe-core's findings on the page as it is now, one line each (empty: no violations). */
+async function axe(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.flatMap((violation) =>
+    violation.nodes.map(
+      (node) => `${violation.id} (${violation.impact}): ${node.target.join(' ')} — ${node.failureSummary}`,
+    ),
+  );
+}
+
+/** Whether the element with the focus shows a focus ring (outline or box-shadow). */
+function focusRingOf(page: Page): Promise<{ tag: string; label: string | null; visible: boolean }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el) return { tag: 'none', label: null, visible: false };
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 1;
+    return {
+      tag: el.tagName.toLowerCase(),
+      label: el.getAttribute('aria-label') ?? el.textContent,
+      visible: outline || (style.boxShadow !== 'none' && style.boxShadow !== ''),
+    };
+  });
+}
+
+async function isFocused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((el) => el === document.activeElement);
+}
+
+/** Point 11: the log and alerts, the keyboard, visible focus, contrast, and axe-core on every screen. */
+describe('accessibility', () => {
+  let h: Harness;
+  let agent: AgentProcess;
+  let console: Page;
+  let endUser: Page;
+
+  beforeAll(async () => {
+    h = await Harness.start({ organization: 'Acme Corp' });
+    agent = await h.startAgent('PC-A11Y', 'alex');
+    await h.startAgent('PC-EMPTY', null);
+    console = await h.signIn();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('11a. everything works from the keyboard, with a visible focus: open the chat, write, send, Esc minimizes', async () => {
+    await h.deviceReady(console, 'PC-A11Y', 'alex');
+    await console
+      .getByRole('row')
+      .filter({ hasText: 'PC-A11Y' })
+      .getByRole('button', { name: 'Actions' })
+      .focus();
+    await console.keyboard.press('Enter');
+    await expect.poll(() => isFocused(console.getByRole('menuitem', { name: 'Direct Access' }))).toBe(true);
+    expect((await focusRingOf(console)).visible).toBe(true);
+    await console.keyboard.press('Enter');
+    await expect
+      .poll(() => isFocused(console.getByRole('menuitem', { name: 'Instant Messaging' })))
+      .toBe(true);
+    await console.keyboard.press('Enter');
+    const window = chatWindow(console, 'alex', 'PC-A11Y');
+    const box = window.getByRole('textbox', { name: 'Message' });
+    await expect.poll(() => isFocused(box)).toBe(true);
+    expect((await focusRingOf(console)).visible).toBe(true);
+
+    endUser = await h.endUserPage(agent);
+    await window.getByRole('log').getByText('alex joined the chat').waitFor();
+    await console.keyboard.type('Typed from the keyboard');
+    await console.keyboard.press('Enter');
+    await endUser.getByRole('log').getByText('Typed from the keyboard').waitFor();
+
+    // Tab goes on to Send, then back (Shift+Tab) to the box; every stop shows its focus.
+    await console.keyboard.press('Tab');
+    await expect.poll(() => isFocused(window.getByRole('button', { name: 'Send' }))).toBe(true);
+    expect((await focusRingOf(console)).visible).toBe(true);
+    await console.keyboard.press('Shift+Tab');
+    await expect.poll(() => isFocused(box)).toBe(true);
+
+    // Esc minimizes; the focus stays in the window, on its Minimize button, and Enter brings it back.
+    await console.keyboard.press('Escape');
+    const minimize = window.getByRole('button', { name: 'Minimize' });
+    await expect.poll(() => minimize.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => isFocused(minimize)).toBe(true);
+    expect((await focusRingOf(console)).visible).toBe(true);
+    await console.keyboard.press('Enter');
+    await expect.poll(() => minimize.getAttribute('aria-pressed')).toBe('false');
+    await window.getByRole('log').waitFor();
+
+    // The title bar's buttons are reachable with Tab from the resize handle, in order.
+    await window.getByRole('button', { name: 'Resize chat window' }).focus();
+    const order: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      await console.keyboard.press('Tab');
+      const ring = await focusRingOf(console);
+      expect(ring.visible).toBe(true);
+      order.push(ring.label);
+    }
+    expect(order).toEqual(['Minimize', 'Open in new tab', 'Close']);
+  });
+
+  it('11b. the messages are a log on both sides; disconnects and errors are alerts', async () => {
+    const window = chatWindow(console, 'alex', 'PC-A11Y');
+    expect(await window.getByRole('log').count()).toBe(1);
+    expect(await endUser.getByRole('log').count()).toBe(1);
+    await say(endUser, 'Can you hear me?');
+    await window.getByRole('log').getByText('Can you hear me?').waitFor();
+    await endUser.close();
+    await window.getByRole('alert').filter({ hasText: 'User is disconnected' }).waitFor();
+    endUser = await h.endUserPage(agent);
+    await window.getByRole('log').getByText('alex is connected again').waitFor();
+    await expect.poll(() => window.getByRole('alert').count()).toBe(0);
+  });
+
+  it('11c. axe-core finds no violations on the console, the chat window, its dot, the popup, the alerts and the chat tab', async () => {
+    const window = chatWindow(console, 'alex', 'PC-A11Y');
+    await say(window, 'A reply with a link: https://example.com/kb/42');
+    await endUser.getByRole('log').getByText('A reply with a link').waitFor();
+    expect(await axe(console)).toEqual([]);
+
+    await window.getByRole('button', { name: 'Minimize' }).click();
+    await say(endUser, 'New message while minimized');
+    await window.getByRole('img', { name: 'New messages' }).waitFor();
+    expect(await axe(console)).toEqual([]);
+
+    await console.getByRole('button', { name: 'Alerts' }).click();
+    expect(await axe(console)).toEqual([]);
+    await console.keyboard.press('Escape');
+
+    await h.instantMessaging(console, 'PC-EMPTY');
+    await console.getByRole('alertdialog').waitFor();
+    expect(await axe(console)).toEqual([]);
+    await console.keyboard.press('Escape');
+    await expect.poll(() => console.getByRole('alertdialog').count()).toBe(0);
+
+    const [tab] = await Promise.all([
+      console.context().waitForEvent('page'),
+      window.getByRole('button', { name: 'Open in new tab' }).click(),
+    ]);
+    await tab.getByRole('log').getByText('New message while minimized').waitFor();
+    expect(await axe(tab)).toEqual([]);
+    await tab.close();
+  });
+
+  it('11d. axe-core finds no violations on the end-user page, open and closed', async () => {
+    await endUser.getByRole('log').getByText('A reply with a link').waitFor();
+    expect(await axe(endUser)).toEqual([]);
+    await endUser.getByRole('button', { name: 'Close chat' }).click();
+    await endUser.getByText('You closed the chat. You can close this window.').waitFor();
+    expect(await axe(endUser)).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentProcess } from './support/agentProcess.js';
+import { Harness, say } from './support/harness.js';
+
+/** The end-user page: whose help desk, who is talking, recorded or not, and Close chat (point 12). */
+describe('the end-user page', () => {
+  let h: Harness;
+  let agent: AgentProcess;
+  let console: Page;
+
+  beforeAll(async () => {
+    h = await Harness.start({ organization: 'Acme Corp' });
+    agent = await h.startAgent('ACME-LT-7', 'jane');
+    console = await h.signIn();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("12a. names the organisation's help desk and the operator, and says when the conversation is recorded", async () => {
+    const window = await h.openChat(console, 'ACME-LT-7', 'jane');
+    const chats = (await h.api.request('GET', '/api/chats')).body as { chatId: string }[];
+    const chatId = chats.at(-1)?.chatId ?? '';
+    // Recording is switched on for this chat (the recording manager is not built yet: set in the database).
+    h.updateChat(chatId, 'recorded', 1);
+    const endUser = await h.endUserPage(agent);
+    await endUser.getByRole('heading', { level: 1, name: 'Acme Corp help desk' }).waitFor();
+    await expect.poll(() => endUser.title()).toBe('Acme Corp help desk');
+    await endUser.getByText('You are chatting with Administrator').waitFor();
+    await endUser.getByText('This conversation is recorded by Acme Corp.').waitFor();
+    await window.getByRole('log').getByText('jane joined the chat').waitFor();
+    await say(window, 'Hi Jane');
+    await endUser.getByRole('log').getByText('Hi Jane').waitFor();
+    expect(await endUser.getByRole('log').getByText('Administrator').first().isVisible()).toBe(true);
+  });
+
+  it('12b. Close chat ends the chat for both sides', async () => {
+    const window = console.getByRole('region', { name: 'Chat with jane on ACME-LT-7' });
+    const endUser = await h.endUserPage(agent);
+    await endUser.getByRole('button', { name: 'Close chat' }).click();
+    await endUser.getByText('You closed the chat. You can close this window.').waitFor();
+    expect(await endUser.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
+    await window.getByRole('log').getByText('jane closed the chat').waitFor();
+    await window.getByRole('alert').filter({ hasText: 'User is disconnected' }).waitFor();
+    expect(await window.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
+    expect(await window.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect((await h.api.request('GET', '/api/chats')).body).toEqual([]);
+    // The operator's Close now only takes the window away.
+    await window.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => window.count()).toBe(0);
+  });
+
+  it('12c. says nothing about recording when the conversation is not recorded', async () => {
+    const window = await h.openChat(console, 'ACME-LT-7', 'jane');
+    const endUser = await h.endUserPage(agent, 1);
+    await endUser.getByText('You are chatting with Administrator').waitFor();
+    await window.getByRole('log').getByText('jane joined the chat').waitFor();
+    expect(await endUser.getByText(/recorded/).count()).toBe(0);
+  });
+});

@@ -1,0 +1,221 @@
+import SQLite from 'better-sqlite3';
+import pino from 'pino';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { type ParleyServer, startServer } from '../../packages/server/src/server.js';
+import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
+import { ADMIN_PASSWORD, ApiClient } from '../../packages/server/test/support/server.js';
+import { AgentProcess } from './agentProcess.js';
+import { launchChromium } from './browser.js';
+
+/**
+ * One browser test file's world: the real server (SQLite file, port chosen once so it can be restarted on the same
+ * address), an API client signed in as `admin`, Chromium, and the agent processes the file starts.
+ */
+export class Harness {
+  readonly agents: AgentProcess[] = [];
+  readonly api: ApiClient;
+  private readonly contexts: BrowserContext[] = [];
+
+  private constructor(
+    private server: ParleyServer,
+    private readonly database: TempDatabase,
+    private readonly organization: string | undefined,
+    readonly browser: Browser,
+  ) {
+    this.api = new ApiClient(server.url);
+  }
+
+  static async start(options: { organization?: string } = {}): Promise<Harness> {
+    const database = tempSqlite();
+    const server = await Harness.listen(database, 0, options.organization);
+    await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
+    const harness = new Harness(server, database, options.organization, await launchChromium());
+    await harness.api.login();
+    return harness;
+  }
+
+  private static listen(database: TempDatabase, port: number, organization?: string): Promise<ParleyServer> {
+    return startServer({
+      host: '127.0.0.1',
+      port,
+      store: database.location,
+      nodeId: 'e2e-node',
+      natsUrl: null,
+      loginAttemptsPerMinute: 60,
+      logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+      ...(organization ? { organization } : {}),
+    });
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get services(): ParleyServer['services'] {
+    return this.server.services;
+  }
+
+  private stoppedPort: number | null = null;
+
+  /** Stops the server (peers see it go away); `startServerAgain` brings it back on the same port and database. */
+  async stopServer(): Promise<void> {
+    this.stoppedPort = this.server.port;
+    await this.server.close();
+  }
+
+  async startServerAgain(): Promise<void> {
+    if (this.stoppedPort === null) throw new Error('the server is running');
+    this.server = await Harness.listen(this.database, this.stoppedPort, this.organization);
+    this.stoppedPort = null;
+  }
+
+  /** Changes a chat row directly (for what the server cannot do yet, e.g. recording). */
+  updateChat(chatId: string, column: 'recorded', value: number): void {
+    if (this.database.location.kind !== 'sqlite') throw new Error('sqlite only');
+    const db = new SQLite(this.database.location.file);
+    try {
+      db.prepare(`update chats set ${column} = ? where id = ?`).run(value, chatId);
+    } finally {
+      db.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const agent of this.agents) {
+      if (agent.child.pid && agent.child.exitCode === null) {
+        try {
+          process.kill(agent.child.pid, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await Promise.all(this.agents.map((a) => a.stop()));
+    await this.browser.close();
+    if (this.stoppedPort === null) await this.server.close();
+    await this.database.drop();
+  }
+
+  /** Enrolls and runs a real `parley-agent` reporting `user` as logged on (null: nobody). */
+  async startAgent(name: string, user: string | null): Promise<AgentProcess> {
+    const token = (await this.api.request('POST', '/api/enrollment-tokens')).body.token as string;
+    const agent = await AgentProcess.start(this.url, token, name, user);
+    this.agents.push(agent);
+    return agent;
+  }
+
+  async newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+    context.setDefaultTimeout(15_000);
+    this.contexts.push(context);
+    return context;
+  }
+
+  /** A console page signed in as `username`, on the device list. */
+  async signIn(context?: BrowserContext, username = 'admin', password = ADMIN_PASSWORD): Promise<Page> {
+    const page = await (context ?? (await this.newContext())).newPage();
+    await page.goto(this.url);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    return page;
+  }
+
+  /** Waits until the device's row shows it online with `user` logged on (or just online). */
+  async deviceReady(page: Page, deviceName: string, user: string | null): Promise<void> {
+    const row = page.getByRole('row').filter({ hasText: deviceName });
+    await row.getByText('Online').waitFor();
+    if (user) await row.getByRole('cell', { name: user, exact: true }).waitFor();
+  }
+
+  /** Actions > Direct Access > Instant Messaging on a device's row. */
+  async instantMessaging(page: Page, deviceName: string): Promise<void> {
+    const row = page.getByRole('row').filter({ hasText: deviceName });
+    await row.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Direct Access' }).click();
+    await page.getByRole('menuitem', { name: 'Instant Messaging' }).click();
+  }
+
+  /** Opens a chat on a device from the console and returns its window. */
+  async openChat(page: Page, deviceName: string, user: string): Promise<Locator> {
+    await this.deviceReady(page, deviceName, user);
+    await this.instantMessaging(page, deviceName);
+    const window = chatWindow(page, user, deviceName);
+    await window.waitFor();
+    return window;
+  }
+
+  /** The end-user page the agent opened (the `index`-th URL it was asked to open), in its own browser context. */
+  async endUserPage(agent: AgentProcess, index = 0, context?: BrowserContext): Promise<Page> {
+    await until(() => agent.openedUrls().length > index, 10_000, 'the agent to open the end-user page');
+    const page = await (
+      context ?? (await this.newContext({ viewport: { width: 640, height: 720 } }))
+    ).newPage();
+    await page.goto(agent.openedUrls()[index] ?? '');
+    await page.getByRole('log').waitFor();
+    return page;
+  }
+}
+
+/** The chat window (region) for a user on a device. */
+export function chatWindow(page: Page, user: string, deviceName: string): Locator {
+  return page.getByRole('region', { name: `Chat with ${user} on ${deviceName}` });
+}
+
+/** Types a message in a scope's box and presses Send. */
+export async function say(scope: Page | Locator, text: string): Promise<void> {
+  await scope.getByRole('textbox', { name: 'Message' }).fill(text);
+  await scope.getByRole('button', { name: 'Send' }).click();
+}
+
+/** The texts of the messages shown in a log, in order. */
+export function messageTexts(scope: Page | Locator): Promise<string[]> {
+  return scope
+    .getByRole('log')
+    .locator('.msg__text')
+    .evaluateAll((nodes) => nodes.map((node) => node.textContent ?? ''));
+}
+
+/** Polls until `check` is true (for conditions outside the browser, e.g. files the agent writes). */
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Makes a page believe its tab is in the background (hidden, not focused) or back in front: headless Chromium keeps
+ * every page visible and focused, so the test overrides what the page reads and fires the events it listens to.
+ */
+export async function setTabVisible(page: Page, visible: boolean): Promise<void> {
+  await page.evaluate((show) => {
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (show ? 'visible' : 'hidden'),
+    });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => !show });
+    document.hasFocus = () => show;
+    document.dispatchEvent(new Event('visibilitychange'));
+    window.dispatchEvent(new Event(show ? 'focus' : 'blur'));
+  }, visible);
+}
+
+/** An init script (`context.addInitScript(startHidden)`): pages of that context start as background tabs. */
+export function startHidden(): void {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+  document.hasFocus = () => false;
+}
+
+/** Pauses the agent process (its connections go silent, as when the network drops) until `resume`. */
+export function freeze(agent: AgentProcess): void {
+  if (!agent.child.pid) throw new Error('agent has no pid');
+  process.kill(agent.child.pid, 'SIGSTOP');
+}
+
+export function resume(agent: AgentProcess): void {
+  if (agent.child.pid && agent.child.exitCode === null) process.kill(agent.child.pid, 'SIGCONT');
+}

@@ -1,0 +1,53 @@
+/**
+ * Which chats are open in a tab of their own (`/chats/<id>`, "Open in new tab"), so the console's dock in another tab
+ * does not keep a second live copy. Tabs of the same origin talk over a BroadcastChannel:
+ * - a chat tab says `claim` when it opens and whenever asked `who`, and `release` when it closes;
+ * - the dock drops a window whose chat is claimed, and asks `who` before putting windows back.
+ */
+export type ClaimMessage =
+  | { type: 'who' }
+  | { type: 'claim'; chatId: string }
+  | { type: 'release'; chatId: string };
+
+const CHANNEL = 'parley.chat-tabs';
+
+function isClaimMessage(value: unknown): value is ClaimMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const { type, chatId } = value as { type?: unknown; chatId?: unknown };
+  if (type === 'who') return true;
+  return (type === 'claim' || type === 'release') && typeof chatId === 'string';
+}
+
+export interface ClaimChannel {
+  post(message: ClaimMessage): void;
+  close(): void;
+}
+
+/** Opens the channel (null where BroadcastChannel is missing: then nothing is coordinated, nothing breaks). */
+export function openClaimChannel(onMessage: (message: ClaimMessage) => void): ClaimChannel | null {
+  if (typeof BroadcastChannel === 'undefined') return null;
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.onmessage = (event: MessageEvent) => {
+    if (isClaimMessage(event.data)) onMessage(event.data);
+  };
+  return {
+    post: (message) => channel.postMessage(message),
+    close: () => channel.close(),
+  };
+}
+
+/** Asks the other tabs which chats they hold; answers that come within `ms`. */
+export function chatsHeldElsewhere(ms = 250): Promise<Set<string>> {
+  const held = new Set<string>();
+  const channel = openClaimChannel((message) => {
+    if (message.type === 'claim') held.add(message.chatId);
+  });
+  if (!channel) return Promise.resolve(held);
+  channel.post({ type: 'who' });
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      channel.close();
+      resolve(held);
+    }, ms),
+  );
+}
