@@ -24,8 +24,11 @@ export interface AgentOptions {
   usersPollMs?: number;
 }
 
-/** Sends held while the server is unreachable; more than this and the oldest are dropped (the page still shows them as pending). */
-const MAX_HELD_FRAMES = 500;
+/**
+ * Frames kept for the server while it is unreachable, and messages kept until acked; past this the oldest are
+ * dropped (the page still shows such a message as not delivered and can retry it).
+ */
+const MAX_KEPT_FRAMES = 500;
 
 /**
  * The device agent: one connection to the server, the logged-on users, and the end-user pages of open chats.
@@ -38,8 +41,14 @@ export class Agent {
   private usersTimer: NodeJS.Timeout | null = null;
   /** The highest seq each served chat has seen, to catch up after a reconnect. */
   private readonly lastSeq = new Map<string, number>();
-  /** Page frames that waited for the server (sends carry client ids, so a resend is harmless). */
+  /** Page frames other than messages that waited for the server. */
   private held: AgentClientFrame[] = [];
+  /**
+   * The pages' messages the server has not acked, by client id, with their chat. A message written into a socket
+   * the server had already cut is lost in transit, so every unacked message is sent again after a reconnect; the
+   * client id makes that harmless (P-20).
+   */
+  private readonly unacked = new Map<string, { chatId: string; frame: AgentClientFrame }>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: AgentOptions) {
@@ -116,6 +125,7 @@ export class Agent {
         this.connection.send({ type: 'agent.end_user', chatId: chat.chatId, connected: true });
       }
     }
+    for (const { frame } of this.unacked.values()) this.connection.send(frame);
     const held = this.held;
     this.held = [];
     for (const frame of held) this.forward(frame);
@@ -139,6 +149,9 @@ export class Agent {
         return;
       }
       case 'chat.ack':
+        this.unacked.delete(frame.clientId);
+        this.pages?.deliver(frame.chatId, frame);
+        return;
       case 'chat.typing':
       case 'chat.receipts':
         this.pages?.deliver(frame.chatId, frame);
@@ -149,24 +162,27 @@ export class Agent {
     }
   }
 
-  /** Errors name the chat or the client id they answer; client ids are looked up among held sends. */
-  private readonly sendsInFlight = new Map<string, string>();
-
+  /** Errors name the chat, or the client id of a message they refuse. */
   private routeError(frame: Extract<AgentServerFrame, { type: 'error' }>): void {
-    const chatId = frame.ref && (this.sendsInFlight.get(frame.ref) ?? frame.ref);
+    const refused = frame.ref ? this.unacked.get(frame.ref) : undefined;
+    if (refused && frame.ref) this.unacked.delete(frame.ref);
+    const chatId = refused?.chatId ?? frame.ref;
     if (chatId && this.pages?.hasChat(chatId)) this.pages.deliver(chatId, frame);
     else this.log(`server: ${frame.code}: ${frame.message}`);
   }
 
   private fromPage(chatId: string, frame: ChatClientFrame): void {
-    if (frame.type === 'chat.send') {
-      this.sendsInFlight.set(frame.clientId, chatId);
-      if (this.sendsInFlight.size > 1000) {
-        const oldest = this.sendsInFlight.keys().next().value;
-        if (oldest !== undefined) this.sendsInFlight.delete(oldest);
-      }
+    if (frame.type !== 'chat.send') {
+      this.forward(frame);
+      return;
     }
-    this.forward(frame);
+    this.unacked.set(frame.clientId, { chatId, frame });
+    if (this.unacked.size > MAX_KEPT_FRAMES) {
+      const oldest = this.unacked.keys().next().value;
+      if (oldest !== undefined) this.unacked.delete(oldest);
+    }
+    // When the server is unreachable, the message waits in `unacked` for the next welcome.
+    this.connection.send(frame);
   }
 
   /** To the server now, or held until it is back. */
@@ -175,7 +191,7 @@ export class Agent {
     // Typing is not worth holding; page presence is re-announced from the pages' state on reconnect.
     if (frame.type === 'chat.typing' || frame.type === 'agent.end_user') return;
     this.held.push(frame);
-    if (this.held.length > MAX_HELD_FRAMES) this.held.shift();
+    if (this.held.length > MAX_KEPT_FRAMES) this.held.shift();
   }
 
   private async showPage(chat: ChatInfo): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type TestServer,
   TestSocket,
 } from '../../server/test/support/server.js';
+import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
 import { enroll } from '../src/enroll.js';
 import type { DetectedUser } from '../src/platform/users.js';
@@ -232,6 +233,48 @@ describe('parley-agent with the real server (SQLite)', () => {
       await agent.stop();
       await restarted.close();
       await own.database.drop();
+    }
+  });
+
+  it('P-20: sends again what a dropped network swallowed, so nothing is lost and nothing doubled', async () => {
+    const own = await startTestServer({ heartbeatMs: 100 });
+    const proxy = await TcpProxy.start(own.port);
+    try {
+      const ownApi = new ApiClient(own.url);
+      await ownApi.login();
+      const token = (await ownApi.request('POST', '/api/enrollment-tokens')).body.token as string;
+      const config = { ...(await enroll(own.url, token, 'PC-FLAKY', 'linux')), server: proxy.url };
+      const opened: string[] = [];
+      const agent = new Agent({
+        config,
+        detectUsers: async () => [user('bob')],
+        openPage: async (url) => {
+          opened.push(url);
+        },
+        log: () => {},
+      });
+      agents.push(agent);
+      await agent.start();
+      await expect.poll(() => agent.connected).toBe(true);
+      const chatId = (await ownApi.request('POST', `/api/devices/${config.deviceId}/chats`)).body
+        .chatId as string;
+      await expect.poll(() => opened.length).toBe(1);
+      const page = await openPage(opened[0] ?? '');
+
+      proxy.blackhole();
+      page.send({ type: 'chat.send', chatId, clientId: 'into-the-void', text: 'anyone?' });
+      // The server stops hearing the agent and cuts it; the agent has not noticed yet.
+      await expect.poll(async () => (await own.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
+      expect(agent.connected).toBe(true);
+      proxy.restore();
+
+      const ack = await page.next((f) => f.type === 'chat.ack' && f.clientId === 'into-the-void', 10_000);
+      const stored = (await own.store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
+      expect(stored).toMatchObject([{ clientId: 'into-the-void', text: 'anyone?', seq: ack.seq }]);
+      page.close();
+    } finally {
+      await proxy.close();
+      await own.stop();
     }
   });
 });
