@@ -67,7 +67,10 @@ export class Agent {
       }),
       onWelcome: (welcome) => this.onWelcome(welcome.openChats),
       onFrame: (frame) => this.onServerFrame(frame),
-      onDown: () => this.log('connection to the server lost'),
+      onDown: () => {
+        this.log('connection to the server lost');
+        this.pages?.setLink(false);
+      },
       log: this.log,
     });
   }
@@ -109,6 +112,7 @@ export class Agent {
   private onWelcome(openChats: ChatInfo[]): void {
     const pages = this.pages;
     if (!pages) return;
+    pages.setLink(true);
     for (const chat of openChats) {
       if (!pages.hasChat(chat.chatId)) {
         // The agent restarted while the chat was open: the old page is gone, show a new one.

@@ -7,10 +7,10 @@ import { dirname, extname, join, relative } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
   type ChatInfo,
-  type ChatServerFrame,
   CloseCode,
   MAX_FRAME_BYTES,
   PageClientFrame,
+  type PageServerFrame,
   parseFrame,
 } from '@parley/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -94,6 +94,7 @@ export class PageServer {
   private readonly chats = new Map<string, ServedChat>();
   private readonly page = loadPageFiles();
   private port = 0;
+  private linkUp = false;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly events: PageServerEvents) {
@@ -137,13 +138,20 @@ export class PageServer {
     return this.chats.get(chatId)?.pages.size ?? 0;
   }
 
-  /** Sends a server frame to every page of its chat. */
-  deliver(chatId: string, frame: ChatServerFrame): void {
+  /** Sends a frame to every page of its chat. */
+  deliver(chatId: string, frame: PageServerFrame): void {
     const chat = this.chats.get(chatId);
     if (!chat) return;
     if (frame.type === 'chat.info') chat.info = frame.chat;
     const data = JSON.stringify(frame);
     for (const ws of chat.pages) if (ws.readyState === WebSocket.OPEN) ws.send(data);
+  }
+
+  /** Whether the agent reaches the server: every page is told now, and each new page when it connects (P-14). */
+  setLink(up: boolean): void {
+    if (this.linkUp === up) return;
+    this.linkUp = up;
+    for (const chatId of this.chats.keys()) this.deliver(chatId, { type: 'page.link', up });
   }
 
   async close(): Promise<void> {
@@ -217,6 +225,7 @@ export class PageServer {
   private attach(chat: ServedChat, ws: WebSocket): void {
     const chatId = chat.info.chatId;
     chat.pages.add(ws);
+    ws.send(JSON.stringify({ type: 'page.link', up: this.linkUp } satisfies PageServerFrame));
     if (chat.pages.size === 1) this.events.onPresence(chatId, true);
     ws.on('pong', () => {
       (ws as WebSocket & { missedPong?: boolean }).missedPong = false;

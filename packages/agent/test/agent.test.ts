@@ -269,6 +269,7 @@ describe('parley-agent with the real server (SQLite)', () => {
       proxy.restore();
 
       const ack = await page.next((f) => f.type === 'chat.ack' && f.clientId === 'into-the-void', 10_000);
+      expect(page.ofType('page.link').map((f) => f.up)).toEqual([true, false, true]);
       const stored = (await own.store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
       expect(stored).toMatchObject([{ clientId: 'into-the-void', text: 'anyone?', seq: ack.seq }]);
       page.close();

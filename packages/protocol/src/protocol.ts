@@ -300,5 +300,17 @@ export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
 
 export const PageClientFrame = ChatClientFrame;
 export type PageClientFrame = ChatClientFrame;
-export const PageServerFrame = ChatServerFrame;
-export type PageServerFrame = ChatServerFrame;
+
+/** The agent's own link to the server went down or came back; sent on connect and on every change. */
+export const PageLink = z.object({ type: z.literal('page.link'), up: z.boolean() });
+
+export const PageServerFrame = z.discriminatedUnion('type', [
+  ChatInfoFrame,
+  ChatEntriesFrame,
+  ChatAck,
+  ChatTypingFrame,
+  ChatReceiptsFrame,
+  ErrorFrame,
+  PageLink,
+]);
+export type PageServerFrame = z.infer<typeof PageServerFrame>;

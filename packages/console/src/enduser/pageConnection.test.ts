@@ -43,6 +43,18 @@ describe('PageConnection + ChatController (the end-user page)', () => {
     expect(sockets.sentFrames()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 }]);
   });
 
+  it('P-14: says reconnecting while the agent cannot reach the help desk, and still takes messages', () => {
+    const { sockets, connection, chat } = setup();
+    sockets.open();
+    sockets.message({ type: 'page.link', up: false });
+    expect(connection.getStatus()).toBe('reconnecting');
+    expect(connection.ready).toBe(true);
+    chat.send('hello?');
+    expect(sockets.sentFrames().at(-1)).toMatchObject({ type: 'chat.send', text: 'hello?' });
+    sockets.message({ type: 'page.link', up: true });
+    expect(connection.getStatus()).toBe('open');
+  });
+
   it('reconnects after a drop and continues after the highest seq, resending what is pending', () => {
     const { sockets, clock, connection, chat } = setup();
     sockets.open();

@@ -1,4 +1,4 @@
-import { type ChatClientFrame, ChatServerFrame, CloseCode, parseFrame } from '@parley/protocol';
+import { type ChatClientFrame, CloseCode, PageServerFrame, parseFrame } from '@parley/protocol';
 import type { Clock } from '../chat/clock';
 import { ReconnectingSocket, type SocketFactory } from '../chat/reconnectingSocket';
 import type { ChatTransport, ChatTransportListener } from '../chat/transport';
@@ -20,6 +20,8 @@ export class PageConnection implements ChatTransport {
   private readonly chatListeners = new Set<ChatTransportListener>();
   private readonly statusListeners = new Set<() => void>();
   private current: PageStatus = 'connecting';
+  /** The agent's own link to the help desk (P-14): while it is down the page is as good as reconnecting. */
+  private serverReachable = true;
   private everOpened = false;
   /** Set once the chat is closed: a drop after that is not worth reconnecting for. */
   chatOver = false;
@@ -35,12 +37,18 @@ export class PageConnection implements ChatTransport {
         for (const listener of [...this.chatListeners]) listener.ready();
       },
       onMessage: (data) => {
-        const parsed = parseFrame(ChatServerFrame, data);
+        const parsed = parseFrame(PageServerFrame, data);
         if (!parsed.ok) {
           console.warn('parley: ignoring a frame:', parsed.error.message);
           return;
         }
-        for (const listener of [...this.chatListeners]) listener.frame(parsed.frame);
+        const frame = parsed.frame;
+        if (frame.type === 'page.link') {
+          this.serverReachable = frame.up;
+          this.notifyStatus();
+          return;
+        }
+        for (const listener of [...this.chatListeners]) listener.frame(frame);
       },
       onClose: (code) => {
         for (const listener of [...this.chatListeners]) listener.down();
@@ -81,7 +89,8 @@ export class PageConnection implements ChatTransport {
 
   // --- status store ------------------------------------------------------------------------------------------
 
-  readonly getStatus = (): PageStatus => this.current;
+  readonly getStatus = (): PageStatus =>
+    this.current === 'open' && !this.serverReachable ? 'reconnecting' : this.current;
 
   readonly subscribe = (listener: () => void): (() => void) => {
     this.statusListeners.add(listener);
@@ -93,6 +102,10 @@ export class PageConnection implements ChatTransport {
   private setStatus(status: PageStatus): void {
     if (this.current === status) return;
     this.current = status;
+    this.notifyStatus();
+  }
+
+  private notifyStatus(): void {
     for (const listener of this.statusListeners) listener();
   }
 }
