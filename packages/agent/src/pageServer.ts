@@ -49,6 +49,25 @@ function loadPageFiles(): { html: Buffer; files: Map<string, { body: Buffer; typ
   return { html: readFileSync(htmlFile), files };
 }
 
+/** The request's path and query, or null when it is not a path this server could have made. Never throws. */
+function parseRequestUrl(request: IncomingMessage): URL | null {
+  const target = request.url ?? '/';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(target, 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
+function safeDecode(component: string): string | null {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return null;
+  }
+}
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -98,8 +117,22 @@ export class PageServer {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly events: PageServerEvents) {
-    this.http = createServer((request, response) => this.serve(request, response));
-    this.http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+    // Whatever a local process or web page sends, the agent must not fall over: handlers never throw out.
+    this.http = createServer((request, response) => {
+      try {
+        this.serve(request, response);
+      } catch {
+        response.destroy();
+      }
+    });
+    this.http.on('upgrade', (request, socket, head) => {
+      try {
+        this.upgrade(request, socket, head);
+      } catch {
+        socket.destroy();
+      }
+    });
+    this.http.on('clientError', (_error, socket) => socket.destroy());
     this.heartbeat = setInterval(() => {
       for (const client of this.wss.clients) {
         if ((client as WebSocket & { missedPong?: boolean }).missedPong) client.terminate();
@@ -188,12 +221,13 @@ export class PageServer {
   }
 
   private route(request: IncomingMessage): PageResponse {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (!this.hostAllowed(request)) return text(421, 'wrong host');
+    const url = parseRequestUrl(request);
+    if (!url) return text(400, 'bad request');
     if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'GET only');
     const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
     if (chatPath) {
-      const chat = this.chatFor(decodeURIComponent(chatPath[1] ?? ''), url.searchParams.get('token'));
+      const chat = this.chatFor(safeDecode(chatPath[1] ?? ''), url.searchParams.get('token'));
       if (!chat) return text(404, 'this chat page does not exist or has ended');
       const csp =
         `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
@@ -210,9 +244,9 @@ export class PageServer {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const url = this.hostAllowed(request) && this.originAllowed(request) ? parseRequestUrl(request) : null;
     const chat =
-      url.pathname === '/ws/page' && this.hostAllowed(request) && this.originAllowed(request)
+      url && url.pathname === '/ws/page'
         ? this.chatFor(url.searchParams.get('chat'), url.searchParams.get('token'))
         : null;
     if (!chat) {

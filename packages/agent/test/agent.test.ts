@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/server.js';
@@ -26,6 +27,18 @@ function statusWithHost(url: URL, host: string): Promise<number | undefined> {
       resolve(response.statusCode);
     });
     request.on('error', reject);
+  });
+}
+
+/** Writes a raw request (one a browser would never send) and returns the status line of the answer. */
+function rawStatusLine(url: URL, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request));
+    socket.once('data', (data) => {
+      resolve(data.toString().split('\r\n')[0] ?? '');
+      socket.destroy();
+    });
+    socket.once('error', reject);
   });
 }
 
@@ -176,6 +189,17 @@ describe('parley-agent with the real server (SQLite)', () => {
     wrongToken.searchParams.set('token', 'x'.repeat(32));
     expect((await fetch(wrongToken)).status).toBe(404);
     expect(await statusWithHost(url, 'evil.example')).toBe(421);
+    // Malformed requests any web page could make get an answer, and the agent keeps serving.
+    expect(await statusWithHost(new URL(`${url.origin}/chat/%E0?token=x`), url.host)).toBe(404);
+    expect(await rawStatusLine(url, `GET http://[ HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 400/,
+    );
+    expect(
+      await rawStatusLine(
+        url,
+        `GET /ws/page?chat=%E0 HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: ${url.origin}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    ).toMatch(/^HTTP\/1\.1 403/);
     expect(await statusWithHost(url, url.host)).toBe(200);
 
     const chatId = url.pathname.split('/').at(-1) ?? '';
