@@ -133,3 +133,34 @@ describe('rights are checked on every frame', () => {
     }
   });
 });
+
+describe('closing races', () => {
+  it('P-21: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
+    const server = await startTestServer();
+    try {
+      const api = new ApiClient(server.url);
+      await api.login();
+      const agent = await connectRawAgent(server, api, ['bob']);
+      const operator = await server.store.findOperatorByUsername('admin');
+      if (!operator) throw new Error('admin missing');
+      const { chats } = server.services;
+      for (let round = 0; round < 20; round++) {
+        const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+          .chatId as string;
+        const device = { kind: 'device' as const, deviceId: agent.deviceId };
+        const [sent, closed, closedAgain] = await Promise.all([
+          chats.send(chatId, device, `race-${round}-msg`, 'are you there?'),
+          chats.close(chatId, { kind: 'operator', operator }),
+          chats.close(chatId, device),
+        ]);
+        expect(closed.ok && closedAgain.ok).toBe(true);
+        if (!sent.ok) expect(sent.code).toBe('chat_closed');
+        expect(await server.store.entriesAfter(chatId, 0, 100)).toEqual([]);
+        expect((await server.store.findChat(chatId))?.status).toBe('closed');
+      }
+      agent.socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -100,12 +100,14 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
     const from = this.personOf(chat, actor);
-    const { entry, duplicate } = await this.store.appendMessage(chatId, {
+    const appended = await this.store.appendMessage(chatId, {
       clientId,
       from,
       text,
       at: this.now().toISOString(),
     });
+    if (!appended) return fail('chat_closed', 'this chat is closed');
+    const { entry, duplicate } = appended;
     if (!duplicate) this.publishEntries(chat, [entry]);
     return { ok: true, value: { seq: entry.seq, at: entry.at } };
   }
@@ -147,8 +149,8 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
     const at = this.now().toISOString();
-    const event = await this.store.appendEvent(chatId, 'chat_closed', this.personOf(chat, actor), at);
-    if (!(await this.store.closeChat(chatId, at))) return { ok: true, value: null };
+    const event = await this.store.closeChat(chatId, this.personOf(chat, actor), at);
+    if (!event) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
     const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);
     this.publish(chat, { type: 'chat.info', chat: info });
@@ -164,7 +166,7 @@ export class ChatService {
     const person: Person = { role: 'end_user', name: chat.endUserName };
     const event = connected ? 'end_user_connected' : 'end_user_disconnected';
     const entry = await this.store.appendEvent(chatId, event, person, this.now().toISOString());
-    this.publishEntries(chat, [entry]);
+    if (entry) this.publishEntries(chat, [entry]);
     return { ok: true, value: null };
   }
 

@@ -102,7 +102,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       text: 'Hi',
       at: at(4),
     });
-    expect([first.entry.seq, event.seq, second.entry.seq]).toEqual([2, 3, 4]);
+    expect([first?.entry.seq, event?.seq, second?.entry.seq]).toEqual([2, 3, 4]);
     const entries = await store.entriesAfter(chatId, 0, 100);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(entries[0]).toMatchObject({ kind: 'event', event: 'chat_opened', from: operator });
@@ -129,13 +129,13 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       text: 'once',
       at: at(3),
     });
-    expect(again).toEqual({ entry: first.entry, duplicate: true });
+    expect(again).toEqual({ entry: first?.entry, duplicate: true });
     const concurrent = await Promise.all(
       Array.from({ length: 5 }, () =>
         store.appendMessage(chatId, { clientId: 'client-race', from: operator, text: 'race', at: at(4) }),
       ),
     );
-    expect(new Set(concurrent.map((r) => r.entry.seq)).size).toBe(1);
+    expect(new Set(concurrent.map((r) => r?.entry.seq)).size).toBe(1);
     expect((await store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(2);
   });
 
@@ -143,9 +143,17 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     const chatId = await openChat();
     await store.appendMessage(chatId, { clientId: 'client-0003', from: operator, text: 'bye', at: at(2) });
     expect((await store.listOpenChats('dev1')).map((c) => c.id)).toContain(chatId);
-    expect(await store.closeChat(chatId, at(5))).toBe(true);
-    expect(await store.closeChat(chatId, at(6))).toBe(false);
-    expect(await store.findChat(chatId)).toMatchObject({ status: 'closed', closedAt: at(5), lastSeq: 2 });
+    expect(await store.closeChat(chatId, operator, at(5))).toMatchObject({
+      kind: 'event',
+      event: 'chat_closed',
+      seq: 3,
+    });
+    expect(await store.closeChat(chatId, endUser, at(6))).toBeNull();
+    expect(
+      await store.appendMessage(chatId, { clientId: 'client-late', from: endUser, text: 'late', at: at(7) }),
+    ).toBeNull();
+    expect(await store.appendEvent(chatId, 'end_user_disconnected', endUser, at(7))).toBeNull();
+    expect(await store.findChat(chatId)).toMatchObject({ status: 'closed', closedAt: at(5), lastSeq: 3 });
     expect(await store.entriesAfter(chatId, 0, 100)).toEqual([]);
     expect((await store.listOpenChats('dev1')).map((c) => c.id)).not.toContain(chatId);
   });
@@ -165,8 +173,8 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       operator,
     );
     await store.appendMessage(id, { clientId: 'client-0004', from: operator, text: 'kept', at: at(2) });
-    await store.closeChat(id, at(3));
-    expect((await store.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2]);
+    await store.closeChat(id, operator, at(3));
+    expect((await store.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
   it('moves receipts forward only, never past the last entry; read implies delivered', async () => {

@@ -98,8 +98,15 @@ export interface Store {
   findChat(id: string): Promise<ChatRecord | undefined>;
   listOpenChats(deviceId: string): Promise<ChatRecord[]>;
   listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]>;
-  appendMessage(chatId: string, message: NewMessage): Promise<AppendResult>;
-  appendEvent(chatId: string, event: ChatEventName, from: Person | null, at: string): Promise<ChatEntry>;
+  /** Null when the chat is not open (closed, or closing at this very moment): nothing is written. */
+  appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
+  /** Null when the chat is not open. */
+  appendEvent(
+    chatId: string,
+    event: ChatEventName,
+    from: Person | null,
+    at: string,
+  ): Promise<ChatEntry | null>;
   entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
   /**
    * Moves `role`'s delivered (and, for `read`, read) mark up to `seq`, never down and never past the chat's last
@@ -112,7 +119,7 @@ export interface Store {
     seq: number,
   ): Promise<Receipts | null>;
   /** Closes an open chat; false when it was already closed. Entries are deleted unless the chat is recorded. */
-  closeChat(chatId: string, at: string): Promise<boolean>;
+  closeChat(chatId: string, by: Person, at: string): Promise<ChatEntry | null>;
 
   close(): Promise<void>;
 }
@@ -378,7 +385,7 @@ export class SqlStore implements Store {
           end_user_read_seq: 0,
         })
         .execute();
-      return this.insertEntry(trx, chat.id, {
+      const opened = await this.insertEntry(trx, chat.id, {
         kind: 'event',
         client_id: null,
         from_role: opener.role,
@@ -387,6 +394,8 @@ export class SqlStore implements Store {
         event: 'chat_opened',
         at: chat.openedAt,
       });
+      if (!opened) throw new Error(`chat ${chat.id} was not open right after its creation`);
+      return opened;
     });
   }
 
@@ -413,7 +422,7 @@ export class SqlStore implements Store {
     return rows.map(toChat);
   }
 
-  async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult> {
+  async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null> {
     try {
       const entry = await this.db.transaction().execute((trx) =>
         this.insertEntry(trx, chatId, {
@@ -426,7 +435,7 @@ export class SqlStore implements Store {
           at: message.at,
         }),
       );
-      return { entry, duplicate: false };
+      return entry && { entry, duplicate: false };
     } catch (error) {
       // This client id is stored already (a resend, or two nodes racing): answer with the stored entry. The
       // transaction rolled back, sequence number included.
@@ -442,7 +451,7 @@ export class SqlStore implements Store {
     event: ChatEventName,
     from: Person | null,
     at: string,
-  ): Promise<ChatEntry> {
+  ): Promise<ChatEntry | null> {
     return this.db.transaction().execute((trx) =>
       this.insertEntry(trx, chatId, {
         kind: 'event',
@@ -495,21 +504,31 @@ export class SqlStore implements Store {
     return chat ? chat.receipts[role] : null;
   }
 
-  async closeChat(chatId: string, at: string): Promise<boolean> {
+  async closeChat(chatId: string, by: Person, at: string): Promise<ChatEntry | null> {
+    // The closing event, the status and the deletion are one transaction: a message racing the close either
+    // lands before it (and goes with the chat) or finds the chat closed.
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx
+      const event = await this.insertEntry(trx, chatId, {
+        kind: 'event',
+        client_id: null,
+        from_role: by.role,
+        from_name: by.name,
+        text: null,
+        event: 'chat_closed',
+        at,
+      });
+      if (!event) return null;
+      await trx
         .updateTable('chats')
         .set({ status: 'closed', closed_at: at })
         .where('id', '=', chatId)
-        .where('status', '=', 'open')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+        .execute();
       await trx
         .deleteFrom('chat_entries')
         .where('chat_id', '=', chatId)
         .where(sql<boolean>`(select recorded from chats where chats.id = chat_entries.chat_id) = 0`)
         .execute();
-      return true;
+      return event;
     });
   }
 
@@ -535,18 +554,23 @@ export class SqlStore implements Store {
     return row && toEntry({ ...row, seq: Number(row.seq) });
   }
 
-  /** Takes the chat's next sequence number and writes the entry, inside the caller's transaction. */
+  /**
+   * Takes the chat's next sequence number and writes the entry, inside the caller's transaction; null (nothing
+   * written) when the chat is not open.
+   */
   private async insertEntry(
     trx: Transaction<Database>,
     chatId: string,
     entry: Omit<EntryRow, 'chat_id' | 'seq'>,
-  ): Promise<ChatEntry> {
+  ): Promise<ChatEntry | null> {
     const next = await trx
       .updateTable('chats')
       .set({ last_seq: sql`last_seq + 1` })
       .where('id', '=', chatId)
+      .where('status', '=', 'open')
       .returning('last_seq')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!next) return null;
     const row: EntryRow = { ...entry, chat_id: chatId, seq: Number(next.last_seq) };
     await trx.insertInto('chat_entries').values(row).execute();
     return toEntry(row);
