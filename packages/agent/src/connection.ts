@@ -2,7 +2,7 @@ import {
   type AgentClientFrame,
   AgentServerFrame,
   CloseCode,
-  MAX_FRAME_BYTES,
+  MAX_SERVER_FRAME_BYTES,
   parseFrame,
   reconnectDelay,
 } from '@parley/protocol';
@@ -82,7 +82,7 @@ export class ServerConnection {
   private connect(): void {
     const ws = new WebSocket(this.options.url, {
       perMessageDeflate: false,
-      maxPayload: MAX_FRAME_BYTES * 16,
+      maxPayload: MAX_SERVER_FRAME_BYTES,
     });
     this.ws = ws;
     this.lastHeard = Date.now();

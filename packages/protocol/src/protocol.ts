@@ -8,6 +8,10 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest WebSocket frame any endpoint accepts, checked before parsing. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** Largest frame a server sends (history is split to stay under it); clients accept at least this much. */
+export const MAX_SERVER_FRAME_BYTES = 1024 * 1024;
+/** History frames are cut at about this size, well under MAX_SERVER_FRAME_BYTES even with one more entry. */
+export const HISTORY_FRAME_BYTES = 256 * 1024;
 /** Longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 8000;
 

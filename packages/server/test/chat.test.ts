@@ -1,4 +1,4 @@
-import { CloseCode } from '@parley/protocol';
+import { CloseCode, MAX_MESSAGE_CHARS, MAX_SERVER_FRAME_BYTES } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
@@ -158,6 +158,44 @@ describe('closing races', () => {
         expect(await server.store.entriesAfter(chatId, 0, 100)).toEqual([]);
         expect((await server.store.findChat(chatId))?.status).toBe('closed');
       }
+      agent.socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('history in frames a client can take', () => {
+  it('P-23: splits a long history into frames under MAX_SERVER_FRAME_BYTES, nothing missing', async () => {
+    const server = await startTestServer();
+    try {
+      const api = new ApiClient(server.url);
+      await api.login();
+      const agent = await connectRawAgent(server, api, ['bob']);
+      const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+        .chatId as string;
+      const console = await connectConsole(server, api);
+      // Control characters are escaped six bytes each in JSON: the worst case for size.
+      const text = '\u0001'.repeat(MAX_MESSAGE_CHARS);
+      for (let i = 0; i < 40; i++)
+        console.send({ type: 'chat.send', chatId, clientId: `big-${i}-0000`, text });
+      await expect.poll(() => console.ofType('chat.ack').length, { timeout: 10_000 }).toBe(40);
+
+      // The agent already got the messages live; what follows the subscribe is the catch-up alone.
+      await expect.poll(() => agent.socket.ofType('chat.entries').length, { timeout: 10_000 }).toBe(40);
+      agent.socket.frames.length = 0;
+      agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+      const history = () => agent.socket.ofType('chat.entries');
+      await expect
+        .poll(() => history().flatMap((f) => f.entries as unknown[]).length, { timeout: 10_000 })
+        .toBe(41);
+      const frames = history();
+      expect(frames.length).toBeGreaterThan(1);
+      for (const frame of frames)
+        expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_SERVER_FRAME_BYTES);
+      const seqs = frames.flatMap((f) => (f.entries as { seq: number }[]).map((e) => e.seq));
+      expect(seqs).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+      console.close();
       agent.socket.close();
     } finally {
       await server.stop();

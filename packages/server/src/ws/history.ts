@@ -1,4 +1,4 @@
-import type { ChatServerFrame } from '@parley/protocol';
+import { type ChatEntry, type ChatServerFrame, HISTORY_FRAME_BYTES } from '@parley/protocol';
 import type { ChatActor, ChatResult, ChatService } from '../chats/chats.js';
 
 /**
@@ -18,14 +18,31 @@ export async function sendHistory(
   if (!first.ok) return first;
   startLive();
   send({ type: 'chat.info', chat: first.value.info });
-  send({ type: 'chat.entries', chatId, entries: first.value.entries });
+  sendEntries(chatId, first.value.entries, send);
   let after = first.value.entries.at(-1)?.seq ?? afterSeq;
   for (;;) {
     const page = await chats.history(chatId, actor, after);
     if (!page.ok) return page;
     const last = page.value.entries.at(-1);
     if (!last) return { ok: true, value: null };
-    send({ type: 'chat.entries', chatId, entries: page.value.entries });
+    sendEntries(chatId, page.value.entries, send);
     after = last.seq;
   }
+}
+
+/** Sends entries in frames of about HISTORY_FRAME_BYTES at most (one frame, maybe empty, when they are few). */
+function sendEntries(chatId: string, entries: ChatEntry[], send: (frame: ChatServerFrame) => void): void {
+  let batch: ChatEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = Buffer.byteLength(JSON.stringify(entry));
+    if (batch.length > 0 && bytes + size > HISTORY_FRAME_BYTES) {
+      send({ type: 'chat.entries', chatId, entries: batch });
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  send({ type: 'chat.entries', chatId, entries: batch });
 }
