@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { CloseCode } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
@@ -13,8 +14,8 @@ describe('heartbeat', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    // Beats every 100 ms instead of 5 s: the same code path, in test time.
-    server = await startTestServer({ heartbeatMs: 100 });
+    // Beats every 200 ms instead of 5 s: the same code path, in test time.
+    server = await startTestServer({ heartbeatMs: 200 });
     api = new ApiClient(server.url);
     await api.login();
   });
@@ -52,7 +53,7 @@ describe('heartbeat', () => {
     // unread while the server's beats fall late, as in a stall under load.
     await new Promise<void>((resolve) =>
       console.ws.once('ping', () => {
-        const until = Date.now() + 600;
+        const until = Date.now() + 800;
         while (Date.now() < until) {
           // stalled
         }
@@ -62,5 +63,14 @@ describe('heartbeat', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(console.ws.readyState).toBe(console.ws.OPEN);
     console.close();
+  });
+
+  it('P-24: signing out ends the console socket at the next beat, with nothing sent on it', async () => {
+    const own = new ApiClient(server.url);
+    await own.login();
+    const console = await connectConsole(server, own);
+    await own.request('POST', '/api/auth/logout');
+    expect((await console.closed).code).toBe(CloseCode.sessionEnded);
+    expect(console.ofType('error')).toMatchObject([{ code: 'not_authenticated' }]);
   });
 });

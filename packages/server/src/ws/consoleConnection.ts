@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
+import { hasCapability } from '../rights/capabilities.js';
 import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
 import { Peer } from './peer.js';
@@ -42,13 +43,7 @@ export class ConsoleConnection {
       this.peer.close(CloseCode.authFailed, 'hello expected');
       return;
     }
-    const current = await this.services.auth.operatorForSession(this.sessionToken);
-    if (!current) {
-      this.peer.sendError('not_authenticated', 'your session ended; sign in again');
-      this.peer.close(CloseCode.sessionEnded, 'session ended');
-      return;
-    }
-    this.operator = current;
+    if (!(await this.revalidate())) return;
     return handleChatFrame(frame, {
       chats: this.services.chats,
       actor: { kind: 'operator', operator: this.operator },
@@ -83,6 +78,28 @@ export class ConsoleConnection {
       }),
     );
     this.send({ type: 'devices.snapshot', devices: await this.services.devices.list() });
+  }
+
+  /**
+   * Reads the session and the operator's rights again (every frame, and every heartbeat so that live traffic stops
+   * too): an ended session closes the socket with 4007, a lost instant-messaging capability stops the chat feeds.
+   */
+  async revalidate(): Promise<boolean> {
+    const current = await this.services.auth.operatorForSession(this.sessionToken);
+    if (!current) {
+      this.peer.sendError('not_authenticated', 'your session ended; sign in again');
+      this.peer.close(CloseCode.sessionEnded, 'session ended');
+      return false;
+    }
+    this.operator = current;
+    if (!hasCapability(current, 'instant-messaging')) {
+      for (const [subject, stop] of this.unsubscribe) {
+        if (subject === subjects.devices) continue;
+        stop();
+        this.unsubscribe.delete(subject);
+      }
+    }
+    return true;
   }
 
   /** Starts forwarding a chat's live frames to this socket (once per chat). */

@@ -114,7 +114,12 @@ export class Gateway {
     // judged this time; everyone is pinged again and judged at the next, on time, beat.
     const judge = now - this.lastBeat < interval * 1.5;
     this.lastBeat = now;
-    for (const c of this.consoles) c.peer.beat(judge);
+    for (const c of this.consoles) {
+      c.peer.beat(judge);
+      c.revalidate().catch((error: unknown) =>
+        this.options.log.error({ err: error }, 'session check failed'),
+      );
+    }
     for (const c of this.agents.values()) c.peer.beat(judge);
     for (const c of this.pending) c.peer.beat(judge);
   }
