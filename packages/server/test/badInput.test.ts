@@ -173,4 +173,16 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     console.close();
     agent.socket.close();
   });
+
+  it('P-25: limits frames of every kind, so a flood of small frames is refused and others are still served', async () => {
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    for (let i = 0; i < 1000; i++) console.send({ type: 'chat.typing', chatId, typing: i % 2 === 0 });
+    await console.next((f) => f.type === 'error' && f.code === 'rate_limited');
+    expect(console.ofType('error').every((e) => e.code === 'rate_limited')).toBe(true);
+    await othersStillServed();
+    console.close();
+    agent.socket.close();
+  });
 });

@@ -31,6 +31,8 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
   app.post(
     '/api/devices/:id/chats',
     {
+      // Each chat opens a window on somebody's desktop: an operator opening dozens a minute is a script gone wrong.
+      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
       preHandler: requireOperator,
       schema: {
         tags: ['chats'],

@@ -2,9 +2,16 @@ import { CloseCode, type ErrorFrame, parseFrame } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { z } from 'zod';
+import { TokenBucket } from './rateLimit.js';
 
 /** A connection whose unsent bytes pass this is too slow to keep up, and is cut off. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Frames a socket may have waiting for their handler; past this it is sending faster than it can be served. */
+export const MAX_FRAMES_IN_FLIGHT = 256;
+/** Frames of any kind per socket (chat messages also have their own, smaller budget). */
+export const FRAME_BURST = 200;
+export const FRAMES_PER_SECOND = 50;
 
 /** A socket must say hello within this time. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -22,6 +29,8 @@ export class Peer<S extends z.ZodType> {
   /** Set by a pong or any frame; the heartbeat clears it and pings. */
   alive = true;
   private queue: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private readonly frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
   private closed = false;
   private markFinished: () => void = () => {};
   /** Resolves once the socket closed and its close handler ran. */
@@ -102,9 +111,17 @@ export class Peer<S extends z.ZodType> {
       return;
     }
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (!this.frames.take()) {
+      this.sendError('rate_limited', 'too many frames; slow down');
+      return;
+    }
     const parsed = parseFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
     if (!parsed.ok) {
       this.send(parsed.error);
+      return;
+    }
+    if (++this.inFlight > MAX_FRAMES_IN_FLIGHT) {
+      this.close(CloseCode.slowConsumer, 'too many frames waiting');
       return;
     }
     this.queue = this.queue
@@ -112,6 +129,9 @@ export class Peer<S extends z.ZodType> {
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'frame handler failed');
         this.sendError('internal', 'the server could not handle this frame');
+      })
+      .finally(() => {
+        this.inFlight--;
       });
   }
 }
