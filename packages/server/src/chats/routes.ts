@@ -1,5 +1,6 @@
 import { ApiError, ChatCreated, OpenChatList } from '@parley/protocol';
 import { z } from 'zod';
+import { SESSION_COOKIE } from '../auth/sessions.js';
 import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
 import type { Services } from '../ws/services.js';
 import type { OpenChatError } from './chats.js';
@@ -32,7 +33,13 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
     '/api/devices/:id/chats',
     {
       // Each chat opens a window on somebody's desktop: an operator opening dozens a minute is a script gone wrong.
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      config: {
+        rateLimit: {
+          max: 30,
+          timeWindow: 60_000,
+          keyGenerator: (request) => request.cookies[SESSION_COOKIE] ?? request.ip,
+        },
+      },
       preHandler: requireOperator,
       schema: {
         tags: ['chats'],
