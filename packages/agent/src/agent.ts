@@ -113,6 +113,13 @@ export class Agent {
     const pages = this.pages;
     if (!pages) return;
     pages.setLink(true);
+    // A chat this agent serves that is no longer open closed while the agent was away: its catch-up says so.
+    const open = new Set(openChats.map((c) => c.chatId));
+    for (const chatId of pages.servedChatIds()) {
+      if (!open.has(chatId)) {
+        this.connection.send({ type: 'chat.subscribe', chatId, afterSeq: this.lastSeq.get(chatId) ?? 0 });
+      }
+    }
     for (const chat of openChats) {
       if (!pages.hasChat(chat.chatId)) {
         // The agent restarted while the chat was open: the old page is gone, show a new one.
@@ -143,6 +150,7 @@ export class Agent {
       case 'agent.welcome':
         return;
       case 'chat.info':
+        if (frame.chat.status === 'closed') this.lastSeq.delete(frame.chat.chatId);
         this.pages?.deliver(frame.chat.chatId, frame);
         return;
       case 'chat.entries': {

@@ -167,6 +167,10 @@ export class PageServer {
     return this.chats.has(chatId);
   }
 
+  servedChatIds(): string[] {
+    return [...this.chats.keys()];
+  }
+
   pagesOpen(chatId: string): number {
     return this.chats.get(chatId)?.pages.size ?? 0;
   }
@@ -178,6 +182,12 @@ export class PageServer {
     if (frame.type === 'chat.info') chat.info = frame.chat;
     const data = JSON.stringify(frame);
     for (const ws of chat.pages) if (ws.readyState === WebSocket.OPEN) ws.send(data);
+    this.forgetIfOver(chat);
+  }
+
+  /** A closed chat is served until its last page goes; then its link stops working. */
+  private forgetIfOver(chat: ServedChat): void {
+    if (chat.info.status === 'closed' && chat.pages.size === 0) this.chats.delete(chat.info.chatId);
   }
 
   /** Whether the agent reaches the server: every page is told now, and each new page when it connects (P-14). */
@@ -282,6 +292,7 @@ export class PageServer {
     ws.on('close', () => {
       chat.pages.delete(ws);
       if (chat.pages.size === 0) this.events.onPresence(chatId, false);
+      this.forgetIfOver(chat);
     });
     ws.on('error', () => ws.terminate());
   }

@@ -302,4 +302,48 @@ describe('parley-agent with the real server (SQLite)', () => {
       await own.stop();
     }
   });
+
+  it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
+    const own = await startTestServer({ heartbeatMs: 100 });
+    const proxy = await TcpProxy.start(own.port);
+    try {
+      const ownApi = new ApiClient(own.url);
+      await ownApi.login();
+      const token = (await ownApi.request('POST', '/api/enrollment-tokens')).body.token as string;
+      const config = { ...(await enroll(own.url, token, 'PC-AWAY', 'linux')), server: proxy.url };
+      const opened: string[] = [];
+      const agent = new Agent({
+        config,
+        detectUsers: async () => [user('bob')],
+        openPage: async (url) => {
+          opened.push(url);
+        },
+        log: () => {},
+      });
+      agents.push(agent);
+      await agent.start();
+      await expect.poll(() => agent.connected).toBe(true);
+      const chatId = (await ownApi.request('POST', `/api/devices/${config.deviceId}/chats`)).body
+        .chatId as string;
+      await expect.poll(() => opened.length).toBe(1);
+      const page = await openPage(opened[0] ?? '');
+
+      proxy.blackhole();
+      const admin = await own.store.findOperatorByUsername('admin');
+      if (!admin) throw new Error('admin missing');
+      await own.services.chats.close(chatId, { kind: 'operator', operator: admin });
+      await expect.poll(async () => (await own.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
+      proxy.restore();
+
+      await page.next(
+        (f) => f.type === 'chat.info' && (f.chat as { status: string }).status === 'closed',
+        10_000,
+      );
+      page.close();
+      await expect.poll(async () => (await fetch(opened[0] ?? '')).status).toBe(404);
+    } finally {
+      await proxy.close();
+      await own.stop();
+    }
+  });
 });
