@@ -6,6 +6,8 @@ import type { StoreLocation } from './store/open.js';
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
 
 export interface Config {
+  /** Where people reach the server when a TLS proxy stands in front (its origin passes the Origin check). */
+  publicUrl: string | null;
   /** The organisation whose help desk this is: the end user's chat page names it. */
   organization: string;
   host: string;
@@ -31,6 +33,9 @@ const Env = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
     .optional(),
   NATS_URL: z.string().optional(),
+  PARLEY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'PARLEY_PUBLIC_URL must be an http(s) URL' })
+    .optional(),
   PARLEY_ADMIN_PASSWORD: z
     .string()
     .min(8, 'PARLEY_ADMIN_PASSWORD must have at least 8 characters')
@@ -52,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.PARLEY_DATA_DIR);
   return {
+    publicUrl: e.PARLEY_PUBLIC_URL ? new URL(e.PARLEY_PUBLIC_URL).origin : null,
     organization: e.PARLEY_ORGANIZATION,
     host: e.HOST,
     port: e.PORT,

@@ -25,6 +25,7 @@ export interface ParleyServer {
 export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> & {
   /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
   natsUrl?: string | null;
+  publicUrl?: string | null;
   organization?: string;
   logger?: Logger;
   heartbeatMs?: number;
@@ -43,11 +44,18 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   };
   await services.devices.forgetStaleConnections();
 
-  const app = await createApp({ services, log, loginAttemptsPerMinute: config.loginAttemptsPerMinute });
+  const publicOrigin = config.publicUrl ?? null;
+  const app = await createApp({
+    services,
+    log,
+    loginAttemptsPerMinute: config.loginAttemptsPerMinute,
+    publicOrigin,
+  });
   const gateway = new Gateway({
     services,
     log,
     parseCookies: (header) => app.parseCookie(header),
+    publicOrigin,
     ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
   });
   const metrics = createMetrics(() => gateway.counts);
@@ -65,7 +73,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
   return {
-    url: `http://${shownHost}:${port}`,
+    url: publicOrigin ?? `http://${shownHost}:${port}`,
     port,
     services,
     store,

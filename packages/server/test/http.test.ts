@@ -159,3 +159,26 @@ describe('HTTP API', () => {
     expect(limited).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
   });
 });
+
+describe('behind a TLS proxy (PARLEY_PUBLIC_URL)', () => {
+  it('accepts the public origin and makes the session cookie Secure', async () => {
+    const server = await startTestServer({ publicUrl: 'https://help.example.com' });
+    try {
+      const api = new ApiClient(server.url);
+      const login = await api.request(
+        'POST',
+        '/api/auth/login',
+        { username: 'admin', password: ADMIN_PASSWORD },
+        { origin: 'https://help.example.com' },
+      );
+      expect(login.status).toBe(200);
+      expect(login.headers.get('set-cookie')).toMatch(/;\s*Secure/i);
+      const foreign = await api.request('POST', '/api/enrollment-tokens', undefined, {
+        origin: 'https://evil.example',
+      });
+      expect(foreign.status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -23,7 +23,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
       reply.setCookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: request.protocol === 'https',
+        secure: request.protocol === 'https' || options.publicOrigin?.startsWith('https:') === true,
         path: '/',
         maxAge: SESSION_HOURS * 3600,
       });

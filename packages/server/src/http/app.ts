@@ -110,7 +110,7 @@ export async function createApp({ services, log, ...routeOptions }: AppOptions):
   app.addHook('onRequest', async (request, reply) => {
     if (
       UNSAFE_METHODS.has(request.method) &&
-      !originAllowed(request.headers, request.protocol === 'https', true)
+      !originAllowed(request.headers, request.protocol === 'https', true, routeOptions.publicOrigin)
     ) {
       return sendError(
         reply,

@@ -19,4 +19,13 @@ describe('originAllowed', () => {
     expect(originAllowed({ host: 'help.example' }, false, false)).toBe(true);
     expect(originAllowed({ origin: 'http://help.example' }, false, false)).toBe(false);
   });
+
+  it('also accepts the public origin a TLS proxy serves the server at', () => {
+    const headers = { host: '10.0.0.5:8080', origin: 'https://help.example.com' };
+    expect(originAllowed(headers, false, true)).toBe(false);
+    expect(originAllowed(headers, false, true, 'https://help.example.com')).toBe(true);
+    expect(
+      originAllowed({ ...headers, origin: 'https://evil.example' }, false, true, 'https://help.example.com'),
+    ).toBe(false);
+  });
 });

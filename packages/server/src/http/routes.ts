@@ -5,6 +5,8 @@ import type { Services } from '../ws/services.js';
 import type { App } from './app.js';
 
 export interface RouteOptions {
+  /** The public origin behind a TLS proxy (PARLEY_PUBLIC_URL); an https one makes cookies Secure. */
+  publicOrigin: string | null;
   /** Sign-in attempts allowed per client address and minute. */
   loginAttemptsPerMinute: number;
 }

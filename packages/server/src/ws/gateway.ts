@@ -17,6 +17,8 @@ interface GatewayOptions {
   log: Logger;
   parseCookies(header: string): Record<string, string | undefined>;
   heartbeatMs?: number;
+  /** See RouteOptions.publicOrigin. */
+  publicOrigin: string | null;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -49,7 +51,8 @@ export class Gateway {
     const path = (request.url ?? '').split('?')[0];
     const secure = 'encrypted' in socket && socket.encrypted === true;
     if (path === '/ws/console') {
-      if (!originAllowed(request.headers, secure, true)) return refuse(socket, 403, 'Forbidden');
+      if (!originAllowed(request.headers, secure, true, this.options.publicOrigin))
+        return refuse(socket, 403, 'Forbidden');
       const token = this.options.parseCookies(request.headers.cookie ?? '')[SESSION_COOKIE];
       const operator = await services.auth.operatorForSession(token);
       if (!operator || !token) return refuse(socket, 401, 'Unauthorized');
@@ -61,7 +64,8 @@ export class Gateway {
       return;
     }
     if (path === '/ws/agent') {
-      if (!originAllowed(request.headers, secure, false)) return refuse(socket, 403, 'Forbidden');
+      if (!originAllowed(request.headers, secure, false, this.options.publicOrigin))
+        return refuse(socket, 403, 'Forbidden');
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new AgentConnection(
           ws,

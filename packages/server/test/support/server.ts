@@ -23,6 +23,7 @@ export async function startTestServer(
     database?: TempDatabase;
     nats?: boolean;
     nodeId?: string;
+    publicUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (options.postgres ? await tempPostgres() : tempSqlite());
@@ -32,6 +33,7 @@ export async function startTestServer(
     store: database.location,
     nodeId: options.nodeId ?? 'test-node',
     natsUrl: options.nats ? TEST_NATS_URL : null,
+    publicUrl: options.publicUrl ?? null,
     loginAttemptsPerMinute: 20,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -39,6 +41,8 @@ export async function startTestServer(
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
     ...server,
+    // Tests talk to the server directly, even when it says it is reached at a public URL.
+    url: `http://127.0.0.1:${server.port}`,
     database,
     async stop() {
       await server.close();
