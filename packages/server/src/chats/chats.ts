@@ -48,9 +48,10 @@ export class ChatService {
     operator: OperatorRecord,
     deviceId: string,
   ): Promise<{ ok: true; chatId: string } | { ok: false; error: OpenChatError }> {
+    // The capability comes first, so an operator without it cannot learn which device ids exist.
+    if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
     const device = await this.store.findDevice(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
-    if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
     if (device.onlineNode === null) return { ok: false, error: 'device_offline' };
     const endUser = device.loggedOnUsers[0];
     if (!endUser) return { ok: false, error: 'no_user_logged_on' };
