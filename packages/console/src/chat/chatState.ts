@@ -192,7 +192,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return {
         ...state,
         entries,
-        lastSeq: Math.max(state.lastSeq, entries.at(-1)?.seq ?? 0),
+        lastSeq: contiguousSeq(entries),
         pending,
         peerTyping: peerSpoke ? false : state.peerTyping,
       };
@@ -332,6 +332,19 @@ export function timeline(state: Pick<ChatState, 'entries' | 'pending'>): Timelin
 export type EndUserPresence = 'unknown' | 'connected' | 'disconnected';
 
 /** Whether the end user's page is connected, from the last presence event ('unknown' before the first). */
+/**
+ * The highest seq up to which every entry is held (P-23): what to catch up after, and how far receipts may go.
+ * A later entry that came over a gap (a live frame lost between nodes) does not count until the gap is filled.
+ */
+export function contiguousSeq(entries: readonly ChatEntry[]): number {
+  let seq = 0;
+  for (const entry of entries) {
+    if (entry.seq === seq + 1) seq = entry.seq;
+    else if (entry.seq > seq + 1) break;
+  }
+  return seq;
+}
+
 export function endUserPresence(entries: readonly ChatEntry[]): EndUserPresence {
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatController } from './controller';
+import { ChatController, GAP_WAIT_MS } from './controller';
 import { TestClock } from './testClock';
 import { event, FakeTransport, message } from './testing';
 
@@ -52,6 +52,34 @@ describe('ChatController', () => {
     expect(controller.getState().connected).toBe(false);
     transport.up();
     expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 3 }]);
+  });
+
+  it('P-23: fills a hole in the seqs by subscribing again, and sends no receipt past it', () => {
+    const { transport, clock, controller } = setup();
+    controller.start();
+    transport.up();
+    transport.receive({ type: 'chat.info', chat: info });
+    transport.receive({
+      type: 'chat.entries',
+      chatId: 'chat-1',
+      entries: [event(1, 'chat_opened', 'operator'), message(2, 'end_user', 'b')],
+    });
+    transport.take();
+    // Entry 3 was lost between nodes; 4 arrives live.
+    transport.receive({ type: 'chat.entries', chatId: 'chat-1', entries: [message(4, 'end_user', 'd')] });
+    expect(controller.getState().lastSeq).toBe(2);
+    expect(transport.take()).toEqual([]);
+    clock.advance(GAP_WAIT_MS);
+    expect(transport.take()).toEqual([{ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 2 }]);
+    transport.receive({
+      type: 'chat.entries',
+      chatId: 'chat-1',
+      entries: [message(3, 'end_user', 'c'), message(4, 'end_user', 'd')],
+    });
+    expect(controller.getState().lastSeq).toBe(4);
+    expect(transport.take()).toEqual([
+      { type: 'chat.receipt', chatId: 'chat-1', seq: 4, state: 'delivered' },
+    ]);
   });
 
   it('subscribes at once when started on a transport that is already up', () => {

@@ -41,11 +41,16 @@ const NO_RECEIPTS: Receipts = { deliveredSeq: 0, readSeq: 0 };
  * Receipts: whenever the other side's messages arrive it says `delivered` up to the highest seq it holds, and while
  * its person is looking at the conversation (`setAttention(true)`: window shown, tab visible and focused) `read`.
  */
+/** How long a hole in the seqs may stay before the chat is asked for again. */
+export const GAP_WAIT_MS = 1000;
+
 export class ChatController {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private unlisten: (() => void) | null = null;
   private readonly ackTimers = new Map<string, () => void>();
+  /** Pending check for a gap in the seqs held; a gap that outlives it is filled by subscribing again. */
+  private cancelGapCheck: (() => void) | null = null;
   /** When each pending message last went out. */
   private readonly transmittedAt = new Map<string, number>();
   private cancelPeerTyping: (() => void) | null = null;
@@ -116,6 +121,8 @@ export class ChatController {
     this.typing.stop();
     this.typing.reset();
     this.clearAckTimers();
+    this.cancelGapCheck?.();
+    this.cancelGapCheck = null;
     this.cancelPeerTyping?.();
     this.cancelPeerTyping = null;
     this.dispatch({ type: 'connection', up: false });
@@ -163,6 +170,7 @@ export class ChatController {
         const news = this.historyPending ? [] : this.newPeerMessages(before);
         this.historyPending = false;
         this.sendReceipts();
+        this.checkForGap();
         if (news.length > 0) for (const listener of [...this.peerMessageListeners]) listener(news);
         return;
       }
@@ -275,6 +283,8 @@ export class ChatController {
     let lastPeerMessage = 0;
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i];
+      // Nothing past a hole counts: receipts only cover what is held without gaps.
+      if (entry && entry.seq > lastSeq) continue;
       if (entry?.kind === 'message' && entry.from.role !== myRole) {
         lastPeerMessage = entry.seq;
         break;
@@ -327,6 +337,19 @@ export class ChatController {
       const at = this.transmittedAt.get(message.clientId);
       if (at !== undefined && now - at >= STALE_SEND_MS) this.transmit(message.clientId);
     }
+  }
+
+  /** Entries beyond a hole (history pages still coming, or a live frame lost): ask again if it stays open. */
+  private checkForGap(): void {
+    const highest = this.state.entries.at(-1)?.seq ?? 0;
+    if (highest <= this.state.lastSeq || this.cancelGapCheck) return;
+    this.cancelGapCheck = this.clock.schedule(() => {
+      this.cancelGapCheck = null;
+      const stillHighest = this.state.entries.at(-1)?.seq ?? 0;
+      if (stillHighest > this.state.lastSeq) {
+        this.transport.send({ type: 'chat.subscribe', chatId: this.chatId, afterSeq: this.state.lastSeq });
+      }
+    }, GAP_WAIT_MS);
   }
 
   private clearAckTimer(clientId: string): void {
