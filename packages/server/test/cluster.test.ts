@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres } from './support/databases.js';
 import {
@@ -6,6 +7,8 @@ import {
   connectRawAgent,
   startTestServer,
   type TestServer,
+  TestSocket,
+  wsUrl,
 } from './support/server.js';
 
 describe('two server nodes on PostgreSQL and NATS', () => {
@@ -70,5 +73,38 @@ describe('two server nodes on PostgreSQL and NATS', () => {
         (f.device as { id: string }).id === agent.deviceId,
     );
     console.close();
+  });
+
+  it('P-26: an agent that moved to another node is not declared gone when its old connection dies', async () => {
+    const apiA = new ApiClient(nodeA.url);
+    await apiA.login();
+    const first = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-MOVING');
+    const chatId = (await apiA.request('POST', `/api/devices/${first.deviceId}/chats`)).body.chatId as string;
+    first.socket.send({ type: 'agent.end_user', chatId, connected: true });
+    await expect.poll(async () => (await nodeA.store.entriesAfter(chatId, 0, 10)).length).toBe(2);
+
+    // The agent's network moved it to node B before node A noticed the old connection was dead.
+    const second = await TestSocket.connect(wsUrl(nodeB, '/ws/agent'));
+    second.send({
+      type: 'agent.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId: first.deviceId,
+      credential: first.credential,
+      device: { name: 'PC-MOVING', os: 'linux', agentVersion: 'test' },
+      loggedOnUsers: [{ name: 'bob' }],
+    });
+    await second.next((f) => f.type === 'agent.welcome');
+    second.send({ type: 'agent.end_user', chatId, connected: true });
+    await expect.poll(async () => (await nodeA.store.entriesAfter(chatId, 0, 10)).length).toBe(3);
+
+    first.socket.close();
+    await first.socket.closed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = (await nodeA.store.entriesAfter(chatId, 0, 10)).map((e) =>
+      e.kind === 'event' ? e.event : e.text,
+    );
+    expect(events).toEqual(['chat_opened', 'end_user_connected', 'end_user_connected']);
+    expect((await nodeA.store.findDevice(first.deviceId))?.onlineNode).toBe('node-b');
+    second.close();
   });
 });

@@ -73,10 +73,11 @@ export class DeviceService {
     await this.announceById(deviceId);
   }
 
-  async disconnected(deviceId: string): Promise<void> {
-    if (await this.store.setDeviceOffline(deviceId, this.nodeId, this.now().toISOString())) {
-      await this.announceById(deviceId);
-    }
+  /** False when the device is held by another node by now (its agent reconnected there): nothing changes. */
+  async disconnected(deviceId: string): Promise<boolean> {
+    if (!(await this.store.setDeviceOffline(deviceId, this.nodeId, this.now().toISOString()))) return false;
+    await this.announceById(deviceId);
+    return true;
   }
 
   /** At start: whatever this node held before it stopped is offline now. */

@@ -99,10 +99,11 @@ export class AgentConnection {
     const deviceId = this.deviceId;
     if (deviceId === null) return;
     if (!this.release(deviceId, this)) return;
+    // If the agent has already reconnected to another node, its pages are there too: no disconnect to record.
+    if (!(await this.services.devices.disconnected(deviceId))) return;
     for (const chatId of this.pagesConnected) {
       await this.services.chats.endUserPresence(chatId, deviceId, false);
     }
-    await this.services.devices.disconnected(deviceId);
     this.log.info({ deviceId }, 'agent disconnected');
   }
 }
