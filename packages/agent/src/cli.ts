@@ -2,8 +2,9 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { Agent, defaultDeviceName } from './agent.js';
-import { defaultConfigPath, readConfig, writeConfig } from './config.js';
+import { configAclCommand, defaultConfigPath, readConfig, writeConfig } from './config.js';
 import { enroll } from './enroll.js';
+import { runCommand } from './platform/exec.js';
 import { openUrl, planOpen } from './platform/opener.js';
 import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
 
@@ -19,6 +20,12 @@ program
   .action(async (options: { server: string; token: string; name: string; config: string }) => {
     const config = await enroll(options.server, options.token, options.name, `${process.platform}`);
     writeConfig(options.config, config);
+    const acl = configAclCommand(options.config, process.platform, userInfo().username);
+    if (acl) {
+      const result = await runCommand(acl.command, acl.args);
+      if (result.code !== 0)
+        throw new Error(`could not restrict ${options.config}: ${result.stderr || result.stdout}`);
+    }
     process.stderr.write(
       `parley-agent: enrolled as ${config.deviceId}; credential stored in ${options.config}\n`,
     );

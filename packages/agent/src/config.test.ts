@@ -2,7 +2,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConfig, writeConfig } from './config.js';
+import { configAclCommand, readConfig, writeConfig } from './config.js';
 
 describe('agent configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-agent-config-'));
@@ -25,5 +25,20 @@ describe('agent configuration', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...config, server: 'ftp://x' }));
     expect(() => readConfig(bad)).toThrow(/is invalid/);
+  });
+
+  it('restricts the file with an ACL on Windows, where file modes mean nothing', () => {
+    expect(configAclCommand('C:\\ProgramData\\Parley\\agent.json', 'win32', 'SYSTEM')).toEqual({
+      command: 'icacls',
+      args: [
+        'C:\\ProgramData\\Parley\\agent.json',
+        '/inheritance:r',
+        '/grant:r',
+        '*S-1-5-18:F',
+        '*S-1-5-32-544:F',
+        'SYSTEM:F',
+      ],
+    });
+    expect(configAclCommand('/var/lib/parley-agent/agent.json', 'linux', 'root')).toBeNull();
   });
 });

@@ -32,6 +32,22 @@ export function readConfig(file: string): AgentConfig {
   return parsed.data;
 }
 
+/**
+ * On Windows a file mode means nothing and ProgramData is readable by every user: the credential file gets an
+ * ACL of its own instead (SYSTEM, Administrators and the enrolling account; SIDs so that it works in any language).
+ */
+export function configAclCommand(
+  file: string,
+  platform: NodeJS.Platform,
+  username: string,
+): { command: string; args: string[] } | null {
+  if (platform !== 'win32') return null;
+  return {
+    command: 'icacls',
+    args: [file, '/inheritance:r', '/grant:r', '*S-1-5-18:F', '*S-1-5-32-544:F', `${username}:F`],
+  };
+}
+
 /** Written readable by its owner only: it holds the device credential. */
 export function writeConfig(file: string, config: AgentConfig): void {
   mkdirSync(dirname(file), { recursive: true });
