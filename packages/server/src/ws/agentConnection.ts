@@ -51,10 +51,14 @@ export class AgentConnection {
         await this.services.devices.usersChanged(deviceId, frame.loggedOnUsers);
         return;
       case 'agent.end_user': {
+        const result = await this.services.chats.endUserPresence(frame.chatId, deviceId, frame.connected);
+        if (!result.ok) {
+          this.peer.sendError(result.code, result.message, frame.chatId);
+          return;
+        }
+        // Only chats of this device are remembered: the set cannot be filled with made-up ids.
         if (frame.connected) this.pagesConnected.add(frame.chatId);
         else this.pagesConnected.delete(frame.chatId);
-        const result = await this.services.chats.endUserPresence(frame.chatId, deviceId, frame.connected);
-        if (!result.ok) this.peer.sendError(result.code, result.message, frame.chatId);
         return;
       }
       default:
