@@ -42,7 +42,6 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     devices: new DeviceService(store, bus, config.nodeId),
     chats: new ChatService(store, bus, config.organization ?? DEFAULT_ORGANIZATION),
   };
-  await services.devices.forgetStaleConnections();
 
   const publicOrigin = config.publicUrl ?? null;
   const app = await createApp({
@@ -69,6 +68,8 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     });
   });
   await app.listen({ host: config.host, port: config.port });
+  // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
+  await services.devices.forgetStaleConnections();
   const { port } = app.server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
