@@ -17,12 +17,17 @@ export function presentDevice(device: DeviceRecord): DeviceSummary {
 
 /** Enrollment, device credentials and presence (which node holds each agent, who is logged on). */
 export class DeviceService {
+  /** Presence recorded by this node before this time is from an earlier run of it. */
+  private readonly startedAt: string;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly nodeId: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.startedAt = now().toISOString();
+  }
 
   async createEnrollmentToken(createdBy: string): Promise<{ token: string; expiresAt: string }> {
     const token = newSecret();
@@ -82,7 +87,7 @@ export class DeviceService {
 
   /** At start: whatever this node held before it stopped is offline now. */
   async forgetStaleConnections(): Promise<void> {
-    for (const id of await this.store.clearNodeDevices(this.nodeId, this.now().toISOString())) {
+    for (const id of await this.store.clearNodeDevices(this.nodeId, this.startedAt)) {
       await this.announceById(id);
     }
   }

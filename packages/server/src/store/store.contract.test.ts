@@ -82,6 +82,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect(await store.setDeviceOffline('dev1', 'nodeB', at(2))).toBe(false);
     await store.setLoggedOnUsers('dev1', [], at(2));
     expect((await store.findDevice('dev1'))?.loggedOnUsers).toEqual([]);
+    expect(await store.clearNodeDevices('nodeA', at(1))).toEqual([]);
     expect(await store.clearNodeDevices('nodeA', at(3))).toEqual(['dev1']);
     expect((await store.findDevice('dev1'))?.onlineNode).toBeNull();
     expect((await store.listDevices()).map((d) => d.id)).toEqual(['dev1']);

@@ -91,7 +91,7 @@ export interface Store {
   /** Only the node that holds the connection may mark it offline (a newer connection may be elsewhere). */
   setDeviceOffline(id: string, node: string, at: string): Promise<boolean>;
   /** At a node's start: devices it held before a crash are offline. Returns their ids. */
-  clearNodeDevices(node: string, at: string): Promise<string[]>;
+  clearNodeDevices(node: string, before: string): Promise<string[]>;
 
   /** Creates the chat with its first entry, the chat_opened event, at seq 1. */
   createChat(chat: NewChat, opener: Person): Promise<ChatEntry>;
@@ -352,11 +352,18 @@ export class SqlStore implements Store {
   }
 
   async clearNodeDevices(node: string, at: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('devices').select('id').where('online_node', '=', node).execute();
+    // Only what was seen before `at`: an agent that connected to the starting node since is really there.
+    const rows = await this.db
+      .selectFrom('devices')
+      .select('id')
+      .where('online_node', '=', node)
+      .where('last_seen_at', '<', at)
+      .execute();
     await this.db
       .updateTable('devices')
       .set({ online_node: null, last_seen_at: at })
       .where('online_node', '=', node)
+      .where('last_seen_at', '<', at)
       .execute();
     return rows.map((r) => r.id);
   }
