@@ -1,36 +1,27 @@
 import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ApiClient,
   connectConsole,
   connectRawAgent,
-  startTestServer,
-  type TestServer,
   TestSocket,
+  useTestServer,
   wsUrl,
 } from './support/server.js';
 
 describe('bad input gets a clear error and the server keeps serving others', () => {
-  let server: TestServer;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server.stop());
+  const suite = useTestServer();
 
   /** Another console that must keep working whatever the bad peer did. */
   async function othersStillServed(): Promise<void> {
-    const witness = await connectConsole(server, api);
+    const witness = await connectConsole(suite.server, suite.api);
     expect(witness.ofType('welcome')).toHaveLength(1);
     witness.close();
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${suite.server.url}/healthz`)).status).toBe(200);
   }
 
   it('answers malformed JSON, non-objects and unknown types with errors and stays open', async () => {
-    const console = await connectConsole(server, api);
+    const console = await connectConsole(suite.server, suite.api);
     console.send('{"type": "chat.send", ');
     expect(await console.next((f) => f.type === 'error')).toMatchObject({
       code: 'bad_frame',
@@ -48,37 +39,38 @@ describe('bad input gets a clear error and the server keeps serving others', () 
   });
 
   it('rejects wrong field types and oversize or empty message text, storing nothing', async () => {
-    const agent = await connectRawAgent(server, api, ['bob']);
-    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
-    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    const console = await connectConsole(suite.server, suite.api);
     console.send({ type: 'chat.send', chatId, clientId: 12345678, text: 'hi' });
     expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_frame' });
     console.send({ type: 'chat.send', chatId, clientId: 'client-big-1', text: 'x'.repeat(8001) });
     console.send({ type: 'chat.send', chatId, clientId: 'client-empty', text: '   ' });
     await expect.poll(() => console.ofType('error').length).toBe(3);
     expect(console.ofType('error').every((e) => e.code === 'bad_frame')).toBe(true);
-    expect((await server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    expect((await suite.server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
     console.close();
     agent.socket.close();
   });
 
   it('closes a connection that sends a frame larger than the cap with 1009', async () => {
-    const console = await connectConsole(server, api);
+    const console = await connectConsole(suite.server, suite.api);
     console.send({ type: 'chat.typing', chatId: 'x', typing: true, pad: 'x'.repeat(MAX_FRAME_BYTES) });
     expect((await console.closed).code).toBe(CloseCode.tooBig);
     await othersStillServed();
   });
 
   it('refuses chat frames before hello, and an agent that has not said who it is', async () => {
-    const console = await TestSocket.connect(wsUrl(server, '/ws/console'), {
-      origin: server.url,
-      cookie: api.cookie,
+    const console = await TestSocket.connect(wsUrl(suite.server, '/ws/console'), {
+      origin: suite.server.url,
+      cookie: suite.api.cookie,
     });
     console.send({ type: 'chat.subscribe', chatId: 'x', afterSeq: 0 });
     expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
     expect((await console.closed).code).toBe(CloseCode.authFailed);
 
-    const agent = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+    const agent = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
     agent.send({ type: 'agent.users', loggedOnUsers: [] });
     expect(await agent.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
     expect((await agent.closed).code).toBe(CloseCode.authFailed);
@@ -86,7 +78,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
   });
 
   it('refuses an agent with a wrong credential or an unknown device, and a wrong protocol version', async () => {
-    const real = await connectRawAgent(server, api, ['bob']);
+    const real = await connectRawAgent(suite.server, suite.api, ['bob']);
     const hello = {
       type: 'agent.hello',
       protocolVersion: PROTOCOL_VERSION,
@@ -96,36 +88,40 @@ describe('bad input gets a clear error and the server keeps serving others', () 
       loggedOnUsers: [],
     };
     for (const bad of [hello, { ...hello, deviceId: 'no-such-device', credential: real.credential }]) {
-      const agent = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+      const agent = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
       agent.send(bad);
       expect(await agent.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
       expect((await agent.closed).code).toBe(CloseCode.authFailed);
     }
-    const old = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+    const old = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
     old.send({ ...hello, credential: real.credential, protocolVersion: PROTOCOL_VERSION + 1 });
     expect(await old.next((f) => f.type === 'error')).toMatchObject({ code: 'version_mismatch' });
     expect((await old.closed).code).toBe(CloseCode.versionMismatch);
-    expect((await server.store.findDevice(real.deviceId))?.onlineNode).toBe('test-node');
+    expect((await suite.server.store.findDevice(real.deviceId))?.onlineNode).toBe('test-node');
     real.socket.close();
   });
 
   it('refuses WebSocket upgrades without a session, from another origin, or to unknown paths', async () => {
-    await expect(TestSocket.connect(wsUrl(server, '/ws/console'), { origin: server.url })).rejects.toThrow(
-      /401/,
-    );
     await expect(
-      TestSocket.connect(wsUrl(server, '/ws/console'), { origin: 'http://evil.example', cookie: api.cookie }),
+      TestSocket.connect(wsUrl(suite.server, '/ws/console'), { origin: suite.server.url }),
+    ).rejects.toThrow(/401/);
+    await expect(
+      TestSocket.connect(wsUrl(suite.server, '/ws/console'), {
+        origin: 'http://evil.example',
+        cookie: suite.api.cookie,
+      }),
     ).rejects.toThrow(/403/);
     await expect(
-      TestSocket.connect(wsUrl(server, '/ws/agent'), { origin: 'http://evil.example' }),
+      TestSocket.connect(wsUrl(suite.server, '/ws/agent'), { origin: 'http://evil.example' }),
     ).rejects.toThrow(/403/);
-    await expect(TestSocket.connect(wsUrl(server, '/ws/nope'))).rejects.toThrow(/404/);
+    await expect(TestSocket.connect(wsUrl(suite.server, '/ws/nope'))).rejects.toThrow(/404/);
   });
 
   it('keeps an operator out of a chat that is not theirs, and a device out of another device’s chat', async () => {
-    const agentA = await connectRawAgent(server, api, ['bob'], 'PC-A');
-    const agentB = await connectRawAgent(server, api, ['carol'], 'PC-B');
-    const chatId = (await api.request('POST', `/api/devices/${agentA.deviceId}/chats`)).body.chatId as string;
+    const agentA = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-A');
+    const agentB = await connectRawAgent(suite.server, suite.api, ['carol'], 'PC-B');
+    const chatId = (await suite.api.request('POST', `/api/devices/${agentA.deviceId}/chats`)).body
+      .chatId as string;
     agentB.socket.send({ type: 'chat.send', chatId, clientId: 'intruder-01', text: 'hi' });
     expect(await agentB.socket.next((f) => f.type === 'error')).toMatchObject({
       code: 'not_found',
@@ -136,30 +132,31 @@ describe('bad input gets a clear error and the server keeps serving others', () 
       code: 'not_found',
     });
 
-    const other = await server.services.auth.createOperator({
+    const other = await suite.server.services.auth.createOperator({
       username: 'eve',
       password: 'eve-password-123',
       capabilities: ['instant-messaging'],
     });
-    const eve = new ApiClient(server.url);
+    const eve = new ApiClient(suite.server.url);
     await eve.login(other.username, 'eve-password-123');
-    const eveSocket = await connectConsole(server, eve);
+    const eveSocket = await connectConsole(suite.server, eve);
     eveSocket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
     expect(await eveSocket.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden', ref: chatId });
     eveSocket.send({ type: 'chat.send', chatId, clientId: 'intruder-02', text: 'hi' });
     expect(await eveSocket.next((f) => f.type === 'error' && f.ref === 'intruder-02')).toMatchObject({
       code: 'forbidden',
     });
-    expect((await server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    expect((await suite.server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
     eveSocket.close();
     agentA.socket.close();
     agentB.socket.close();
   });
 
   it('rate-limits a flood of messages without refusing a burst of twenty', async () => {
-    const agent = await connectRawAgent(server, api, ['bob']);
-    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
-    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    const console = await connectConsole(suite.server, suite.api);
     for (let i = 0; i < 20; i++)
       console.send({ type: 'chat.send', chatId, clientId: `paste-${i}-000`, text: `line ${i}` });
     await expect.poll(() => console.ofType('chat.ack').length).toBe(20);
@@ -175,9 +172,10 @@ describe('bad input gets a clear error and the server keeps serving others', () 
   });
 
   it('P-25: limits frames of every kind, so a flood of small frames is refused and others are still served', async () => {
-    const agent = await connectRawAgent(server, api, ['bob']);
-    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
-    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    const console = await connectConsole(suite.server, suite.api);
     for (let i = 0; i < 1000; i++) console.send({ type: 'chat.typing', chatId, typing: i % 2 === 0 });
     await console.next((f) => f.type === 'error' && f.code === 'rate_limited');
     expect(console.ofType('error').every((e) => e.code === 'rate_limited')).toBe(true);

@@ -1,27 +1,19 @@
 import { CloseCode, MAX_MESSAGE_CHARS, MAX_SERVER_FRAME_BYTES } from '@parley/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ApiClient,
   connectConsole,
   connectRawAgent,
   startTestServer,
-  type TestServer,
+  useTestServer,
 } from './support/server.js';
 
 describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
-  let server: TestServer;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server.stop());
+  const suite = useTestServer();
 
   it('lists the enrolled device as online with its logged-on user, live', async () => {
-    const console = await connectConsole(server, api);
-    const agent = await connectRawAgent(server, api, ['bob'], 'PC-LIVE');
+    const console = await connectConsole(suite.server, suite.api);
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-LIVE');
     const update = await console.next(
       (f) =>
         f.type === 'device.updated' &&
@@ -29,7 +21,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
         (f.device as { online: boolean }).online,
     );
     expect(update.device).toMatchObject({ name: 'PC-LIVE', online: true, loggedOnUsers: [{ name: 'bob' }] });
-    const list = await api.request('GET', '/api/devices');
+    const list = await suite.api.request('GET', '/api/devices');
     expect(list.body).toContainEqual(expect.objectContaining({ id: agent.deviceId, online: true }));
     agent.socket.close();
     await console.next(
@@ -42,8 +34,8 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
   });
 
   it('carries messages both ways with acks, one sequence, and no duplicates on resend', async () => {
-    const agent = await connectRawAgent(server, api, ['bob']);
-    const created = await api.request('POST', `/api/devices/${agent.deviceId}/chats`);
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
+    const created = await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`);
     expect(created.status).toBe(201);
     const chatId = created.body.chatId as string;
     const open = await agent.socket.next((f) => f.type === 'agent.chat_open');
@@ -54,12 +46,12 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
       status: 'open',
     });
 
-    const mine = await api.request('GET', '/api/chats');
+    const mine = await suite.api.request('GET', '/api/chats');
     expect(mine.body).toContainEqual(
       expect.objectContaining({ chatId, endUserName: 'bob', deviceName: 'PC-1', status: 'open' }),
     );
 
-    const console = await connectConsole(server, api);
+    const console = await connectConsole(suite.server, suite.api);
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
     await console.next((f) => f.type === 'chat.entries');
     agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
@@ -99,7 +91,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     agent.socket.send({ type: 'chat.receipt', chatId, seq: ack.seq as number, state: 'read' });
     await console.next((f) => f.type === 'chat.receipts' && f.readSeq === ack.seq);
 
-    const history = await server.store.entriesAfter(chatId, 0, 100);
+    const history = await suite.server.store.entriesAfter(chatId, 0, 100);
     expect(history.map((e) => (e.kind === 'message' ? e.text : e.event))).toEqual([
       'chat_opened',
       'end_user_connected',

@@ -1,31 +1,18 @@
 import type { Socket } from 'node:net';
 import { CloseCode } from '@parley/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ApiClient,
-  connectConsole,
-  connectRawAgent,
-  startTestServer,
-  type TestServer,
-} from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { ApiClient, connectConsole, connectRawAgent, useTestServer } from './support/server.js';
 
 describe('heartbeat', () => {
-  let server: TestServer;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    // Beats every 200 ms instead of 5 s: the same code path, in test time.
-    server = await startTestServer({ heartbeatMs: 200 });
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server.stop());
+  // Beats every 200 ms instead of 5 s: the same code path, in test time.
+  const suite = useTestServer({ heartbeatMs: 200 });
 
   it('P-5, P-26: an agent that stops answering is cut off, its device goes offline, its chat hears of it', async () => {
-    const agent = await connectRawAgent(server, api, ['bob'], 'PC-SILENT');
-    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const agent = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-SILENT');
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
     agent.socket.send({ type: 'agent.end_user', chatId, connected: true });
-    const console = await connectConsole(server, api);
+    const console = await connectConsole(suite.server, suite.api);
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
     await console.next((f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_connected'));
 
@@ -48,7 +35,7 @@ describe('heartbeat', () => {
   });
 
   it('P-5: a stall of the server itself does not cut off peers whose pongs wait unread', async () => {
-    const console = await connectConsole(server, api);
+    const console = await connectConsole(suite.server, suite.api);
     // Server and client share this process: blocking it right after the client's pong went out leaves that pong
     // unread while the server's beats fall late, as in a stall under load.
     await new Promise<void>((resolve) =>
@@ -66,9 +53,9 @@ describe('heartbeat', () => {
   });
 
   it('P-24: signing out ends the console socket at the next beat, with nothing sent on it', async () => {
-    const own = new ApiClient(server.url);
+    const own = new ApiClient(suite.server.url);
     await own.login();
-    const console = await connectConsole(server, own);
+    const console = await connectConsole(suite.server, own);
     await own.request('POST', '/api/auth/logout');
     expect((await console.closed).code).toBe(CloseCode.sessionEnded);
     expect(console.ofType('error')).toMatchObject([{ code: 'not_authenticated' }]);

@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   ApiClient,
   connectRawAgent,
   startTestServer,
-  type TestServer,
+  useTestServer,
 } from './support/server.js';
 
 describe('HTTP API', () => {
-  let server: TestServer;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server.stop());
+  const suite = useTestServer();
 
   it('serves /healthz, /metrics and an OpenAPI document of every API route', async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(await (await fetch(`${suite.server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const metrics = await (await fetch(`${suite.server.url}/metrics`)).text();
     expect(metrics).toContain('parley_websockets{kind="agent"}');
-    const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
+    const doc = (await (await fetch(`${suite.server.url}/api/openapi.json`)).json()) as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
     };
@@ -41,7 +33,7 @@ describe('HTTP API', () => {
   });
 
   it('signs in with an HttpOnly SameSite=Strict cookie, and refuses wrong passwords with 401', async () => {
-    const client = new ApiClient(server.url);
+    const client = new ApiClient(suite.server.url);
     const wrong = await client.request('POST', '/api/auth/login', { username: 'admin', password: 'nope' });
     expect(wrong).toMatchObject({
       status: 401,
@@ -65,7 +57,7 @@ describe('HTTP API', () => {
   });
 
   it('answers malformed and wrongly typed bodies with 400 and a message', async () => {
-    const client = new ApiClient(server.url);
+    const client = new ApiClient(suite.server.url);
     const malformed = await client.request('POST', '/api/auth/login', '{"username":', {
       'content-type': 'application/json',
     });
@@ -82,59 +74,61 @@ describe('HTTP API', () => {
   });
 
   it('refuses state-changing requests from another origin or without one', async () => {
-    const foreign = await api.request('POST', '/api/enrollment-tokens', undefined, {
+    const foreign = await suite.api.request('POST', '/api/enrollment-tokens', undefined, {
       origin: 'http://evil.example',
     });
     expect(foreign).toMatchObject({ status: 403, body: { error: 'bad_origin' } });
-    const response = await fetch(`${server.url}/api/enrollment-tokens`, {
+    const response = await fetch(`${suite.server.url}/api/enrollment-tokens`, {
       method: 'POST',
-      headers: { cookie: api.cookie },
+      headers: { cookie: suite.api.cookie },
     });
     expect(response.status).toBe(403);
   });
 
   it('needs a session for the API, and the devices.manage capability for enrollment tokens', async () => {
-    const anonymous = new ApiClient(server.url);
+    const anonymous = new ApiClient(suite.server.url);
     expect((await anonymous.request('GET', '/api/devices')).status).toBe(401);
     expect((await anonymous.request('POST', '/api/enrollment-tokens')).status).toBe(401);
-    await server.services.auth.createOperator({
+    await suite.server.services.auth.createOperator({
       username: 'helper',
       password: 'helper-password-1',
       capabilities: ['instant-messaging'],
     });
-    const helper = new ApiClient(server.url);
+    const helper = new ApiClient(suite.server.url);
     await helper.login('helper', 'helper-password-1');
     expect(await helper.request('POST', '/api/enrollment-tokens')).toMatchObject({
       status: 403,
       body: { error: 'forbidden' },
     });
-    const created = await api.request('POST', '/api/enrollment-tokens');
+    const created = await suite.api.request('POST', '/api/enrollment-tokens');
     expect(created.status).toBe(201);
     expect(String(created.body.token)).toMatch(/^[\w-]{43}$/);
   });
 
   it('explains why a chat cannot open: unknown device, offline, nobody logged on, no capability', async () => {
-    expect(await api.request('POST', '/api/devices/nope/chats')).toMatchObject({
+    expect(await suite.api.request('POST', '/api/devices/nope/chats')).toMatchObject({
       status: 404,
       body: { error: 'not_found' },
     });
-    const nobody = await connectRawAgent(server, api, [], 'PC-EMPTY');
-    expect(await api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
+    const nobody = await connectRawAgent(suite.server, suite.api, [], 'PC-EMPTY');
+    expect(await suite.api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
       status: 409,
       body: { error: 'no_user_logged_on' },
     });
     nobody.socket.close();
-    await expect.poll(async () => (await server.store.findDevice(nobody.deviceId))?.onlineNode).toBeNull();
-    expect(await api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
+    await expect
+      .poll(async () => (await suite.server.store.findDevice(nobody.deviceId))?.onlineNode)
+      .toBeNull();
+    expect(await suite.api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
       status: 409,
       body: { error: 'device_offline' },
     });
-    await server.services.auth.createOperator({
+    await suite.server.services.auth.createOperator({
       username: 'viewer',
       password: 'viewer-password-1',
       capabilities: [],
     });
-    const viewer = new ApiClient(server.url);
+    const viewer = new ApiClient(suite.server.url);
     await viewer.login('viewer', 'viewer-password-1');
     expect(await viewer.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
       status: 403,
@@ -143,7 +137,7 @@ describe('HTTP API', () => {
   });
 
   it('rate-limits sign-in attempts per client', async () => {
-    const client = new ApiClient(server.url);
+    const client = new ApiClient(suite.server.url);
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) {
       statuses.push(

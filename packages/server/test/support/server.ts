@@ -1,5 +1,6 @@
 import { CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { type ParleyServer, startServer } from '../../src/server.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
@@ -47,6 +48,38 @@ export async function startTestServer(
     async stop() {
       await server.close();
       await database.drop();
+    },
+  };
+}
+
+export type TestServerOptions = NonNullable<Parameters<typeof startTestServer>[0]>;
+
+/**
+ * A suite's server: started before its tests (with operator `admin` signed in on `api`), stopped after them.
+ * Read `suite.server` and `suite.api` inside tests, once the hooks have run.
+ */
+export function useTestServer(options: TestServerOptions = {}): {
+  readonly server: TestServer;
+  readonly api: ApiClient;
+} {
+  let current: { server: TestServer; api: ApiClient } | null = null;
+  beforeAll(async () => {
+    const server = await startTestServer(options);
+    const api = new ApiClient(server.url);
+    await api.login();
+    current = { server, api };
+  });
+  afterAll(async () => current?.server.stop());
+  const started = () => {
+    if (!current) throw new Error('useTestServer: read the server inside a test, after beforeAll');
+    return current;
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    get api() {
+      return started().api;
     },
   };
 }
