@@ -9,6 +9,7 @@ import {
   startTestServer,
   type TestServer,
   TestSocket,
+  useTestServer,
 } from '../../server/test/support/server.js';
 import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
@@ -259,91 +260,82 @@ describe('parley-agent with the real server (SQLite)', () => {
       await own.database.drop();
     }
   });
+});
+
+describe('parley-agent behind a network that can drop', () => {
+  // Beats every 100 ms: the server notices a silent agent quickly, the agent (20 s watchdog) does not.
+  const suite = useTestServer({ heartbeatMs: 100 });
+  let proxy: TcpProxy;
+  const agents: Agent[] = [];
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start(suite.server.port);
+  });
+  afterEach(async () => {
+    proxy.restore();
+    await Promise.all(agents.splice(0).map((a) => a.stop()));
+  });
+  afterAll(async () => proxy.close());
+
+  /** An agent that reaches the server through the proxy, a chat opened on it, and its end-user page. */
+  async function chatThroughProxy(name: string) {
+    const { server, api } = suite;
+    const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+    const config = { ...(await enroll(server.url, token, name, 'linux')), server: proxy.url };
+    const opened: string[] = [];
+    const agent = new Agent({
+      config,
+      detectUsers: async () => [user('bob')],
+      openPage: async (url) => {
+        opened.push(url);
+      },
+      log: () => {},
+    });
+    agents.push(agent);
+    await agent.start();
+    await expect.poll(() => agent.connected).toBe(true);
+    const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
+    await expect.poll(() => opened.length).toBe(1);
+    const url = opened[0] ?? '';
+    const page = await openPage(url);
+    /** Drops the network until the server has cut the agent off (the agent has not noticed yet). */
+    const loseNetwork = async () => {
+      proxy.blackhole();
+      await expect.poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
+    };
+    return { agent, chatId, page, url, loseNetwork };
+  }
 
   it('P-20: sends again what a dropped network swallowed, so nothing is lost and nothing doubled', async () => {
-    const own = await startTestServer({ heartbeatMs: 100 });
-    const proxy = await TcpProxy.start(own.port);
-    try {
-      const ownApi = new ApiClient(own.url);
-      await ownApi.login();
-      const token = (await ownApi.request('POST', '/api/enrollment-tokens')).body.token as string;
-      const config = { ...(await enroll(own.url, token, 'PC-FLAKY', 'linux')), server: proxy.url };
-      const opened: string[] = [];
-      const agent = new Agent({
-        config,
-        detectUsers: async () => [user('bob')],
-        openPage: async (url) => {
-          opened.push(url);
-        },
-        log: () => {},
-      });
-      agents.push(agent);
-      await agent.start();
-      await expect.poll(() => agent.connected).toBe(true);
-      const chatId = (await ownApi.request('POST', `/api/devices/${config.deviceId}/chats`)).body
-        .chatId as string;
-      await expect.poll(() => opened.length).toBe(1);
-      const page = await openPage(opened[0] ?? '');
+    const { agent, chatId, page, loseNetwork } = await chatThroughProxy('PC-FLAKY');
+    proxy.blackhole();
+    page.send({ type: 'chat.send', chatId, clientId: 'into-the-void', text: 'anyone?' });
+    await loseNetwork();
+    expect(agent.connected).toBe(true);
+    proxy.restore();
 
-      proxy.blackhole();
-      page.send({ type: 'chat.send', chatId, clientId: 'into-the-void', text: 'anyone?' });
-      // The server stops hearing the agent and cuts it; the agent has not noticed yet.
-      await expect.poll(async () => (await own.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
-      expect(agent.connected).toBe(true);
-      proxy.restore();
-
-      const ack = await page.next((f) => f.type === 'chat.ack' && f.clientId === 'into-the-void', 10_000);
-      expect(page.ofType('page.link').map((f) => f.up)).toEqual([true, false, true]);
-      const stored = (await own.store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
-      expect(stored).toMatchObject([{ clientId: 'into-the-void', text: 'anyone?', seq: ack.seq }]);
-      page.close();
-    } finally {
-      await proxy.close();
-      await own.stop();
-    }
+    const ack = await page.next((f) => f.type === 'chat.ack' && f.clientId === 'into-the-void', 10_000);
+    expect(page.ofType('page.link').map((f) => f.up)).toEqual([true, false, true]);
+    const stored = (await suite.server.store.entriesAfter(chatId, 0, 100)).filter(
+      (e) => e.kind === 'message',
+    );
+    expect(stored).toMatchObject([{ clientId: 'into-the-void', text: 'anyone?', seq: ack.seq }]);
+    page.close();
   });
 
   it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
-    const own = await startTestServer({ heartbeatMs: 100 });
-    const proxy = await TcpProxy.start(own.port);
-    try {
-      const ownApi = new ApiClient(own.url);
-      await ownApi.login();
-      const token = (await ownApi.request('POST', '/api/enrollment-tokens')).body.token as string;
-      const config = { ...(await enroll(own.url, token, 'PC-AWAY', 'linux')), server: proxy.url };
-      const opened: string[] = [];
-      const agent = new Agent({
-        config,
-        detectUsers: async () => [user('bob')],
-        openPage: async (url) => {
-          opened.push(url);
-        },
-        log: () => {},
-      });
-      agents.push(agent);
-      await agent.start();
-      await expect.poll(() => agent.connected).toBe(true);
-      const chatId = (await ownApi.request('POST', `/api/devices/${config.deviceId}/chats`)).body
-        .chatId as string;
-      await expect.poll(() => opened.length).toBe(1);
-      const page = await openPage(opened[0] ?? '');
+    const { chatId, page, url, loseNetwork } = await chatThroughProxy('PC-AWAY');
+    await loseNetwork();
+    const admin = await suite.server.store.findOperatorByUsername('admin');
+    if (!admin) throw new Error('admin missing');
+    await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
+    proxy.restore();
 
-      proxy.blackhole();
-      const admin = await own.store.findOperatorByUsername('admin');
-      if (!admin) throw new Error('admin missing');
-      await own.services.chats.close(chatId, { kind: 'operator', operator: admin });
-      await expect.poll(async () => (await own.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
-      proxy.restore();
-
-      await page.next(
-        (f) => f.type === 'chat.info' && (f.chat as { status: string }).status === 'closed',
-        10_000,
-      );
-      page.close();
-      await expect.poll(async () => (await fetch(opened[0] ?? '')).status).toBe(404);
-    } finally {
-      await proxy.close();
-      await own.stop();
-    }
+    await page.next(
+      (f) => f.type === 'chat.info' && (f.chat as { status: string }).status === 'closed',
+      10_000,
+    );
+    page.close();
+    await expect.poll(async () => (await fetch(url)).status).toBe(404);
   });
 });
