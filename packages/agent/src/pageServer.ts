@@ -94,14 +94,32 @@ function text(status: number, body: string): PageResponse {
 
 interface ServedChat {
   info: ChatInfo;
-  token: string;
+  /** The link's secret: good for one visit, which trades it for `session` (the link is seen by the OS opener). */
+  linkToken: string | null;
+  /** The page's secret, kept in an HttpOnly cookie of the browser that opened the link. */
+  session: string;
   pages: Set<WebSocket>;
 }
 
+/** The cookie that holds a chat's page secret. */
+export function pageCookieName(chatId: string): string {
+  return `parley_page_${chatId.replace(/[^A-Za-z0-9_-]/g, '')}`;
+}
+
+function cookieValue(request: IncomingMessage, name: string): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return null;
+}
+
 /**
- * Serves end-user chat pages on 127.0.0.1 (random port): `/chat/<chatId>?token=<secret>` and its socket
- * `/ws/page?chat=<chatId>&token=<secret>`. Host and Origin must name this server (no DNS rebinding, no other
- * site's page), and each chat has its own secret token.
+ * Serves end-user chat pages on 127.0.0.1 (random port). The agent opens `/chat/<chatId>?token=<secret>`; that
+ * link works once: it sets the page's secret in an HttpOnly, SameSite=Strict cookie and redirects to
+ * `/chat/<chatId>`, so a copy of the link (a process list, a history) is worth nothing afterwards. The page and its
+ * socket `/ws/page?chat=<chatId>` then need the cookie. Host and Origin must name this server (no DNS rebinding,
+ * no other site's page).
  */
 export class PageServer {
   private readonly http: Server;
@@ -156,11 +174,14 @@ export class PageServer {
     if (existing) existing.info = info;
     const chat = existing ?? {
       info,
-      token: randomBytes(24).toString('base64url'),
+      linkToken: null,
+      session: randomBytes(24).toString('base64url'),
       pages: new Set<WebSocket>(),
     };
+    // Every link handed out is new; an older one that was never used stops working.
+    chat.linkToken = randomBytes(24).toString('base64url');
     this.chats.set(info.chatId, chat);
-    return `http://127.0.0.1:${this.port}/chat/${encodeURIComponent(info.chatId)}?token=${chat.token}`;
+    return `http://127.0.0.1:${this.port}/chat/${encodeURIComponent(info.chatId)}?token=${chat.linkToken}`;
   }
 
   hasChat(chatId: string): boolean {
@@ -214,9 +235,11 @@ export class PageServer {
     return origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
   }
 
-  private chatFor(chatId: string | null, token: string | null): ServedChat | null {
+  /** The chat whose page cookie this request carries, if any. */
+  private chatOfSession(chatId: string | null, request: IncomingMessage): ServedChat | null {
     const chat = chatId ? this.chats.get(chatId) : undefined;
-    return chat && token && sameSecret(token, chat.token) ? chat : null;
+    const session = chat ? cookieValue(request, pageCookieName(chat.info.chatId)) : null;
+    return chat && session && sameSecret(session, chat.session) ? chat : null;
   }
 
   private serve(request: IncomingMessage, response: ServerResponse): void {
@@ -237,8 +260,18 @@ export class PageServer {
     if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'GET only');
     const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
     if (chatPath) {
-      const chat = this.chatFor(safeDecode(chatPath[1] ?? ''), url.searchParams.get('token'));
-      if (!chat) return text(404, 'this chat page does not exist or has ended');
+      const chatId = safeDecode(chatPath[1] ?? '');
+      const token = url.searchParams.get('token');
+      const linked = chatId ? this.chats.get(chatId) : undefined;
+      if (token && linked?.linkToken && sameSecret(token, linked.linkToken)) {
+        linked.linkToken = null;
+        const cookie = `${pageCookieName(linked.info.chatId)}=${linked.session}; HttpOnly; SameSite=Strict; Path=/`;
+        const location = `/chat/${encodeURIComponent(linked.info.chatId)}`;
+        return { ...text(303, 'see the chat page'), headers: { location, 'set-cookie': cookie } };
+      }
+      const chat = this.chatOfSession(chatId, request);
+      if (!chat)
+        return text(404, 'this chat page does not exist, has ended, or was opened in another browser');
       const csp =
         `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
         "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
@@ -256,9 +289,7 @@ export class PageServer {
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = this.hostAllowed(request) && this.originAllowed(request) ? parseRequestUrl(request) : null;
     const chat =
-      url && url.pathname === '/ws/page'
-        ? this.chatFor(url.searchParams.get('chat'), url.searchParams.get('token'))
-        : null;
+      url && url.pathname === '/ws/page' ? this.chatOfSession(url.searchParams.get('chat'), request) : null;
     if (!chat) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

@@ -43,17 +43,27 @@ function rawStatusLine(url: URL, request: string): Promise<string> {
   });
 }
 
-/** The end-user page's socket, as the page's script opens it (its Origin is the agent's page server). */
-async function openPage(url: string): Promise<TestSocket> {
+/** Follows the agent's one-time link as a browser would: the answer sets the page cookie. */
+async function visitLink(url: string): Promise<{ status: number; cookie: string }> {
+  const response = await fetch(url, { redirect: 'manual' });
+  return { status: response.status, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
+
+/**
+ * The end-user page's socket as the page's script opens it (Origin: the agent's page server), with the cookie the
+ * one-time link set (to load the page again).
+ */
+async function openPage(url: string): Promise<TestSocket & { cookie: string }> {
   const page = new URL(url);
   const chatId = decodeURIComponent(page.pathname.split('/').at(-1) ?? '');
-  const socket = await TestSocket.connect(
-    `ws://${page.host}/ws/page?chat=${encodeURIComponent(chatId)}&token=${page.searchParams.get('token')}`,
-    { origin: page.origin },
-  );
+  const { cookie } = await visitLink(url);
+  const socket = await TestSocket.connect(`ws://${page.host}/ws/page?chat=${encodeURIComponent(chatId)}`, {
+    origin: page.origin,
+    cookie,
+  });
   socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
   await socket.next((f) => f.type === 'chat.info');
-  return socket;
+  return Object.assign(socket, { cookie });
 }
 
 describe('parley-agent with the real server (SQLite)', () => {
@@ -176,7 +186,7 @@ describe('parley-agent with the real server (SQLite)', () => {
     console.close();
   });
 
-  it('guards the end-user page: token, Host, Origin and chat id', async () => {
+  it('guards the end-user page: one-time link, cookie, Host, Origin and chat id', async () => {
     const { config, opened } = await startAgent('PC-GUARD', () => [user('bob')]);
     await expect
       .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
@@ -184,12 +194,24 @@ describe('parley-agent with the real server (SQLite)', () => {
     await api.request('POST', `/api/devices/${config.deviceId}/chats`);
     await expect.poll(() => opened.length).toBe(1);
     const url = new URL(opened[0]?.url ?? '');
+    const chatId = url.pathname.split('/').at(-1) ?? '';
+    const pageUrl = new URL(`/chat/${chatId}`, url.origin);
 
-    expect((await fetch(url)).status).toBe(200);
     const wrongToken = new URL(url);
     wrongToken.searchParams.set('token', 'x'.repeat(32));
-    expect((await fetch(wrongToken)).status).toBe(404);
+    expect((await visitLink(wrongToken.toString())).status).toBe(404);
     expect(await statusWithHost(url, 'evil.example')).toBe(421);
+    // The link works once: it sets an HttpOnly, SameSite=Strict cookie and sends the browser to the bare page.
+    const first = await fetch(url, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe(`/chat/${chatId}`);
+    expect(first.headers.get('set-cookie')).toMatch(
+      /^parley_page_[\w-]+=[\w-]{32}; HttpOnly; SameSite=Strict; Path=\/$/,
+    );
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect((await visitLink(url.toString())).status).toBe(404);
+    expect((await fetch(pageUrl)).status).toBe(404);
+    expect((await fetch(pageUrl, { headers: { cookie } })).status).toBe(200);
     // Malformed requests any web page could make get an answer, and the agent keeps serving.
     expect(await statusWithHost(new URL(`${url.origin}/chat/%E0?token=x`), url.host)).toBe(404);
     expect(await rawStatusLine(url, `GET http://[ HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)).toMatch(
@@ -201,15 +223,14 @@ describe('parley-agent with the real server (SQLite)', () => {
         `GET /ws/page?chat=%E0 HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: ${url.origin}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       ),
     ).toMatch(/^HTTP\/1\.1 403/);
-    expect(await statusWithHost(url, url.host)).toBe(200);
 
-    const chatId = url.pathname.split('/').at(-1) ?? '';
-    const wsUrl = `ws://${url.host}/ws/page?chat=${chatId}&token=${url.searchParams.get('token')}`;
-    await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
-    await expect(
-      TestSocket.connect(wsUrl.replace(/token=[^&]+/, 'token=nope'), { origin: url.origin }),
-    ).rejects.toThrow(/403/);
-    const page = await openPage(url.toString());
+    const wsUrl = `ws://${url.host}/ws/page?chat=${chatId}`;
+    await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example', cookie })).rejects.toThrow(/403/);
+    await expect(TestSocket.connect(wsUrl, { origin: url.origin })).rejects.toThrow(/403/);
+    await expect(TestSocket.connect(wsUrl, { origin: url.origin, cookie: `${cookie}x` })).rejects.toThrow(
+      /403/,
+    );
+    const page = await TestSocket.connect(wsUrl, { origin: url.origin, cookie });
     page.send({ type: 'chat.send', chatId: 'another-chat', clientId: 'eu-0000002', text: 'sneaky' });
     expect(await page.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
     page.send('{not json');

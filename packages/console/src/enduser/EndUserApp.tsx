@@ -142,7 +142,7 @@ function Chat({ target }: { target: PageTarget }) {
   );
 }
 
-/** The end-user page the device agent serves at `/chat/<chatId>?token=<secret>` on 127.0.0.1. */
+/** The end-user page the device agent serves at `/chat/<chatId>` on 127.0.0.1. */
 export function EndUserApp() {
   const target = useMemo(() => pageTarget(window.location), []);
   if (!target) {

@@ -1,16 +1,14 @@
 export interface PageTarget {
   chatId: string;
-  token: string;
 }
 
 /**
- * The chat and its secret, from the URL the agent opened: `/chat/<chatId>?token=<secret>`
- * (`?chat=<chatId>&token=…` also works, e.g. `/enduser.html?chat=…&token=…` on the dev server).
+ * The chat of this page, from its path `/chat/<chatId>` (`?chat=<chatId>` also works, e.g. `/enduser.html?chat=…`
+ * on the dev server). The page's secret is not in the URL: the agent's one-time link traded it for an HttpOnly
+ * cookie, which the browser sends with the page socket.
  */
 export function pageTarget(location: Pick<Location, 'pathname' | 'search'>): PageTarget | null {
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token');
-  let chatId = params.get('chat');
+  let chatId = new URLSearchParams(location.search).get('chat');
   const match = /^\/chat\/([^/]+)\/?$/.exec(location.pathname);
   if (match?.[1]) {
     try {
@@ -19,13 +17,12 @@ export function pageTarget(location: Pick<Location, 'pathname' | 'search'>): Pag
       return null;
     }
   }
-  if (!chatId || !token) return null;
-  return { chatId, token };
+  return chatId ? { chatId } : null;
 }
 
-/** The agent's page socket on the same host: `ws://127.0.0.1:<port>/ws/page?chat=…&token=…`. */
+/** The agent's page socket on the same host: `ws://127.0.0.1:<port>/ws/page?chat=…`. */
 export function pageSocketUrl(location: Pick<Location, 'protocol' | 'host'>, target: PageTarget): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = new URLSearchParams({ chat: target.chatId, token: target.token });
+  const query = new URLSearchParams({ chat: target.chatId });
   return `${scheme}//${location.host}/ws/page?${query.toString()}`;
 }
