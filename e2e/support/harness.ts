@@ -15,6 +15,7 @@ export class Harness {
   readonly agents: AgentProcess[] = [];
   readonly api: ApiClient;
   private readonly contexts: BrowserContext[] = [];
+  private readonly endUserBrowsers = new Map<string, BrowserContext>();
 
   private constructor(
     private server: ParleyServer,
@@ -146,13 +147,20 @@ export class Harness {
     return window;
   }
 
-  /** The end-user page the agent opened (the `index`-th URL it was asked to open), in its own browser context. */
+  /**
+   * The end-user page the agent opened (the `index`-th URL it was asked to open), in the end user's browser: one
+   * context per link, so opening it again is the same browser (the link works once, then its cookie does).
+   */
   async endUserPage(agent: AgentProcess, index = 0, context?: BrowserContext): Promise<Page> {
     await until(() => agent.openedUrls().length > index, 10_000, 'the agent to open the end-user page');
-    const page = await (
-      context ?? (await this.newContext({ viewport: { width: 640, height: 720 } }))
-    ).newPage();
-    await page.goto(agent.openedUrls()[index] ?? '');
+    const url = agent.openedUrls()[index] ?? '';
+    let browser = context ?? this.endUserBrowsers.get(url);
+    if (!browser) {
+      browser = await this.newContext({ viewport: { width: 640, height: 720 } });
+      this.endUserBrowsers.set(url, browser);
+    }
+    const page = await browser.newPage();
+    await page.goto(url);
     await page.getByRole('log').waitFor();
     return page;
   }
