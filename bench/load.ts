@@ -287,12 +287,18 @@ const ENROLLS_PER_ADDRESS = 25;
 async function setupParley(options: LoadOptions): Promise<Pair[]> {
   const { url, devices } = options;
   const wsBase = url.replace(/^http/, 'ws');
-  const login = await expectStatus(
-    'sign in',
-    200,
-    http(url, 'POST', '/api/auth/login', { body: { username: 'admin', password: options.adminPassword } }),
-  );
-  const cookie = login.setCookie ?? '';
+  // One session per console, as N operators' browsers would have (the server limits chat opens per session).
+  const signIn = async () =>
+    (
+      await expectStatus(
+        'sign in',
+        200,
+        http(url, 'POST', '/api/auth/login', {
+          body: { username: 'admin', password: options.adminPassword },
+        }),
+      )
+    ).setCookie ?? '';
+  const cookie = await signIn();
   const agents: { deviceId: string; agent: Socket }[] = [];
   await pool(devices, 8, async (i) => {
     const token = (
@@ -327,14 +333,15 @@ async function setupParley(options: LoadOptions): Promise<Pair[]> {
   await pool(devices, 8, async (i) => {
     const slot = agents[i];
     if (!slot) throw new Error(`device ${i} missing`);
-    const console = await Socket.connect(`${wsBase}/ws/console`, { origin: url, cookie });
+    const consoleCookie = await signIn();
+    const console = await Socket.connect(`${wsBase}/ws/console`, { origin: url, cookie: consoleCookie });
     const snapshot = console.next((f) => f.type === 'devices.snapshot', `console ${i} hello`);
     console.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
     await snapshot;
     const opened = await expectStatus(
       'open chat',
       201,
-      http(url, 'POST', `/api/devices/${slot.deviceId}/chats`, { cookie }),
+      http(url, 'POST', `/api/devices/${slot.deviceId}/chats`, { cookie: consoleCookie }),
     );
     const chatId = opened.body.chatId as string;
     // The history (chat.info, then chat.entries) answers the subscribe; the live feed starts before it.
@@ -412,6 +419,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const setupSeconds = (performance.now() - setupStart) / 1000;
   await sleep(500); // let setup's writes settle before reading the ready RSS
   const rssReady = pid === null ? null : await readRss(pid);
+  // The peak is the peak while loaded: setup's sign-ins (argon2id takes 19 MiB each) must not count.
+  rssPeak = rssReady ?? 0;
 
   const tracks = new Map<string, Track>();
   const latency = histogram();
