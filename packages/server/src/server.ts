@@ -13,6 +13,9 @@ import type { Store } from './store/store.js';
 import { Gateway } from './ws/gateway.js';
 import type { Services } from './ws/services.js';
 
+/** Every node renews its presence lease this often. */
+export const PRESENCE_MS = 15_000;
+
 export interface ParleyServer {
   /** http://host:port of the listening server. */
   url: string;
@@ -29,6 +32,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
   organization?: string;
   logger?: Logger;
   heartbeatMs?: number;
+  /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
+  presenceMs?: number;
 };
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
@@ -70,6 +75,13 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   await app.listen({ host: config.host, port: config.port });
   // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
   await services.devices.forgetStaleConnections();
+  const presenceMs = config.presenceMs ?? PRESENCE_MS;
+  const presence = setInterval(() => {
+    services.devices
+      .renewPresence(presenceMs)
+      .catch((error: unknown) => log.error({ err: error }, 'presence lease failed'));
+  }, presenceMs);
+  presence.unref();
   const { port } = app.server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
@@ -79,6 +91,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     services,
     store,
     async close() {
+      clearInterval(presence);
       await gateway.close();
       await app.close();
       await bus.close();

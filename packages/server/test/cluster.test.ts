@@ -107,4 +107,29 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     expect((await nodeA.store.findDevice(first.deviceId))?.onlineNode).toBe('node-b');
     second.close();
   });
+
+  it('takes offline the devices of a node that died for good, once its presence lease runs out', async () => {
+    const apiA = new ApiClient(nodeA.url);
+    await apiA.login();
+    const console = await connectConsole(nodeA, apiA);
+    const agent = await connectRawAgent(nodeB, apiA, ['bob'], 'PC-ORPHAN');
+    // Node B "dies" without a goodbye: as far as the database knows, a silent node holds the device.
+    const long = new Date(Date.now() - 60_000).toISOString();
+    await nodeA.store.setDeviceOnline(
+      agent.deviceId,
+      'node-gone',
+      { name: 'PC-ORPHAN', os: 'linux', loggedOnUsers: [] },
+      long,
+    );
+    await nodeA.services.devices.renewPresence(15_000);
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as { id: string }).id === agent.deviceId &&
+        !(f.device as { online: boolean }).online,
+    );
+    expect((await nodeA.store.findDevice(agent.deviceId))?.onlineNode).toBeNull();
+    agent.socket.close();
+    console.close();
+  });
 });

@@ -92,6 +92,18 @@ export class DeviceService {
     }
   }
 
+  /**
+   * The presence lease, run every `intervalMs` by each node: it renews the devices it holds, and takes offline those
+   * of a node that missed three renewals (it crashed for good, and its agents have not reconnected elsewhere).
+   */
+  async renewPresence(intervalMs: number): Promise<void> {
+    const now = this.now();
+    await this.store.touchNodeDevices(this.nodeId, now.toISOString());
+    const before = new Date(now.getTime() - 3 * intervalMs).toISOString();
+    for (const id of await this.store.expireStaleDevices(before, now.toISOString()))
+      await this.announceById(id);
+  }
+
   private async announceById(deviceId: string): Promise<void> {
     const device = await this.store.findDevice(deviceId);
     if (device) this.announce(device);

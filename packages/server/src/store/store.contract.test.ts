@@ -82,6 +82,8 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect(await store.setDeviceOffline('dev1', 'nodeB', at(2))).toBe(false);
     await store.setLoggedOnUsers('dev1', [], at(2));
     expect((await store.findDevice('dev1'))?.loggedOnUsers).toEqual([]);
+    await store.touchNodeDevices('nodeA', at(2));
+    expect(await store.expireStaleDevices(at(2), at(2))).toEqual([]);
     expect(await store.clearNodeDevices('nodeA', at(1))).toEqual([]);
     expect(await store.clearNodeDevices('nodeA', at(3))).toEqual(['dev1']);
     expect((await store.findDevice('dev1'))?.onlineNode).toBeNull();
@@ -200,5 +202,21 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       operator: { deliveredSeq: 1, readSeq: 1 },
       end_user: { deliveredSeq: 3, readSeq: 3 },
     });
+  });
+
+  it('expires the devices of a node that stopped renewing its lease, and only those', async () => {
+    await store.createDevice({ id: 'dev-lease', name: 'PC-L', os: 'linux', credentialHash: 'c' }, at(0));
+    await store.setDeviceOnline(
+      'dev-lease',
+      'ghost',
+      { name: 'PC-L', os: 'linux', loggedOnUsers: [] },
+      at(10),
+    );
+    await store.setDeviceOnline('dev1', 'alive', { name: 'PC-1', os: 'linux', loggedOnUsers: [] }, at(10));
+    await store.touchNodeDevices('alive', at(40));
+    expect(await store.expireStaleDevices(at(30), at(41))).toEqual(['dev-lease']);
+    expect((await store.findDevice('dev-lease'))?.onlineNode).toBeNull();
+    expect((await store.findDevice('dev1'))?.onlineNode).toBe('alive');
+    expect(await store.expireStaleDevices(at(30), at(42))).toEqual([]);
   });
 });

@@ -90,6 +90,10 @@ export interface Store {
   setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void>;
   /** Only the node that holds the connection may mark it offline (a newer connection may be elsewhere). */
   setDeviceOffline(id: string, node: string, at: string): Promise<boolean>;
+  /** A node's lease on the devices it holds: their last_seen_at moves to `at`. */
+  touchNodeDevices(node: string, at: string): Promise<void>;
+  /** Devices whose node has not renewed its lease since `before` (that node is gone) go offline. Returns their ids. */
+  expireStaleDevices(before: string, at: string): Promise<string[]>;
   /** At a node's start: devices it held before a crash are offline. Returns their ids. */
   clearNodeDevices(node: string, before: string): Promise<string[]>;
 
@@ -349,6 +353,28 @@ export class SqlStore implements Store {
       .where('online_node', '=', node)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async touchNodeDevices(node: string, at: string): Promise<void> {
+    await this.db.updateTable('devices').set({ last_seen_at: at }).where('online_node', '=', node).execute();
+  }
+
+  async expireStaleDevices(before: string, at: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .select('id')
+      .where('online_node', 'is not', null)
+      .where('last_seen_at', '<', before)
+      .execute();
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await this.db
+      .updateTable('devices')
+      .set({ online_node: null, last_seen_at: at })
+      .where('id', 'in', ids)
+      .where('last_seen_at', '<', before)
+      .execute();
+    return ids;
   }
 
   async clearNodeDevices(node: string, at: string): Promise<string[]> {
