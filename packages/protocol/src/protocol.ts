@@ -203,14 +203,7 @@ export type ChatServerFrame = z.infer<typeof ChatServerFrame>;
 
 export const ConsoleHello = z.object({ type: z.literal('hello'), protocolVersion: z.number().int() });
 
-export const ConsoleClientFrame = z.discriminatedUnion('type', [
-  ConsoleHello,
-  ChatSubscribe,
-  ChatSend,
-  ChatTyping,
-  ChatClose,
-  ChatReceipt,
-]);
+export const ConsoleClientFrame = z.discriminatedUnion('type', [ConsoleHello, ...ChatClientFrame.options]);
 export type ConsoleClientFrame = z.infer<typeof ConsoleClientFrame>;
 
 export const ConsoleWelcome = z.object({
@@ -228,12 +221,7 @@ export const ConsoleServerFrame = z.discriminatedUnion('type', [
   ConsoleWelcome,
   DevicesSnapshot,
   DeviceUpdated,
-  ChatInfoFrame,
-  ChatEntriesFrame,
-  ChatAck,
-  ChatTypingFrame,
-  ChatReceiptsFrame,
-  ErrorFrame,
+  ...ChatServerFrame.options,
 ]);
 export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
 
@@ -270,11 +258,7 @@ export const AgentClientFrame = z.discriminatedUnion('type', [
   AgentHello,
   AgentUsers,
   AgentEndUserPresence,
-  ChatSubscribe,
-  ChatSend,
-  ChatTyping,
-  ChatClose,
-  ChatReceipt,
+  ...ChatClientFrame.options,
 ]);
 export type AgentClientFrame = z.infer<typeof AgentClientFrame>;
 
@@ -290,12 +274,7 @@ export const AgentChatOpen = z.object({ type: z.literal('agent.chat_open'), chat
 export const AgentServerFrame = z.discriminatedUnion('type', [
   AgentWelcome,
   AgentChatOpen,
-  ChatInfoFrame,
-  ChatEntriesFrame,
-  ChatAck,
-  ChatTypingFrame,
-  ChatReceiptsFrame,
-  ErrorFrame,
+  ...ChatServerFrame.options,
 ]);
 export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
 
@@ -308,13 +287,5 @@ export type PageClientFrame = ChatClientFrame;
 /** The agent's own link to the server went down or came back; sent on connect and on every change. */
 export const PageLink = z.object({ type: z.literal('page.link'), up: z.boolean() });
 
-export const PageServerFrame = z.discriminatedUnion('type', [
-  ChatInfoFrame,
-  ChatEntriesFrame,
-  ChatAck,
-  ChatTypingFrame,
-  ChatReceiptsFrame,
-  ErrorFrame,
-  PageLink,
-]);
+export const PageServerFrame = z.discriminatedUnion('type', [...ChatServerFrame.options, PageLink]);
 export type PageServerFrame = z.infer<typeof PageServerFrame>;
