@@ -14,19 +14,9 @@ import {
   unreadCount,
   unreadMessages,
 } from './chatState';
-import { event, message } from './testing';
+import { chatInfo, event, message } from './testing';
 
-const info = {
-  chatId: 'chat-1',
-  deviceId: 'dev-1',
-  deviceName: 'PC-042',
-  operatorName: 'Olga Operator',
-  endUserName: 'Sam',
-  status: 'open' as const,
-  recorded: false,
-  organization: 'Acme IT',
-  receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
-};
+const info = chatInfo();
 
 function seqs(state: Pick<ChatState, 'entries'>): number[] {
   return state.entries.map((e) => e.seq);

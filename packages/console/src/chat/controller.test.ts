@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ChatController, GAP_WAIT_MS } from './controller';
 import { TestClock } from './testClock';
-import { event, FakeTransport, message } from './testing';
+import { chatInfo, event, FakeTransport, message } from './testing';
 
-const info = {
-  chatId: 'chat-1',
-  deviceId: 'dev-1',
-  deviceName: 'PC-042',
-  operatorName: 'Olga Operator',
-  endUserName: 'Sam',
-  status: 'open' as const,
-  recorded: false,
-  organization: 'Acme IT',
-  receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
-};
+const info = chatInfo();
 
 function setup(myRole: 'operator' | 'end_user' = 'operator') {
   const transport = new FakeTransport();

@@ -1,8 +1,24 @@
-import type { ChatClientFrame, ChatEntry, ChatServerFrame } from '@parley/protocol';
+import type { ChatClientFrame, ChatEntry, ChatInfo, ChatServerFrame } from '@parley/protocol';
 import type { SocketFactory, SocketHandlers } from './reconnectingSocket';
 import type { ChatTransport, ChatTransportListener } from './transport';
 
 /** Test helpers (not shipped: only tests import this module). */
+
+/** A chat's facts as the server sends them, for tests; `overrides` changes what a test cares about. */
+export function chatInfo(overrides: Partial<ChatInfo> = {}): ChatInfo {
+  return {
+    chatId: 'chat-1',
+    deviceId: 'dev-1',
+    deviceName: 'PC-042',
+    operatorName: 'Olga Operator',
+    endUserName: 'Sam',
+    status: 'open',
+    recorded: false,
+    organization: 'Acme IT',
+    receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
+    ...overrides,
+  };
+}
 
 export function message(
   seq: number,

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ChatController } from '../chat/controller';
 import { TestClock } from '../chat/testClock';
-import { FakeSockets, message } from '../chat/testing';
+import { chatInfo, FakeSockets, message } from '../chat/testing';
 import { PageConnection } from './pageConnection';
 
-const info = {
-  chatId: 'chat-1',
-  deviceId: 'dev-1',
-  deviceName: 'PC-042',
-  operatorName: 'Olga',
-  endUserName: 'Sam',
-  status: 'open' as const,
-  recorded: true,
-  organization: 'Acme IT',
-  receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
-};
+const info = chatInfo({ operatorName: 'Olga', recorded: true });
 
 function setup() {
   const sockets = new FakeSockets();
