@@ -1,12 +1,6 @@
 import { CloseCode, MAX_MESSAGE_CHARS, MAX_SERVER_FRAME_BYTES } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  ApiClient,
-  connectConsole,
-  connectRawAgent,
-  startTestServer,
-  useTestServer,
-} from './support/server.js';
+import { connectConsole, connectRawAgent, useTestServer } from './support/server.js';
 
 describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
   const suite = useTestServer();
@@ -105,92 +99,77 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
 });
 
 describe('rights are checked on every frame', () => {
+  const suite = useTestServer();
+
   it('P-24: a console whose session ended is told so and closed with 4007', async () => {
-    const server = await startTestServer();
-    try {
-      const api = new ApiClient(server.url);
-      await api.login();
-      const agent = await connectRawAgent(server, api, ['bob']);
-      const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
-        .chatId as string;
-      const console = await connectConsole(server, api);
-      await api.request('POST', '/api/auth/logout');
-      console.send({ type: 'chat.send', chatId, clientId: 'after-logout', text: 'hello?' });
-      expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
-      expect((await console.closed).code).toBe(CloseCode.sessionEnded);
-      expect((await server.store.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(false);
-      agent.socket.close();
-    } finally {
-      await server.stop();
-    }
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    await api.request('POST', '/api/auth/logout');
+    console.send({ type: 'chat.send', chatId, clientId: 'after-logout', text: 'hello?' });
+    expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
+    expect((await console.closed).code).toBe(CloseCode.sessionEnded);
+    expect((await server.store.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(false);
+    agent.socket.close();
   });
 });
 
 describe('closing races', () => {
+  const suite = useTestServer();
+
   it('P-21: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
-    const server = await startTestServer();
-    try {
-      const api = new ApiClient(server.url);
-      await api.login();
-      const agent = await connectRawAgent(server, api, ['bob']);
-      const operator = await server.store.findOperatorByUsername('admin');
-      if (!operator) throw new Error('admin missing');
-      const { chats } = server.services;
-      for (let round = 0; round < 20; round++) {
-        const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
-          .chatId as string;
-        const device = { kind: 'device' as const, deviceId: agent.deviceId };
-        const [sent, closed, closedAgain] = await Promise.all([
-          chats.send(chatId, device, `race-${round}-msg`, 'are you there?'),
-          chats.close(chatId, { kind: 'operator', operator }),
-          chats.close(chatId, device),
-        ]);
-        expect(closed.ok && closedAgain.ok).toBe(true);
-        if (!sent.ok) expect(sent.code).toBe('chat_closed');
-        expect(await server.store.entriesAfter(chatId, 0, 100)).toEqual([]);
-        expect((await server.store.findChat(chatId))?.status).toBe('closed');
-      }
-      agent.socket.close();
-    } finally {
-      await server.stop();
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const operator = await server.store.findOperatorByUsername('admin');
+    if (!operator) throw new Error('admin missing');
+    const { chats } = server.services;
+    for (let round = 0; round < 20; round++) {
+      const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+        .chatId as string;
+      const device = { kind: 'device' as const, deviceId: agent.deviceId };
+      const [sent, closed, closedAgain] = await Promise.all([
+        chats.send(chatId, device, `race-${round}-msg`, 'are you there?'),
+        chats.close(chatId, { kind: 'operator', operator }),
+        chats.close(chatId, device),
+      ]);
+      expect(closed.ok && closedAgain.ok).toBe(true);
+      if (!sent.ok) expect(sent.code).toBe('chat_closed');
+      expect(await server.store.entriesAfter(chatId, 0, 100)).toEqual([]);
+      expect((await server.store.findChat(chatId))?.status).toBe('closed');
     }
+    agent.socket.close();
   });
 });
 
 describe('history in frames a client can take', () => {
-  it('P-23: splits a long history into frames under MAX_SERVER_FRAME_BYTES, nothing missing', async () => {
-    const server = await startTestServer();
-    try {
-      const api = new ApiClient(server.url);
-      await api.login();
-      const agent = await connectRawAgent(server, api, ['bob']);
-      const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
-        .chatId as string;
-      const console = await connectConsole(server, api);
-      // Control characters are escaped six bytes each in JSON: the worst case for size.
-      const text = '\u0001'.repeat(MAX_MESSAGE_CHARS);
-      for (let i = 0; i < 40; i++)
-        console.send({ type: 'chat.send', chatId, clientId: `big-${i}-0000`, text });
-      await expect.poll(() => console.ofType('chat.ack').length, { timeout: 10_000 }).toBe(40);
+  const suite = useTestServer();
 
-      // The agent already got the messages live; what follows the subscribe is the catch-up alone.
-      await expect.poll(() => agent.socket.ofType('chat.entries').length, { timeout: 10_000 }).toBe(40);
-      agent.socket.frames.length = 0;
-      agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
-      const history = () => agent.socket.ofType('chat.entries');
-      await expect
-        .poll(() => history().flatMap((f) => f.entries as unknown[]).length, { timeout: 10_000 })
-        .toBe(41);
-      const frames = history();
-      expect(frames.length).toBeGreaterThan(1);
-      for (const frame of frames)
-        expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_SERVER_FRAME_BYTES);
-      const seqs = frames.flatMap((f) => (f.entries as { seq: number }[]).map((e) => e.seq));
-      expect(seqs).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
-      console.close();
-      agent.socket.close();
-    } finally {
-      await server.stop();
-    }
+  it('P-23: splits a long history into frames under MAX_SERVER_FRAME_BYTES, nothing missing', async () => {
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    // Control characters are escaped six bytes each in JSON: the worst case for size.
+    const text = '\u0001'.repeat(MAX_MESSAGE_CHARS);
+    for (let i = 0; i < 40; i++) console.send({ type: 'chat.send', chatId, clientId: `big-${i}-0000`, text });
+    await expect.poll(() => console.ofType('chat.ack').length, { timeout: 10_000 }).toBe(40);
+
+    // The agent already got the messages live; what follows the subscribe is the catch-up alone.
+    await expect.poll(() => agent.socket.ofType('chat.entries').length, { timeout: 10_000 }).toBe(40);
+    agent.socket.frames.length = 0;
+    agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    const history = () => agent.socket.ofType('chat.entries');
+    await expect
+      .poll(() => history().flatMap((f) => f.entries as unknown[]).length, { timeout: 10_000 })
+      .toBe(41);
+    const frames = history();
+    expect(frames.length).toBeGreaterThan(1);
+    for (const frame of frames)
+      expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_SERVER_FRAME_BYTES);
+    const seqs = frames.flatMap((f) => (f.entries as { seq: number }[]).map((e) => e.seq));
+    expect(seqs).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    console.close();
+    agent.socket.close();
   });
 });
