@@ -32,7 +32,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     await database.drop();
   });
 
-  async function openChat(): Promise<string> {
+  async function openChat(recorded = false): Promise<string> {
     const id = uuidv7();
     await store.createChat(
       {
@@ -42,7 +42,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
         operatorName: 'Alice Admin',
         endUserName: 'bob',
         openedAt: at(1),
-        recorded: false,
+        recorded,
       },
       operator,
     );
@@ -162,19 +162,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
   });
 
   it('keeps the entries of a recorded chat after it closes', async () => {
-    const id = uuidv7();
-    await store.createChat(
-      {
-        id,
-        deviceId: 'dev1',
-        operatorId: 'op1',
-        operatorName: 'Alice Admin',
-        endUserName: 'bob',
-        openedAt: at(1),
-        recorded: true,
-      },
-      operator,
-    );
+    const id = await openChat(true);
     await store.appendMessage(id, { clientId: 'client-0004', from: operator, text: 'kept', at: at(2) });
     await store.closeChat(id, operator, at(3));
     expect((await store.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3]);

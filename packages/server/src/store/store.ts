@@ -394,10 +394,7 @@ export class SqlStore implements Store {
     return rows.map((r) => r.id);
   }
 
-  async createChat(
-    chat: Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status'>,
-    opener: Person,
-  ): Promise<ChatEntry> {
+  async createChat(chat: NewChat, opener: Person): Promise<ChatEntry> {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('chats')
