@@ -98,6 +98,48 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
   });
 });
 
+describe('client ids belong to their sender', () => {
+  const suite = useTestServer();
+
+  it('9: dedupe by client id is per sender (P-20)', async () => {
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob']);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.entries');
+
+    console.send({ type: 'chat.send', chatId, clientId: 'shared-id-0001', text: 'operator says hi' });
+    const operatorAck = await console.next((f) => f.type === 'chat.ack');
+    // The end user's page made the same client id: it is a different message, and it is stored.
+    agent.socket.send({ type: 'chat.send', chatId, clientId: 'shared-id-0001', text: 'end user says hi' });
+    const endUserAck = await agent.socket.next((f) => f.type === 'chat.ack');
+    expect(endUserAck).toMatchObject({ chatId, clientId: 'shared-id-0001' });
+    expect(endUserAck.seq).not.toBe(operatorAck.seq);
+    const atConsole = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end user says hi'),
+    );
+    expect((atConsole.entries as unknown[])[0]).toMatchObject({
+      seq: endUserAck.seq,
+      from: { role: 'end_user', name: 'bob' },
+    });
+
+    // A resend by the end user is still deduplicated: the same seq, nothing new stored.
+    agent.socket.send({ type: 'chat.send', chatId, clientId: 'shared-id-0001', text: 'end user says hi' });
+    await expect.poll(() => agent.socket.ofType('chat.ack').length).toBe(2);
+    expect(agent.socket.ofType('chat.ack')[1]?.seq).toBe(endUserAck.seq);
+
+    const messages = (await server.store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
+    expect(messages.map((e) => e.kind === 'message' && [e.from.role, e.text])).toEqual([
+      ['operator', 'operator says hi'],
+      ['end_user', 'end user says hi'],
+    ]);
+    console.close();
+    agent.socket.close();
+  });
+});
+
 describe('rights are checked on every frame', () => {
   const suite = useTestServer();
 

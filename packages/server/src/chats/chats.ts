@@ -109,6 +109,11 @@ export class ChatService {
     });
     if (!appended) return fail('chat_closed', 'this chat is closed');
     const { entry, duplicate } = appended;
+    // A client id is only ever the sender's own (P-20): a resend is acked with that sender's message, never with
+    // the other side's.
+    if (duplicate && (entry.kind !== 'message' || entry.from.role !== from.role)) {
+      return fail('internal', 'this client id belongs to another message');
+    }
     if (!duplicate) this.publishEntries(chat, [entry]);
     return { ok: true, value: { seq: entry.seq, at: entry.at } };
   }

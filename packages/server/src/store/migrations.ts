@@ -94,6 +94,19 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0003_client_id_per_sender': {
+    // A client id is made by its sender (P-20): the operator's and the end user's may be equal and still be two
+    // messages. NULLs are distinct in a unique index on both dialects, so events (no client id) never collide.
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('chat_entries_client_id').execute();
+      await db.schema
+        .createIndex('chat_entries_sender_client_id')
+        .on('chat_entries')
+        .columns(['chat_id', 'from_role', 'client_id'])
+        .unique()
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -142,6 +142,43 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect((await store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(2);
   });
 
+  it('9: dedupe by client id is per sender (P-20)', async () => {
+    const chatId = await openChat();
+    const mine = await store.appendMessage(chatId, {
+      clientId: 'client-same',
+      from: operator,
+      text: 'from the operator',
+      at: at(2),
+    });
+    const theirs = await store.appendMessage(chatId, {
+      clientId: 'client-same',
+      from: endUser,
+      text: 'from the end user',
+      at: at(3),
+    });
+    expect(theirs?.duplicate).toBe(false);
+    expect(theirs?.entry).toMatchObject({ seq: 3, from: endUser, text: 'from the end user' });
+    const theirsAgain = await store.appendMessage(chatId, {
+      clientId: 'client-same',
+      from: endUser,
+      text: 'from the end user',
+      at: at(4),
+    });
+    expect(theirsAgain).toEqual({ entry: theirs?.entry, duplicate: true });
+    const mineAgain = await store.appendMessage(chatId, {
+      clientId: 'client-same',
+      from: operator,
+      text: 'from the operator',
+      at: at(5),
+    });
+    expect(mineAgain).toEqual({ entry: mine?.entry, duplicate: true });
+    const messages = (await store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
+    expect(messages.map((e) => e.kind === 'message' && e.text)).toEqual([
+      'from the operator',
+      'from the end user',
+    ]);
+  });
+
   it('closes a chat once and deletes the entries of an unrecorded chat', async () => {
     const chatId = await openChat();
     await store.appendMessage(chatId, { clientId: 'client-0003', from: operator, text: 'bye', at: at(2) });

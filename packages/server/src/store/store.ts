@@ -54,7 +54,10 @@ export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'rece
 
 export interface AppendResult {
   entry: ChatEntry;
-  /** True when this client id was already stored: the stored entry is returned, nothing is written. */
+  /**
+   * True when the same sender (role) already stored this client id in this chat: the stored entry is returned,
+   * nothing is written.
+   */
   duplicate: boolean;
 }
 
@@ -102,7 +105,10 @@ export interface Store {
   findChat(id: string): Promise<ChatRecord | undefined>;
   listOpenChats(deviceId: string): Promise<ChatRecord[]>;
   listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]>;
-  /** Null when the chat is not open (closed, or closing at this very moment): nothing is written. */
+  /**
+   * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry. Null when
+   * the chat is not open (closed, or closing at this very moment): nothing is written.
+   */
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
   /** Null when the chat is not open. */
   appendEvent(
@@ -467,10 +473,10 @@ export class SqlStore implements Store {
       );
       return entry && { entry, duplicate: false };
     } catch (error) {
-      // This client id is stored already (a resend, or two nodes racing): answer with the stored entry. The
-      // transaction rolled back, sequence number included.
+      // This sender stored this client id already (a resend, or two nodes racing): answer with the stored entry.
+      // The transaction rolled back, sequence number included.
       if (!isUniqueViolation(error)) throw error;
-      const stored = await this.findByClientId(chatId, message.clientId);
+      const stored = await this.findByClientId(chatId, message.from.role, message.clientId);
       if (!stored) throw error;
       return { entry: stored, duplicate: true };
     }
@@ -574,11 +580,12 @@ export class SqlStore implements Store {
       .select('devices.name as device_name');
   }
 
-  private async findByClientId(chatId: string, clientId: string): Promise<ChatEntry | undefined> {
+  private async findByClientId(chatId: string, role: Role, clientId: string): Promise<ChatEntry | undefined> {
     const row = await this.db
       .selectFrom('chat_entries')
       .selectAll()
       .where('chat_id', '=', chatId)
+      .where('from_role', '=', role)
       .where('client_id', '=', clientId)
       .executeTakeFirst();
     return row && toEntry({ ...row, seq: Number(row.seq) });
