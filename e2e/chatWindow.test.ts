@@ -281,6 +281,29 @@ describe('the chat window in the console', () => {
     expect(await log.locator('a[href^="javascript:"]').count()).toBe(0);
     expect(await messageTexts(window)).toContain(tricky);
 
+    // 10: a bidi override cannot make a link show another address than the one it opens.
+    const spoof = 'https://evil.example/\u202Emoc.knab-ruoy//:sptth';
+    await say(endUser, spoof);
+    for (const scope of [log, endUser.getByRole('log')]) {
+      const link = scope.locator('a[href^="https://evil.example"]');
+      await link.waitFor();
+      const shown = await link.evaluate((a: HTMLAnchorElement) => ({
+        host: new URL(a.href).host,
+        href: a.href,
+        text: a.textContent,
+        dir: a.dir,
+        bidi: getComputedStyle(a).unicodeBidi,
+      }));
+      expect(shown).toEqual({
+        host: 'evil.example',
+        href: 'https://evil.example/',
+        text: 'https://evil.example/',
+        dir: 'ltr',
+        bidi: 'isolate',
+      });
+    }
+    expect(await messageTexts(window)).toContain(spoof);
+
     const long = `${'x'.repeat(1500)} ${'word '.repeat(200)}`.trim();
     await say(window, long);
     for (const scope of [window.getByRole('log'), endUser.getByRole('log')]) {

@@ -89,14 +89,18 @@ function Delivery({
   );
 }
 
-/** Message text as text: line breaks kept by CSS, http(s) links clickable (new tab, no referrer), nothing else. */
+/**
+ * Message text as text: line breaks kept by CSS, http(s) links clickable (new tab, no referrer), nothing else. A
+ * link is isolated left-to-right (`dir="ltr"`, `unicode-bidi: isolate` in chat.css), so bidi controls around it
+ * cannot reorder what it shows; linkify keeps them out of it.
+ */
 const MessageText = memo(function MessageText({ text }: { text: string }) {
   return (
     <div className="msg__text">
       {linkify(text).map((part, i) =>
         part.kind === 'link' ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text never move.
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow" dir="ltr">
             {part.text}
           </a>
         ) : (

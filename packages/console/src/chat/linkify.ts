@@ -1,8 +1,15 @@
 /** A piece of a message's text: plain text, or a web link the reader may follow. */
 export type TextPart = { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string };
 
-/** Candidates: http(s):// or www. up to whitespace; trailing punctuation is trimmed below. */
-const CANDIDATE = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
+/**
+ * Candidates: http(s):// or www. up to whitespace, markup brackets, quotes, or a bidi control or invisible formatting
+ * character (U+061C, U+200B–U+200F, U+202A–U+202E, U+2060–U+2069, U+FEFF, and every other format character,
+ * `\p{Cf}`). Inside a link those would make its visible text differ from where it goes
+ * (`https://evil.example/\u202Emoc.knab-ruoy//:sptth` displays as `https://evil.example/https://your-bank.com`), so
+ * a link ends at the first one and the rest stays text. Trailing punctuation is trimmed below.
+ */
+const CANDIDATE =
+  /\b(?:https?:\/\/|www\.)[^\s<>"\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF\p{Cf}]+/giu;
 const TRAILING = /[.,;:!?'")\]}>]+$/;
 
 /**
@@ -22,7 +29,10 @@ export function safeHref(candidate: string): string | null {
   return url.href;
 }
 
-/** Splits a message into text and http(s) links. Joining the parts' `text` gives the message back unchanged. */
+/**
+ * Splits a message into text and http(s) links. Joining the parts' `text` gives the message back unchanged, and a
+ * link's `text` holds no bidi control or invisible character: what it shows is where it goes.
+ */
 export function linkify(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let plainFrom = 0;
