@@ -34,6 +34,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
   heartbeatMs?: number;
   /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
   presenceMs?: number;
+  /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
+  deviceUpdateMs?: number;
 };
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
@@ -44,7 +46,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const services: Services = {
     bus,
     auth: new AuthService(store),
-    devices: new DeviceService(store, bus, config.nodeId),
+    devices: new DeviceService(store, bus, config.nodeId, undefined, {
+      log,
+      ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
+    }),
     chats: new ChatService(store, bus, config.organization ?? DEFAULT_ORGANIZATION),
   };
 
@@ -93,6 +98,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     async close() {
       clearInterval(presence);
       await gateway.close();
+      services.devices.stop();
       await app.close();
       await bus.close();
       await store.close();

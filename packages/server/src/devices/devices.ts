@@ -1,9 +1,26 @@
 import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol';
+import type { Logger } from 'pino';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import type { DeviceRecord, Store } from '../store/store.js';
 
 export const ENROLLMENT_TOKEN_HOURS = 24;
+
+/**
+ * At most one `device.updated` about a device's logged-on users per this many ms. Trailing: a change inside the
+ * window goes out at its end, with the state of that moment, so the last state always goes out.
+ */
+export const DEVICE_UPDATE_MS = 1000;
+
+/** What this node knows of a device whose agent it holds. */
+interface Held {
+  /** The logged-on users last stored, as JSON (order counts: the first one is whom a chat is with). */
+  users: string;
+  /** When this device's state last went out. */
+  announcedAt: number;
+  /** A trailing broadcast waiting for the window to end. */
+  timer: NodeJS.Timeout | null;
+}
 
 export function presentDevice(device: DeviceRecord): DeviceSummary {
   return {
@@ -19,12 +36,15 @@ export function presentDevice(device: DeviceRecord): DeviceSummary {
 export class DeviceService {
   /** Presence recorded by this node before this time is from an earlier run of it. */
   private readonly startedAt: string;
+  /** The devices whose agent this node holds. */
+  private readonly held = new Map<string, Held>();
 
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
     private readonly nodeId: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: { updateMs?: number; log?: Logger } = {},
   ) {
     this.startedAt = now().toISOString();
   }
@@ -68,21 +88,65 @@ export class DeviceService {
   }
 
   async connected(deviceId: string, facts: DeviceFacts, users: LoggedOnUser[]): Promise<void> {
-    const at = this.now().toISOString();
-    await this.store.setDeviceOnline(deviceId, this.nodeId, { ...facts, loggedOnUsers: users }, at);
-    await this.announceById(deviceId);
+    const at = this.now();
+    await this.store.setDeviceOnline(
+      deviceId,
+      this.nodeId,
+      { ...facts, loggedOnUsers: users },
+      at.toISOString(),
+    );
+    // A new connection of a device held here already: its state is announced now, nothing is left pending.
+    this.forget(deviceId);
+    const held: Held = { users: JSON.stringify(users), announcedAt: at.getTime(), timer: null };
+    this.held.set(deviceId, held);
+    await this.announceHeld(deviceId, held);
   }
 
+  /**
+   * The agent reports who is logged on. Only a change is stored and announced, and announcements of a device are
+   * coalesced to one per window (a flood of reports costs consoles one frame a second, the last one included).
+   */
   async usersChanged(deviceId: string, users: LoggedOnUser[]): Promise<void> {
+    const json = JSON.stringify(users);
+    const held = this.held.get(deviceId);
+    if (held?.users === json) return;
     await this.store.setLoggedOnUsers(deviceId, users, this.now().toISOString());
-    await this.announceById(deviceId);
+    if (!held) {
+      // Not held here (any more): a report that raced the disconnect.
+      await this.announceById(deviceId);
+      return;
+    }
+    held.users = json;
+    // A broadcast already waiting reads the state when it goes: it carries this change too.
+    if (held.timer) return;
+    const wait = held.announcedAt + (this.options.updateMs ?? DEVICE_UPDATE_MS) - this.now().getTime();
+    if (wait <= 0) {
+      held.announcedAt = this.now().getTime();
+      await this.announceHeld(deviceId, held);
+      return;
+    }
+    held.timer = setTimeout(() => {
+      held.timer = null;
+      held.announcedAt = this.now().getTime();
+      this.announceHeld(deviceId, held).catch((error: unknown) =>
+        this.options.log?.warn({ err: error, deviceId }, 'device update not announced'),
+      );
+    }, wait);
+    held.timer.unref();
   }
 
   /** False when the device is held by another node by now (its agent reconnected there): nothing changes. */
   async disconnected(deviceId: string): Promise<boolean> {
+    // What was pending goes out with the offline state below (it reads the stored users), or not at all.
+    this.forget(deviceId);
     if (!(await this.store.setDeviceOffline(deviceId, this.nodeId, this.now().toISOString()))) return false;
     await this.announceById(deviceId);
     return true;
+  }
+
+  /** At shutdown: no broadcast is left waiting. */
+  stop(): void {
+    for (const deviceId of [...this.held.keys()]) this.forget(deviceId);
   }
 
   /** At start: whatever this node held before it stopped is offline now. */
@@ -102,6 +166,21 @@ export class DeviceService {
     const before = new Date(now.getTime() - 3 * intervalMs).toISOString();
     for (const id of await this.store.expireStaleDevices(before, now.toISOString()))
       await this.announceById(id);
+  }
+
+  private forget(deviceId: string): void {
+    const held = this.held.get(deviceId);
+    if (held?.timer) clearTimeout(held.timer);
+    this.held.delete(deviceId);
+  }
+
+  /**
+   * Announces a held device's stored state, unless it stopped being held the same way meanwhile (disconnected, or
+   * connected anew): then the announcement that did that is the newer one, and this one would undo it.
+   */
+  private async announceHeld(deviceId: string, held: Held): Promise<void> {
+    const device = await this.store.findDevice(deviceId);
+    if (device && this.held.get(deviceId) === held) this.announce(device);
   }
 
   private async announceById(deviceId: string): Promise<void> {

@@ -21,6 +21,8 @@ export async function startTestServer(
   options: {
     postgres?: boolean;
     heartbeatMs?: number;
+    /** The server's device.updated coalescing window (1 s by default). */
+    deviceUpdateMs?: number;
     database?: TempDatabase;
     nats?: boolean;
     nodeId?: string;
@@ -38,6 +40,7 @@ export async function startTestServer(
     loginAttemptsPerMinute: 20,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { connectConsole, connectRawAgent, type TestSocket, useTestServer } from './support/server.js';
+
+type Device = { id: string; online: boolean; loggedOnUsers: { name: string }[] };
+
+/** The device.updated frames a console got about one device, once it was online. */
+function updatesOf(console: TestSocket, deviceId: string): Device[] {
+  const devices = console.ofType('device.updated').map((f) => f.device as Device);
+  const mine = devices.filter((d) => d.id === deviceId);
+  return mine.slice(mine.findIndex((d) => d.online));
+}
+
+const names = (...list: string[]) => list.map((name) => ({ name }));
+
+describe('device.updated: only real changes, at most one a second per device (P-10)', () => {
+  const suite = useTestServer();
+
+  it('11: a flood of agent.users is coalesced, and the last list always goes out', async () => {
+    const { server, api } = suite;
+    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-FLOOD');
+    await console.next((f) => f.type === 'device.updated' && (f.device as Device).online);
+
+    // Two lists of ~25 KiB each, in turn, then a last one.
+    const big = (tag: string) =>
+      names(...Array.from({ length: 100 }, (_, i) => `${tag}-${i}-${'x'.repeat(240)}`));
+    const lists = [big('a'), big('b')];
+    const last = names('bob', 'kim');
+    for (let i = 0; i < 99; i++) agent.socket.send({ type: 'agent.users', loggedOnUsers: lists[i % 2] });
+    agent.socket.send({ type: 'agent.users', loggedOnUsers: last });
+
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as Device).id === agent.deviceId &&
+        JSON.stringify((f.device as Device).loggedOnUsers) === JSON.stringify(last),
+      10_000,
+    );
+    const updates = updatesOf(console, agent.deviceId);
+    // The online one, then a trailing one per second of flood (the server took well under 3 s for it).
+    expect(updates.length).toBeLessThanOrEqual(4);
+    expect(updates.at(-1)?.loggedOnUsers).toEqual(last);
+    expect(agent.socket.ofType('error')).toEqual([]);
+    expect((await server.store.findDevice(agent.deviceId))?.loggedOnUsers).toEqual(last);
+    console.close();
+    agent.socket.close();
+  });
+});
+
+describe('device.updated without a coalescing window', () => {
+  const suite = useTestServer({ deviceUpdateMs: 0 });
+
+  it('11: the same list sent again produces no device.updated', async () => {
+    const { server, api } = suite;
+    const console = await connectConsole(server, api);
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-SAME');
+    await console.next((f) => f.type === 'device.updated' && (f.device as Device).online);
+
+    for (let i = 0; i < 5; i++) agent.socket.send({ type: 'agent.users', loggedOnUsers: names('bob') });
+    // Frames of one socket are handled in order: once this one is seen, the five before it were handled.
+    agent.socket.send({ type: 'agent.users', loggedOnUsers: names('bob', 'kim') });
+    await console.next(
+      (f) =>
+        f.type === 'device.updated' &&
+        (f.device as Device).id === agent.deviceId &&
+        (f.device as Device).loggedOnUsers.length === 2,
+    );
+    expect(updatesOf(console, agent.deviceId).map((d) => d.loggedOnUsers)).toEqual([
+      names('bob'),
+      names('bob', 'kim'),
+    ]);
+    console.close();
+    agent.socket.close();
+  });
+});
