@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { Agent, defaultDeviceName } from './agent.js';
 import { configAclCommand, defaultConfigPath, readConfig, writeConfig } from './config.js';
 import { enroll } from './enroll.js';
+import { splitCommandLine } from './platform/commandLine.js';
 import { runCommand } from './platform/exec.js';
 import { openUrl, planOpen } from './platform/opener.js';
 import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
@@ -54,7 +55,8 @@ program
         if (found.length > 0 || !options.fallbackUser) return found;
         return [{ name: options.fallbackUser, graphical: true, remote: false }];
       };
-      const openWith = options.openWith?.split(/\s+/).filter(Boolean);
+      const openWith =
+        options.openWith === undefined ? undefined : splitCommandLine(options.openWith, '--open-with');
       const agent = new Agent({
         config,
         detectUsers,
