@@ -3,7 +3,7 @@ import {
   AgentServerFrame,
   CloseCode,
   MAX_SERVER_FRAME_BYTES,
-  parseFrame,
+  parseServerFrame,
   reconnectDelay,
 } from '@parley/protocol';
 import WebSocket from 'ws';
@@ -100,7 +100,7 @@ export class ServerConnection {
     });
     ws.on('message', (data) => {
       this.lastHeard = Date.now();
-      const parsed = parseFrame(AgentServerFrame, data.toString());
+      const parsed = parseServerFrame(AgentServerFrame, data.toString());
       if (!parsed.ok) {
         this.options.log(`ignored a frame from the server: ${parsed.error.message}`);
         return;

@@ -8,10 +8,10 @@ import type { Duplex } from 'node:stream';
 import {
   type ChatInfo,
   CloseCode,
-  MAX_FRAME_BYTES,
+  MAX_CLIENT_FRAME_BYTES,
   PageClientFrame,
   type PageServerFrame,
-  parseFrame,
+  parseClientFrame,
 } from '@parley/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
 
@@ -126,7 +126,7 @@ export class PageServer {
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: MAX_FRAME_BYTES,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
   });
   private readonly chats = new Map<string, ServedChat>();
   private readonly page = loadPageFiles();
@@ -307,7 +307,7 @@ export class PageServer {
     });
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString();
-      const parsed = parseFrame(PageClientFrame, text);
+      const parsed = parseClientFrame(PageClientFrame, text);
       if (!parsed.ok) {
         ws.send(JSON.stringify(parsed.error));
         return;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/server.js';
@@ -358,5 +359,61 @@ describe('parley-agent behind a network that can drop', () => {
     );
     page.close();
     await expect.poll(async () => (await fetch(url)).status).toBe(404);
+  });
+});
+
+describe('parley-agent on a device with many open chats', () => {
+  const suite = useTestServer();
+  const agents: Agent[] = [];
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.stop()));
+  });
+
+  function agentFor(config: Awaited<ReturnType<typeof enroll>>) {
+    const opened: string[] = [];
+    const agent = new Agent({
+      config,
+      detectUsers: async () => [user('bob')],
+      openPage: async (url) => {
+        opened.push(url);
+      },
+      log: () => {},
+    });
+    agents.push(agent);
+    return { agent, opened };
+  }
+
+  it('P-11: an agent whose device has 300 open chats becomes ready and serves every one of them', async () => {
+    const { server, api } = suite;
+    const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+    const config = await enroll(server.url, token, 'PC-BUSY', 'linux');
+    const first = agentFor(config);
+    await first.agent.start();
+    await expect.poll(() => first.agent.connected).toBe(true);
+    const admin = await server.store.findOperatorByUsername('admin');
+    if (!admin) throw new Error('admin missing');
+    const chatIds = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const opened = await server.services.chats.open(admin, config.deviceId);
+      if (!opened.ok) throw new Error(opened.error);
+      chatIds.add(opened.chatId);
+    }
+    await expect.poll(() => first.opened.length, { timeout: 10_000 }).toBe(300);
+    await first.agent.stop();
+    const open = await server.services.chats.openChatsOf(config.deviceId);
+    expect(open).toHaveLength(300);
+    // One welcome carrying them all would be over what a client may send: the old cap dropped it.
+    expect(Buffer.byteLength(JSON.stringify(open))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
+
+    // The agent restarts: its welcome lists the 300 chats, and it shows a page for each.
+    const again = agentFor(config);
+    await again.agent.start();
+    await expect.poll(() => again.agent.connected, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => again.opened.length, { timeout: 10_000 }).toBe(300);
+    const served = again.opened.map((url) =>
+      decodeURIComponent(new URL(url).pathname.split('/').at(-1) ?? ''),
+    );
+    expect(new Set(served)).toEqual(chatIds);
+    for (const url of again.opened) expect((await fetch(url, { redirect: 'manual' })).status).toBe(303);
   });
 });

@@ -6,9 +6,15 @@ import { z } from 'zod';
  */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest WebSocket frame any endpoint accepts, checked before parsing. */
-export const MAX_FRAME_BYTES = 64 * 1024;
-/** Largest frame a server sends (history is split to stay under it); clients accept at least this much. */
+/**
+ * Largest frame a client sends: the console and the agent to the server, an end-user page to its agent. The
+ * receiving end checks it before parsing (`parseClientFrame`) and closes the socket with 1009 past it.
+ */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest frame a server sends: the server to consoles and agents, the agent to its end-user pages (history is
+ * split to stay under it). Every client accepts frames up to this size (`parseServerFrame`).
+ */
 export const MAX_SERVER_FRAME_BYTES = 1024 * 1024;
 /** History frames are cut at about this size, well under MAX_SERVER_FRAME_BYTES even with one more entry. */
 export const HISTORY_FRAME_BYTES = 256 * 1024;

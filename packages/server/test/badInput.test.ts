@@ -1,4 +1,4 @@
-import { CloseCode, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
+import { CloseCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   ApiClient,
@@ -56,7 +56,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
 
   it('closes a connection that sends a frame larger than the cap with 1009', async () => {
     const console = await connectConsole(suite.server, suite.api);
-    console.send({ type: 'chat.typing', chatId: 'x', typing: true, pad: 'x'.repeat(MAX_FRAME_BYTES) });
+    console.send({ type: 'chat.typing', chatId: 'x', typing: true, pad: 'x'.repeat(MAX_CLIENT_FRAME_BYTES) });
     expect((await console.closed).code).toBe(CloseCode.tooBig);
     await othersStillServed();
   });

@@ -1,5 +1,6 @@
 import { CloseCode, MAX_MESSAGE_CHARS, MAX_SERVER_FRAME_BYTES } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
+import { startAgentClient } from './support/clients.js';
 import { connectConsole, connectRawAgent, useTestServer } from './support/server.js';
 
 describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
@@ -187,9 +188,10 @@ describe('closing races', () => {
 describe('history in frames a client can take', () => {
   const suite = useTestServer();
 
-  it('P-23: splits a long history into frames under MAX_SERVER_FRAME_BYTES, nothing missing', async () => {
+  it('P-7: splits a long history into frames under MAX_SERVER_FRAME_BYTES that the real agent takes, nothing missing', async () => {
     const { server, api } = suite;
-    const agent = await connectRawAgent(server, api, ['bob']);
+    const agent = await startAgentClient(server, api, ['bob']);
+    await expect.poll(() => agent.connection.isReady).toBe(true);
     const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
     const console = await connectConsole(server, api);
     // Control characters are escaped six bytes each in JSON: the worst case for size.
@@ -198,20 +200,20 @@ describe('history in frames a client can take', () => {
     await expect.poll(() => console.ofType('chat.ack').length, { timeout: 10_000 }).toBe(40);
 
     // The agent already got the messages live; what follows the subscribe is the catch-up alone.
-    await expect.poll(() => agent.socket.ofType('chat.entries').length, { timeout: 10_000 }).toBe(40);
-    agent.socket.frames.length = 0;
-    agent.socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
-    const history = () => agent.socket.ofType('chat.entries');
-    await expect
-      .poll(() => history().flatMap((f) => f.entries as unknown[]).length, { timeout: 10_000 })
-      .toBe(41);
-    const frames = history();
+    const entriesFrames = () =>
+      agent.frames.filter((f): f is Extract<typeof f, { type: 'chat.entries' }> => f.type === 'chat.entries');
+    await expect.poll(() => entriesFrames().length, { timeout: 10_000 }).toBe(40);
+    agent.frames.length = 0;
+    agent.connection.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await expect.poll(() => entriesFrames().flatMap((f) => f.entries).length, { timeout: 10_000 }).toBe(41);
+    const frames = entriesFrames();
     expect(frames.length).toBeGreaterThan(1);
     for (const frame of frames)
       expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_SERVER_FRAME_BYTES);
-    const seqs = frames.flatMap((f) => (f.entries as { seq: number }[]).map((e) => e.seq));
+    const seqs = frames.flatMap((f) => f.entries.map((e) => e.seq));
     expect(seqs).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    expect(agent.logs.filter((line) => line.startsWith('ignored'))).toEqual([]);
     console.close();
-    agent.socket.close();
+    await agent.stop();
   });
 });

@@ -6,7 +6,7 @@ import {
   ConsoleServerFrame,
   type DeviceSummary,
   PROTOCOL_VERSION,
-  parseFrame,
+  parseServerFrame,
 } from '@parley/protocol';
 import type { Clock } from '../chat/clock';
 import { ReconnectingSocket, type SocketFactory } from '../chat/reconnectingSocket';
@@ -165,7 +165,7 @@ export class ConsoleSocket {
   }
 
   private onMessage(data: string): void {
-    const parsed = parseFrame(ConsoleServerFrame, data);
+    const parsed = parseServerFrame(ConsoleServerFrame, data);
     if (!parsed.ok) {
       console.warn('parley: ignoring a frame from the server:', parsed.error.message);
       return;

@@ -1,4 +1,4 @@
-import { type ChatClientFrame, CloseCode, PageServerFrame, parseFrame } from '@parley/protocol';
+import { type ChatClientFrame, CloseCode, PageServerFrame, parseServerFrame } from '@parley/protocol';
 import type { Clock } from '../chat/clock';
 import { ReconnectingSocket, type SocketFactory } from '../chat/reconnectingSocket';
 import type { ChatTransport, ChatTransportListener } from '../chat/transport';
@@ -37,7 +37,7 @@ export class PageConnection implements ChatTransport {
         for (const listener of [...this.chatListeners]) listener.ready();
       },
       onMessage: (data) => {
-        const parsed = parseFrame(PageServerFrame, data);
+        const parsed = parseServerFrame(PageServerFrame, data);
         if (!parsed.ok) {
           console.warn('parley: ignoring a frame:', parsed.error.message);
           return;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
+import { CloseCode, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -30,7 +30,7 @@ export class Gateway {
   private readonly wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: MAX_FRAME_BYTES,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
   });
   private readonly consoles = new Set<ConsoleConnection>();
   private readonly agents = new Map<string, AgentConnection>();

@@ -1,4 +1,4 @@
-import { CloseCode, type ErrorFrame, parseFrame } from '@parley/protocol';
+import { CloseCode, type ErrorFrame, parseClientFrame } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { z } from 'zod';
@@ -115,7 +115,7 @@ export class Peer<S extends z.ZodType> {
       this.sendError('rate_limited', 'too many frames; slow down');
       return;
     }
-    const parsed = parseFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
+    const parsed = parseClientFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
     if (!parsed.ok) {
       this.send(parsed.error);
       return;

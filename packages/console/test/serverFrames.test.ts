@@ -1,0 +1,111 @@
+import { type ChatServerFrame, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
+import { connectConsole, useTestServer } from '../../server/test/support/server.js';
+import type { ChatTransportListener } from '../src/chat/transport';
+import { ConsoleSocket } from '../src/console/consoleSocket';
+
+/**
+ * What the server sends in one go (history, the device snapshot) reaches the console's real socket code, run in Node
+ * over `ws`: the frames go through the same parser the browser runs.
+ */
+
+function chatRecorder() {
+  const frames: ChatServerFrame[] = [];
+  const listener: ChatTransportListener = {
+    frame: (frame) => frames.push(frame),
+    ready: () => {},
+    down: () => {},
+  };
+  const messages = () =>
+    frames.flatMap((f) => (f.type === 'chat.entries' ? f.entries.filter((e) => e.kind === 'message') : []));
+  return { frames, listener, messages };
+}
+
+describe('frames bigger than a client may send reach the real clients', () => {
+  const suite = useTestServer();
+
+  it('P-7: after a reload, a fresh console and the real agent both get a history of 14 messages of 7,000 characters', async () => {
+    const { server, api } = suite;
+    const agent = await startAgentClient(server, api, ['bob'], 'PC-LONG');
+    await expect.poll(() => agent.connection.isReady).toBe(true);
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const sender = await connectConsole(server, api);
+    for (let i = 0; i < 14; i++) {
+      sender.send({
+        type: 'chat.send',
+        chatId,
+        clientId: `long-${i}-0000`,
+        text: `${i} ${'x'.repeat(6990)}`,
+      });
+    }
+    await expect.poll(() => sender.ofType('chat.ack').length, { timeout: 10_000 }).toBe(14);
+    sender.close();
+    const stored = await server.store.entriesAfter(chatId, 0, 100);
+    // One frame of all of it would be over what a client may send: the old cap dropped it.
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
+
+    // The operator reloads: a fresh console socket subscribes from the start.
+    const console = new ConsoleSocket(consoleSocketOptions(server, api));
+    const seen = chatRecorder();
+    console.listenChat(chatId, seen.listener);
+    console.start();
+    try {
+      await expect.poll(() => console.getSnapshot().status).toBe('ready');
+      expect(console.sendChatFrame({ type: 'chat.subscribe', chatId, afterSeq: 0 })).toBe(true);
+      await expect.poll(() => seen.messages().length, { timeout: 10_000 }).toBe(14);
+      expect(seen.messages().map((m) => (m.kind === 'message' ? m.clientId : ''))).toEqual(
+        Array.from({ length: 14 }, (_, i) => `long-${i}-0000`),
+      );
+    } finally {
+      console.stop();
+    }
+
+    // The agent catches up the same way (its page reloaded).
+    agent.frames.length = 0;
+    expect(agent.connection.send({ type: 'chat.subscribe', chatId, afterSeq: 0 })).toBe(true);
+    const atAgent = () =>
+      agent.frames.flatMap((f) =>
+        f.type === 'chat.entries' ? f.entries.filter((e) => e.kind === 'message') : [],
+      );
+    await expect.poll(() => atAgent().length, { timeout: 10_000 }).toBe(14);
+    expect(agent.logs.filter((line) => line.startsWith('ignored'))).toEqual([]);
+    await agent.stop();
+  });
+});
+
+describe('a large fleet', () => {
+  const suite = useTestServer();
+
+  it('P-10: a console gets every one of 600 enrolled devices before it leaves "Loading devices…"', async () => {
+    const { server } = suite;
+    const admin = await server.store.findOperatorByUsername('admin');
+    if (!admin) throw new Error('admin missing');
+    const ids = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const { token } = await server.services.devices.createEnrollmentToken(admin.id);
+      const name = `finance-laptop-${String(i).padStart(4, '0')}.branch-office.example.com`;
+      const enrolled = await server.services.devices.enroll(token, name, 'Windows 11 Pro 24H2');
+      if (!enrolled) throw new Error('enrollment failed');
+      ids.add(enrolled.deviceId);
+    }
+    const listed = await server.services.devices.list();
+    expect(Buffer.byteLength(JSON.stringify(listed))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
+
+    const console = new ConsoleSocket(consoleSocketOptions(server, suite.api));
+    // Every value the device list took: null ("Loading devices…") until it is the whole fleet, never a part of it.
+    const shown: number[] = [];
+    console.subscribe(() => {
+      const devices = console.getSnapshot().devices;
+      if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
+    });
+    console.start();
+    try {
+      await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
+      expect(new Set(console.getSnapshot().devices?.map((d) => d.id))).toEqual(ids);
+      expect(shown).toEqual([600]);
+    } finally {
+      console.stop();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import { type AgentServerFrame, type ChatInfo, PROTOCOL_VERSION } from '@parley/protocol';
+import WebSocket from 'ws';
+import { ServerConnection } from '../../../agent/src/connection.js';
+import { type ApiClient, type TestServer, wsUrl } from './server.js';
+
+/**
+ * The real clients' own code driven from Node, so a test sees what they parse, not what the wire carries:
+ * a socket factory for the console's `ReconnectingSocket` (the browser's WebSocket as the console uses it), and the
+ * agent's `ServerConnection`.
+ */
+
+/** What the console's `SocketFactory` hands a socket (the same shape, kept here so the server needs no DOM types). */
+interface SocketHandlers {
+  open(): void;
+  message(data: string): void;
+  close(code: number): void;
+}
+
+/**
+ * The browser's WebSocket as the console's `browserSocket` wraps it, over `ws`, with the headers a browser would
+ * send (the session cookie, the server's Origin). Binary frames are dropped, as the browser wrapper does.
+ */
+export function nodeSocketFactory(headers: Record<string, string>) {
+  return (url: string, handlers: SocketHandlers) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    let closed = false;
+    ws.on('open', () => handlers.open());
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) handlers.message(data.toString());
+    });
+    ws.on('error', () => {});
+    ws.on('close', (code) => {
+      if (closed) return;
+      closed = true;
+      handlers.close(code);
+    });
+    return {
+      send(data: string): boolean {
+        if (ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(data);
+        return true;
+      },
+      close(code?: number, reason?: string): void {
+        ws.close(code, reason);
+      },
+    };
+  };
+}
+
+/** The console's socket options for a signed-in operator of `api`: its URL, cookie and Origin. */
+export function consoleSocketOptions(server: TestServer, api: ApiClient) {
+  return {
+    url: wsUrl(server, '/ws/console'),
+    connect: nodeSocketFactory({ origin: server.url, cookie: api.cookie }),
+  };
+}
+
+export interface AgentClient {
+  connection: ServerConnection;
+  deviceId: string;
+  /** The open chats of every welcome, in order. */
+  welcomes: ChatInfo[][];
+  /** Every frame the connection passed on after parsing it. */
+  frames: AgentServerFrame[];
+  /** What the connection logged (ignored frames among it). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Enrolls a device and connects the agent's real `ServerConnection` for it, reporting `users` as logged on. */
+export async function startAgentClient(
+  server: TestServer,
+  api: ApiClient,
+  users: string[] = ['bob'],
+  name = 'PC-1',
+): Promise<AgentClient> {
+  const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+  const enrolled = (await api.request('POST', '/api/agents/enroll', { token, name, os: 'linux' })).body;
+  const deviceId = enrolled.deviceId as string;
+  const welcomes: ChatInfo[][] = [];
+  const frames: AgentServerFrame[] = [];
+  const logs: string[] = [];
+  const connection = new ServerConnection({
+    url: wsUrl(server, '/ws/agent'),
+    hello: async () => ({
+      type: 'agent.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId,
+      credential: enrolled.credential as string,
+      device: { name, os: 'linux', agentVersion: 'test' },
+      loggedOnUsers: users.map((u) => ({ name: u })),
+    }),
+    onWelcome: (welcome) => welcomes.push(welcome.openChats),
+    onFrame: (frame) => frames.push(frame),
+    onDown: () => {},
+    log: (message) => logs.push(message),
+  });
+  connection.start();
+  return { connection, deviceId, welcomes, frames, logs, stop: () => connection.stop() };
+}
