@@ -24,8 +24,11 @@ function runToEnd(args: string[]): Promise<void> {
 /** A real `parley-agent` process, enrolled and running, whose opener writes page URLs to a file. */
 export class AgentProcess {
   private constructor(
-    readonly child: ChildProcess,
+    public child: ChildProcess,
+    private readonly runArgs: string[],
     private readonly urlFile: string,
+    /** The agent's own directory (credential, saved page state), readable by root only. */
+    readonly dir: string,
   ) {}
 
   static async start(
@@ -39,20 +42,22 @@ export class AgentProcess {
     const urlFile = join(dir, 'opened-urls.txt');
     await runToEnd(['enroll', '--server', server, '--token', token, '--name', name, '--config', config]);
     const userArgs = user === null ? ['--no-user'] : ['--user', user];
-    const child = spawn(
-      process.execPath,
-      [
-        agentCli,
-        'run',
-        '--config',
-        config,
-        ...userArgs,
-        '--open-with',
-        `${process.execPath} ${recordUrl} ${urlFile}`,
-      ],
-      { stdio: ['ignore', 'ignore', process.env.PARLEY_TEST_LOG ? 'inherit' : 'ignore'] },
-    );
-    return new AgentProcess(child, urlFile);
+    const runArgs = [
+      agentCli,
+      'run',
+      '--config',
+      config,
+      ...userArgs,
+      '--open-with',
+      `${process.execPath} ${recordUrl} ${urlFile}`,
+    ];
+    return new AgentProcess(AgentProcess.spawnRun(runArgs), runArgs, urlFile, dir);
+  }
+
+  private static spawnRun(runArgs: string[]): ChildProcess {
+    return spawn(process.execPath, runArgs, {
+      stdio: ['ignore', 'ignore', process.env.PARLEY_TEST_LOG ? 'inherit' : 'ignore'],
+    });
   }
 
   /** The URLs the agent asked the OS to open so far. */
@@ -60,8 +65,23 @@ export class AgentProcess {
     return existsSync(this.urlFile) ? readFileSync(this.urlFile, 'utf8').split('\n').filter(Boolean) : [];
   }
 
+  /** Kills the agent at once (SIGKILL: no goodbye to the server or its pages), as a crash would. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Runs the agent again with the same credential and saved state (after `kill` or `stop`). */
+  restart(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null)
+      throw new Error('the agent is running');
+    this.child = AgentProcess.spawnRun(this.runArgs);
+  }
+
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await exited;

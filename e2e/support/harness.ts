@@ -15,7 +15,7 @@ export class Harness {
   readonly agents: AgentProcess[] = [];
   readonly api: ApiClient;
   private readonly contexts: BrowserContext[] = [];
-  private readonly endUserBrowsers = new Map<string, BrowserContext>();
+  private readonly endUserBrowsers = new Map<string, { context: BrowserContext; pageUrl: string }>();
 
   private constructor(
     private server: ParleyServer,
@@ -148,20 +148,20 @@ export class Harness {
   }
 
   /**
-   * The end-user page the agent opened (the `index`-th URL it was asked to open), in the end user's browser: one
-   * context per link, so opening it again is the same browser (the link works once, then its cookie does).
+   * The end-user page the agent opened (the `index`-th launch file it asked the OS to open), in the end user's
+   * browser: one context per launch, so opening it again is the same browser, which keeps the page key (the launch
+   * file is gone once its page connected; the page's address then works in that browser only).
    */
   async endUserPage(agent: AgentProcess, index = 0, context?: BrowserContext): Promise<Page> {
-    await until(() => agent.openedUrls().length > index, 10_000, 'the agent to open the end-user page');
-    const url = agent.openedUrls()[index] ?? '';
-    let browser = context ?? this.endUserBrowsers.get(url);
-    if (!browser) {
-      browser = await this.newContext({ viewport: { width: 640, height: 720 } });
-      this.endUserBrowsers.set(url, browser);
-    }
+    await until(() => agent.openedUrls().length > index, 15_000, 'the agent to open the end-user page');
+    const launch = agent.openedUrls()[index] ?? '';
+    const known = this.endUserBrowsers.get(launch);
+    const browser =
+      context ?? known?.context ?? (await this.newContext({ viewport: { width: 640, height: 720 } }));
     const page = await browser.newPage();
-    await page.goto(url);
+    await page.goto(known?.pageUrl ?? launch);
     await page.getByRole('log').waitFor();
+    if (!known) this.endUserBrowsers.set(launch, { context: browser, pageUrl: page.url() });
     return page;
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@parley/protocol';
 import type { AgentConfig } from './config.js';
 import { ServerConnection } from './connection.js';
+import { LaunchFiles, type LaunchOwner } from './launchFile.js';
 import { PageServer } from './pageServer.js';
 import type { DetectedUser } from './platform/users.js';
 import { AGENT_VERSION } from './version.js';
@@ -22,7 +23,14 @@ export interface AgentOptions {
   log?(message: string): void;
   /** How often logged-on users are checked again. */
   usersPollMs?: number;
+  /** Where the page server keeps its port and page keys across restarts (unset: nowhere). */
+  pageStatePath?: string;
+  /** How long pages of a restarted agent have to come back before their chat is shown again. */
+  pageReturnMs?: number;
 }
+
+/** Pages open when the agent restarted reconnect within about two seconds (their backoff's cap). */
+export const PAGE_RETURN_MS = 8000;
 
 /**
  * Frames kept for the server while it is unreachable, and messages kept until acked; past this the oldest are
@@ -50,6 +58,9 @@ export class Agent {
    */
   private readonly unacked = new Map<string, { chatId: string; frame: AgentClientFrame }>();
   private readonly log: (message: string) => void;
+  private readonly launchFiles = new LaunchFiles();
+  /** Chats of the saved page state, whose pages may come back after this restart. */
+  private restored = new Set<string>();
 
   constructor(private readonly options: AgentOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`parley-agent: ${message}\n`));
@@ -76,11 +87,18 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    this.pages = new PageServer({
-      onFrame: (chatId, frame) => this.fromPage(chatId, frame),
-      onPresence: (chatId, connected) => this.forward({ type: 'agent.end_user', chatId, connected }),
-    });
+    this.pages = new PageServer(
+      {
+        onFrame: (chatId, frame) => this.fromPage(chatId, frame),
+        onPresence: (chatId, connected) => {
+          if (connected) this.launchFiles.remove(chatId);
+          this.forward({ type: 'agent.end_user', chatId, connected });
+        },
+      },
+      { statePath: this.options.pageStatePath ?? null },
+    );
     await this.pages.listen();
+    this.restored = new Set(this.pages.takeRestored());
     this.connection.start();
     this.usersTimer = setInterval(() => void this.pollUsers(), this.options.usersPollMs ?? 5000);
     this.usersTimer.unref();
@@ -90,6 +108,7 @@ export class Agent {
     if (this.usersTimer) clearInterval(this.usersTimer);
     await this.connection.stop();
     await this.pages?.close();
+    this.launchFiles.removeAll();
   }
 
   get connected(): boolean {
@@ -120,7 +139,16 @@ export class Agent {
         this.connection.send({ type: 'chat.subscribe', chatId, afterSeq: this.lastSeq.get(chatId) ?? 0 });
       }
     }
+    const restored = this.restored;
+    this.restored = new Set();
     for (const chat of openChats) {
+      if (restored.has(chat.chatId)) {
+        // This agent restarted with the chat's page key: its page, if still open, comes back by itself.
+        const timer = setTimeout(() => {
+          if (pages.pagesOpen(chat.chatId) === 0 && pages.hasChat(chat.chatId)) void this.showPage(chat);
+        }, this.options.pageReturnMs ?? PAGE_RETURN_MS);
+        timer.unref();
+      }
       if (!pages.hasChat(chat.chatId)) {
         // The agent restarted while the chat was open: the old page is gone, show a new one.
         void this.showPage(chat);
@@ -150,7 +178,10 @@ export class Agent {
       case 'agent.welcome':
         return;
       case 'chat.info':
-        if (frame.chat.status === 'closed') this.lastSeq.delete(frame.chat.chatId);
+        if (frame.chat.status === 'closed') {
+          this.lastSeq.delete(frame.chat.chatId);
+          this.launchFiles.remove(frame.chat.chatId);
+        }
         this.pages?.deliver(frame.chat.chatId, frame);
         return;
       case 'chat.entries': {
@@ -209,8 +240,8 @@ export class Agent {
   private async showPage(chat: ChatInfo): Promise<void> {
     const pages = this.pages;
     if (!pages) return;
-    const url = pages.addChat(chat);
     const endUser = this.users.find((u) => u.name === chat.endUserName) ?? null;
+    const url = this.launchFiles.write(chat.chatId, pages.addChat(chat), launchOwner(endUser));
     try {
       await this.options.openPage(url, endUser);
     } catch (error) {
@@ -220,6 +251,13 @@ export class Agent {
       );
     }
   }
+}
+
+/** An agent running as root hands the launch file to the end user it is for (their browser must read it). */
+function launchOwner(endUser: DetectedUser | null): LaunchOwner | null {
+  const agentUid = process.getuid?.();
+  if (agentUid !== 0 || endUser?.uid === undefined || endUser.uid === agentUid) return null;
+  return { uid: endUser.uid };
 }
 
 export function defaultDeviceName(): string {

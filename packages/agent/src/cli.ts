@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { Agent, defaultDeviceName } from './agent.js';
-import { configAclCommand, defaultConfigPath, readConfig, writeConfig } from './config.js';
+import { configAclCommand, defaultConfigPath, pageStatePath, readConfig, writeConfig } from './config.js';
 import { enroll } from './enroll.js';
 import { splitCommandLine } from './platform/commandLine.js';
 import { runCommand } from './platform/exec.js';
@@ -59,6 +59,7 @@ program
         options.openWith === undefined ? undefined : splitCommandLine(options.openWith, '--open-with');
       const agent = new Agent({
         config,
+        pageStatePath: pageStatePath(options.config),
         detectUsers,
         openPage: async (url, endUser) => {
           const plan = planOpen(url, {

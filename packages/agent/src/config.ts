@@ -19,6 +19,11 @@ export function defaultConfigPath(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'parley', 'agent.json');
 }
 
+/** The page server's saved port and page keys, beside the credential file and as private. */
+export function pageStatePath(configFile: string): string {
+  return configFile.replace(/(\.json)?$/, '.pages.json');
+}
+
 export function readConfig(file: string): AgentConfig {
   let text: string;
   try {

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -6,14 +6,18 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, relative } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
+  type ChatClientFrame,
   type ChatInfo,
   CloseCode,
   MAX_CLIENT_FRAME_BYTES,
   PageClientFrame,
   type PageServerFrame,
+  PROTOCOL_VERSION,
+  pageProofText,
   parseClientFrame,
 } from '@parley/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
+import { readPageState, writePageState } from './pageState.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -68,15 +72,23 @@ function safeDecode(component: string): string | null {
   }
 }
 
-function sameSecret(a: string, b: string): boolean {
+/** A page that has not proved itself within this long is closed (4003). */
+export const PAGE_HELLO_TIMEOUT_MS = 10_000;
+
+/** What `signer` proves with the chat's page key (P-13). */
+export function pageProof(key: string, text: string): string {
+  return createHmac('sha256', Buffer.from(key, 'base64url')).update(text).digest('base64url');
+}
+
+function sameProof(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export interface PageServerEvents {
-  /** A frame from an end-user page, already validated and checked to be about that page's chat. */
-  onFrame(chatId: string, frame: PageClientFrame): void;
+  /** A frame from an end-user page that proved itself, already validated and checked to be about its chat. */
+  onFrame(chatId: string, frame: ChatClientFrame): void;
   /** First page of a chat connected (true), or its last one left (false). */
   onPresence(chatId: string, connected: boolean): void;
 }
@@ -94,32 +106,27 @@ function text(status: number, body: string): PageResponse {
 
 interface ServedChat {
   info: ChatInfo;
-  /** The link's secret: good for one visit, which trades it for `session` (the link is seen by the OS opener). */
-  linkToken: string | null;
-  /** The page's secret, kept in an HttpOnly cookie of the browser that opened the link. */
-  session: string;
+  /**
+   * The chat's page key (32 random bytes, base64url). The page gets it in its URL's fragment, through a launch file
+   * only the end user can read, and keeps it as a non-extractable key in its own origin's storage; on the socket
+   * both ends only show that they hold it (P-13).
+   */
+  key: string;
   pages: Set<WebSocket>;
 }
 
-/** The cookie that holds a chat's page secret. */
-export function pageCookieName(chatId: string): string {
-  return `parley_page_${chatId.replace(/[^A-Za-z0-9_-]/g, '')}`;
-}
-
-function cookieValue(request: IncomingMessage, name: string): string | null {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return null;
+export interface PageServerOptions {
+  /** Where the port and the page keys are kept across restarts (null: nowhere, a restart starts afresh). */
+  statePath?: string | null;
 }
 
 /**
- * Serves end-user chat pages on 127.0.0.1 (random port). The agent opens `/chat/<chatId>?token=<secret>`; that
- * link works once: it sets the page's secret in an HttpOnly, SameSite=Strict cookie and redirects to
- * `/chat/<chatId>`, so a copy of the link (a process list, a history) is worth nothing afterwards. The page and its
- * socket `/ws/page?chat=<chatId>` then need the cookie. Host and Origin must name this server (no DNS rebinding,
- * no other site's page).
+ * Serves end-user chat pages on 127.0.0.1. The page `/chat/<chatId>` is only a shell; everything of the chat goes
+ * through its socket `/ws/page`, where the page and the agent each prove they hold the chat's page key before any
+ * chat frame flows (P-13): a process of another user that binds the port after the agent died learns nothing and can
+ * show nothing. No cookie is used (the browser would send it to every port of 127.0.0.1). Host and Origin must name
+ * this server (no DNS rebinding, no other site's page). The port and keys are saved (`statePath`) so a restarted
+ * agent comes back where its pages look for it; when another process holds that port, every key is new.
  */
 export class PageServer {
   private readonly http: Server;
@@ -133,8 +140,15 @@ export class PageServer {
   private port = 0;
   private linkUp = false;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly statePath: string | null;
+  /** Chats brought back from the saved state at `listen`, whose pages may still be open. */
+  private restored: string[] = [];
 
-  constructor(private readonly events: PageServerEvents) {
+  constructor(
+    private readonly events: PageServerEvents,
+    options: PageServerOptions = {},
+  ) {
+    this.statePath = options.statePath ?? null;
     // Whatever a local process or web page sends, the agent must not fall over: handlers never throw out.
     this.http = createServer((request, response) => {
       try {
@@ -163,25 +177,47 @@ export class PageServer {
     this.heartbeat.unref();
   }
 
+  /** Listens on the saved port with the saved keys when it is free, else on a new port with none. */
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
+    const saved = this.statePath ? readPageState(this.statePath) : null;
+    if (saved && (await this.listenOn(saved.port))) {
+      for (const { info, key } of saved.chats) this.chats.set(info.chatId, { info, key, pages: new Set() });
+      this.restored = saved.chats.map((chat) => chat.info.chatId);
+    } else if (!(await this.listenOn(0))) {
+      throw new Error('could not listen on 127.0.0.1');
+    }
     this.port = (this.http.address() as AddressInfo).port;
+    this.save();
   }
 
-  /** Starts serving a chat (or updates its facts); returns its page URL. */
+  private listenOn(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const failed = () => resolve(false);
+      this.http.once('error', failed);
+      this.http.listen(port, '127.0.0.1', () => {
+        this.http.off('error', failed);
+        resolve(true);
+      });
+    });
+  }
+
+  /** The chats the saved state brought back (their pages may reconnect); asked once, after `listen`. */
+  takeRestored(): string[] {
+    const restored = this.restored;
+    this.restored = [];
+    return restored;
+  }
+
+  /** Starts serving a chat (or updates its facts); returns its page URL, which holds the page key. */
   addChat(info: ChatInfo): string {
-    const existing = this.chats.get(info.chatId);
-    if (existing) existing.info = info;
-    const chat = existing ?? {
-      info,
-      linkToken: null,
-      session: randomBytes(24).toString('base64url'),
-      pages: new Set<WebSocket>(),
-    };
-    // Every link handed out is new; an older one that was never used stops working.
-    chat.linkToken = randomBytes(24).toString('base64url');
-    this.chats.set(info.chatId, chat);
-    return `http://127.0.0.1:${this.port}/chat/${encodeURIComponent(info.chatId)}?token=${chat.linkToken}`;
+    let chat = this.chats.get(info.chatId);
+    if (chat) chat.info = info;
+    else {
+      chat = { info, key: randomBytes(32).toString('base64url'), pages: new Set<WebSocket>() };
+      this.chats.set(info.chatId, chat);
+    }
+    this.save();
+    return `http://127.0.0.1:${this.port}/chat/${encodeURIComponent(info.chatId)}#k=${chat.key}`;
   }
 
   hasChat(chatId: string): boolean {
@@ -206,9 +242,19 @@ export class PageServer {
     this.forgetIfOver(chat);
   }
 
-  /** A closed chat is served until its last page goes; then its link stops working. */
+  /** A closed chat is served until its last page goes; then its page stops working. */
   private forgetIfOver(chat: ServedChat): void {
-    if (chat.info.status === 'closed' && chat.pages.size === 0) this.chats.delete(chat.info.chatId);
+    if (chat.info.status === 'closed' && chat.pages.size === 0 && this.chats.delete(chat.info.chatId)) {
+      this.save();
+    }
+  }
+
+  private save(): void {
+    if (!this.statePath || this.port === 0) return;
+    writePageState(this.statePath, {
+      port: this.port,
+      chats: [...this.chats.values()].map(({ info, key }) => ({ info, key })),
+    });
   }
 
   /** Whether the agent reaches the server: every page is told now, and each new page when it connects (P-14). */
@@ -235,13 +281,6 @@ export class PageServer {
     return origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
   }
 
-  /** The chat whose page cookie this request carries, if any. */
-  private chatOfSession(chatId: string | null, request: IncomingMessage): ServedChat | null {
-    const chat = chatId ? this.chats.get(chatId) : undefined;
-    const session = chat ? cookieValue(request, pageCookieName(chat.info.chatId)) : null;
-    return chat && session && sameSecret(session, chat.session) ? chat : null;
-  }
-
   private serve(request: IncomingMessage, response: ServerResponse): void {
     const { status, type, body, headers } = this.route(request);
     response.writeHead(status, {
@@ -261,17 +300,7 @@ export class PageServer {
     const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
     if (chatPath) {
       const chatId = safeDecode(chatPath[1] ?? '');
-      const token = url.searchParams.get('token');
-      const linked = chatId ? this.chats.get(chatId) : undefined;
-      if (token && linked?.linkToken && sameSecret(token, linked.linkToken)) {
-        linked.linkToken = null;
-        const cookie = `${pageCookieName(linked.info.chatId)}=${linked.session}; HttpOnly; SameSite=Strict; Path=/`;
-        const location = `/chat/${encodeURIComponent(linked.info.chatId)}`;
-        return { ...text(303, 'see the chat page'), headers: { location, 'set-cookie': cookie } };
-      }
-      const chat = this.chatOfSession(chatId, request);
-      if (!chat)
-        return text(404, 'this chat page does not exist, has ended, or was opened in another browser');
+      if (!chatId || !this.chats.has(chatId)) return text(404, 'this chat page does not exist or has ended');
       const csp =
         `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
         "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
@@ -288,13 +317,65 @@ export class PageServer {
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = this.hostAllowed(request) && this.originAllowed(request) ? parseRequestUrl(request) : null;
-    const chat =
-      url && url.pathname === '/ws/page' ? this.chatOfSession(url.searchParams.get('chat'), request) : null;
-    if (!chat) {
+    if (url?.pathname !== '/ws/page') {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.attach(chat, ws));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.handshake(ws));
+  }
+
+  /**
+   * P-13: `page.hello {chatId, nonce}` → `page.challenge {nonce, proof}` (the agent signs the page's nonce) →
+   * `page.auth {proof}` (the page signs the agent's). Anything else, or a wrong proof: close 4001.
+   */
+  private handshake(ws: WebSocket): void {
+    const send = (frame: PageServerFrame) => ws.send(JSON.stringify(frame));
+    const refuse = (code: number, reason: string) => {
+      ws.removeAllListeners('message');
+      ws.close(code, reason);
+    };
+    const timer = setTimeout(() => refuse(CloseCode.helloTimeout, 'no proof in time'), PAGE_HELLO_TIMEOUT_MS);
+    timer.unref();
+    const ownNonce = randomBytes(24).toString('base64url');
+    let expected: { chat: ServedChat; proof: string } | null = null;
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => clearTimeout(timer));
+    ws.on('message', (data, isBinary) => {
+      const parsed = parseClientFrame(PageClientFrame, isBinary ? '' : data.toString());
+      if (!parsed.ok) {
+        send(parsed.error);
+        return;
+      }
+      const frame = parsed.frame;
+      if (frame.type === 'page.hello' && expected === null) {
+        if (frame.protocolVersion !== PROTOCOL_VERSION) {
+          send({ type: 'error', code: 'version_mismatch', message: `this agent speaks ${PROTOCOL_VERSION}` });
+          refuse(CloseCode.versionMismatch, 'protocol version mismatch');
+          return;
+        }
+        const chat = this.chats.get(frame.chatId);
+        if (!chat) {
+          refuse(CloseCode.authFailed, 'unknown chat');
+          return;
+        }
+        const chatId = chat.info.chatId;
+        expected = { chat, proof: pageProof(chat.key, pageProofText('page', chatId, ownNonce, frame.nonce)) };
+        send({
+          type: 'page.challenge',
+          nonce: ownNonce,
+          proof: pageProof(chat.key, pageProofText('agent', chatId, frame.nonce, ownNonce)),
+        });
+        return;
+      }
+      if (frame.type === 'page.auth' && expected !== null && sameProof(frame.proof, expected.proof)) {
+        clearTimeout(timer);
+        ws.removeAllListeners('message');
+        this.attach(expected.chat, ws);
+        return;
+      }
+      send({ type: 'error', code: 'not_authenticated', message: 'prove the page key first' });
+      refuse(CloseCode.authFailed, 'authentication failed');
+    });
   }
 
   private attach(chat: ServedChat, ws: WebSocket): void {
@@ -306,25 +387,28 @@ export class PageServer {
       (ws as WebSocket & { missedPong?: boolean }).missedPong = false;
     });
     ws.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : data.toString();
-      const parsed = parseClientFrame(PageClientFrame, text);
+      const parsed = parseClientFrame(PageClientFrame, isBinary ? '' : data.toString());
       if (!parsed.ok) {
         ws.send(JSON.stringify(parsed.error));
         return;
       }
-      if (parsed.frame.chatId !== chatId) {
+      const frame = parsed.frame;
+      if (frame.type === 'page.hello' || frame.type === 'page.auth') {
+        ws.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: 'already authenticated' }));
+        return;
+      }
+      if (frame.chatId !== chatId) {
         ws.send(
           JSON.stringify({ type: 'error', code: 'forbidden', message: 'this page belongs to another chat' }),
         );
         return;
       }
-      this.events.onFrame(chatId, parsed.frame);
+      this.events.onFrame(chatId, frame);
     });
     ws.on('close', () => {
       chat.pages.delete(ws);
       if (chat.pages.size === 0) this.events.onPresence(chatId, false);
       this.forgetIfOver(chat);
     });
-    ws.on('error', () => ws.terminate());
   }
 }

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, pageProofText } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/server.js';
@@ -15,6 +19,7 @@ import {
 import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
 import { enroll } from '../src/enroll.js';
+import { pageProof } from '../src/pageServer.js';
 import type { DetectedUser } from '../src/platform/users.js';
 
 function user(name: string): DetectedUser {
@@ -44,27 +49,39 @@ function rawStatusLine(url: URL, request: string): Promise<string> {
   });
 }
 
-/** Follows the agent's one-time link as a browser would: the answer sets the page cookie. */
-async function visitLink(url: string): Promise<{ status: number; cookie: string }> {
-  const response = await fetch(url, { redirect: 'manual' });
-  return { status: response.status, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+/** The page URL (with its key in the fragment) that a launch file sends the browser to. */
+function pageUrlOf(launchFile: string): URL {
+  const html = readFileSync(fileURLToPath(launchFile), 'utf8');
+  const href = /content="0;url=([^"]+)"/.exec(html)?.[1] ?? '';
+  return new URL(href.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))));
 }
 
-/**
- * The end-user page's socket as the page's script opens it (Origin: the agent's page server), with the cookie the
- * one-time link set (to load the page again).
- */
-async function openPage(url: string): Promise<TestSocket & { cookie: string }> {
-  const page = new URL(url);
-  const chatId = decodeURIComponent(page.pathname.split('/').at(-1) ?? '');
-  const { cookie } = await visitLink(url);
-  const socket = await TestSocket.connect(`ws://${page.host}/ws/page?chat=${encodeURIComponent(chatId)}`, {
-    origin: page.origin,
-    cookie,
+/** The page's side of the P-13 handshake, as the page's script does it; resolves once the agent let it in. */
+async function proveAsPage(socket: TestSocket, chatId: string, key: string): Promise<void> {
+  const nonce = randomBytes(24).toString('base64url');
+  socket.send({ type: 'page.hello', protocolVersion: PROTOCOL_VERSION, chatId, nonce });
+  const challenge = (await socket.next((f) => f.type === 'page.challenge')) as {
+    nonce: string;
+    proof: string;
+  };
+  expect(challenge.proof).toBe(pageProof(key, pageProofText('agent', chatId, nonce, challenge.nonce)));
+  socket.send({
+    type: 'page.auth',
+    proof: pageProof(key, pageProofText('page', chatId, challenge.nonce, nonce)),
   });
+  await socket.next((f) => f.type === 'page.link');
+}
+
+/** The end-user page's socket as the page's script opens it (Origin: the agent's page server), proved (P-13). */
+async function openPage(launchFile: string): Promise<TestSocket & { chatId: string; key: string }> {
+  const page = pageUrlOf(launchFile);
+  const chatId = decodeURIComponent(page.pathname.split('/').at(-1) ?? '');
+  const key = new URLSearchParams(page.hash.slice(1)).get('k') ?? '';
+  const socket = await TestSocket.connect(`ws://${page.host}/ws/page`, { origin: page.origin });
+  await proveAsPage(socket, chatId, key);
   socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
   await socket.next((f) => f.type === 'chat.info');
-  return Object.assign(socket, { cookie });
+  return Object.assign(socket, { chatId, key });
 }
 
 describe('parley-agent with the real server (SQLite)', () => {
@@ -144,8 +161,10 @@ describe('parley-agent with the real server (SQLite)', () => {
     const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
     await expect.poll(() => opened.length).toBe(1);
     expect(opened[0]?.endUser?.name).toBe('bob');
-    expect(opened[0]?.url).toMatch(
-      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/chat/${chatId}\\?token=[\\w-]{32}$`),
+    // 6: the opener gets a file name, never the page key.
+    expect(opened[0]?.url).toMatch(/^file:\/\/\/.+\/parley-chat-\w+\/chat\.html$/);
+    expect(pageUrlOf(opened[0]?.url ?? '').href).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/chat/${chatId}#k=[\\w-]{43}$`),
     );
 
     const console = await connectConsole(server, api);
@@ -187,55 +206,80 @@ describe('parley-agent with the real server (SQLite)', () => {
     console.close();
   });
 
-  it('guards the end-user page: one-time link, cookie, Host, Origin and chat id', async () => {
+  it('P-13: guards the end-user page: private launch file, no cookie, Host, Origin, proof both ways, chat id', async () => {
     const { config, opened } = await startAgent('PC-GUARD', () => [user('bob')]);
     await expect
       .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
       .toBe('test-node');
     await api.request('POST', `/api/devices/${config.deviceId}/chats`);
     await expect.poll(() => opened.length).toBe(1);
-    const url = new URL(opened[0]?.url ?? '');
+    const launchFile = fileURLToPath(opened[0]?.url ?? '');
+    expect(statSync(launchFile).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(launchFile)).mode & 0o777).toBe(0o700);
+    const url = pageUrlOf(opened[0]?.url ?? '');
     const chatId = url.pathname.split('/').at(-1) ?? '';
-    const pageUrl = new URL(`/chat/${chatId}`, url.origin);
+    const key = new URLSearchParams(url.hash.slice(1)).get('k') ?? '';
 
-    const wrongToken = new URL(url);
-    wrongToken.searchParams.set('token', 'x'.repeat(32));
-    expect((await visitLink(wrongToken.toString())).status).toBe(404);
+    // 7: the page is a shell that needs no cookie and sets none (a cookie would go to every port of 127.0.0.1).
+    const shell = await fetch(new URL(`/chat/${chatId}`, url.origin));
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('set-cookie')).toBeNull();
+    expect((await fetch(new URL('/chat/another-chat', url.origin))).status).toBe(404);
     expect(await statusWithHost(url, 'evil.example')).toBe(421);
-    // The link works once: it sets an HttpOnly, SameSite=Strict cookie and sends the browser to the bare page.
-    const first = await fetch(url, { redirect: 'manual' });
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toBe(`/chat/${chatId}`);
-    expect(first.headers.get('set-cookie')).toMatch(
-      /^parley_page_[\w-]+=[\w-]{32}; HttpOnly; SameSite=Strict; Path=\/$/,
-    );
-    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    expect((await visitLink(url.toString())).status).toBe(404);
-    expect((await fetch(pageUrl)).status).toBe(404);
-    expect((await fetch(pageUrl, { headers: { cookie } })).status).toBe(200);
     // Malformed requests any web page could make get an answer, and the agent keeps serving.
-    expect(await statusWithHost(new URL(`${url.origin}/chat/%E0?token=x`), url.host)).toBe(404);
+    expect(await statusWithHost(new URL(`${url.origin}/chat/%E0`), url.host)).toBe(404);
     expect(await rawStatusLine(url, `GET http://[ HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)).toMatch(
       /^HTTP\/1\.1 400/,
     );
-    expect(
-      await rawStatusLine(
-        url,
-        `GET /ws/page?chat=%E0 HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: ${url.origin}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      ),
-    ).toMatch(/^HTTP\/1\.1 403/);
 
-    const wsUrl = `ws://${url.host}/ws/page?chat=${chatId}`;
-    await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example', cookie })).rejects.toThrow(/403/);
-    await expect(TestSocket.connect(wsUrl, { origin: url.origin })).rejects.toThrow(/403/);
-    await expect(TestSocket.connect(wsUrl, { origin: url.origin, cookie: `${cookie}x` })).rejects.toThrow(
-      /403/,
-    );
-    const page = await TestSocket.connect(wsUrl, { origin: url.origin, cookie });
+    const wsUrl = `ws://${url.host}/ws/page`;
+    await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
+    await expect(TestSocket.connect(wsUrl)).rejects.toThrow(/403/);
+    // A chat frame before the proof: refused and closed.
+    const early = await TestSocket.connect(wsUrl, { origin: url.origin });
+    early.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    expect((await early.closed).code).toBe(4001);
+    expect(early.ofType('chat.info')).toEqual([]);
+    // A page without the key: the agent's challenge gives nothing away, and a guessed proof closes the socket.
+    const guesser = await TestSocket.connect(wsUrl, { origin: url.origin });
+    guesser.send({ type: 'page.hello', protocolVersion: PROTOCOL_VERSION, chatId, nonce: 'n'.repeat(32) });
+    await guesser.next((f) => f.type === 'page.challenge');
+    guesser.send({ type: 'page.auth', proof: pageProof('x'.repeat(43), 'guess') });
+    expect((await guesser.closed).code).toBe(4001);
+    expect(guesser.frames.map((f) => f.type)).toEqual(['page.challenge', 'error']);
+    // A proof seen on one connection does not open another: each is over that connection's agent nonce.
+    const hello = { type: 'page.hello', protocolVersion: PROTOCOL_VERSION, chatId, nonce: 'm'.repeat(32) };
+    const seen = await TestSocket.connect(wsUrl, { origin: url.origin });
+    seen.send(hello);
+    const firstChallenge = (await seen.next((f) => f.type === 'page.challenge')) as { nonce: string };
+    const replayed = await TestSocket.connect(wsUrl, { origin: url.origin });
+    replayed.send(hello);
+    await replayed.next((f) => f.type === 'page.challenge');
+    replayed.send({
+      type: 'page.auth',
+      proof: pageProof(key, pageProofText('page', chatId, firstChallenge.nonce, hello.nonce)),
+    });
+    expect((await replayed.closed).code).toBe(4001);
+    seen.close();
+    const unknownChat = await TestSocket.connect(wsUrl, { origin: url.origin });
+    unknownChat.send({
+      type: 'page.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      chatId: 'nope',
+      nonce: 'n'.repeat(32),
+    });
+    expect((await unknownChat.closed).code).toBe(4001);
+
+    const page = await TestSocket.connect(wsUrl, { origin: url.origin });
+    await proveAsPage(page, chatId, key);
+    page.send({ type: 'page.hello', protocolVersion: PROTOCOL_VERSION, chatId, nonce: 'n'.repeat(32) });
+    expect(await page.next((f) => f.type === 'error')).toMatchObject({ code: 'bad_frame' });
     page.send({ type: 'chat.send', chatId: 'another-chat', clientId: 'eu-0000002', text: 'sneaky' });
-    expect(await page.next((f) => f.type === 'error')).toMatchObject({ code: 'forbidden' });
+    expect(await page.next((f) => f.type === 'error' && f.code === 'forbidden')).toBeTruthy();
     page.send('{not json');
-    expect(await page.next((f) => f.type === 'error' && f.code === 'bad_frame')).toBeTruthy();
+    await expect.poll(() => page.ofType('error').filter((f) => f.code === 'bad_frame').length).toBe(2);
+    // Once a page is there, the launch file is gone.
+    await expect.poll(() => existsSync(launchFile)).toBe(false);
     page.close();
   });
 
@@ -318,14 +362,15 @@ describe('parley-agent behind a network that can drop', () => {
     await expect.poll(() => agent.connected).toBe(true);
     const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
     await expect.poll(() => opened.length).toBe(1);
-    const url = opened[0] ?? '';
-    const page = await openPage(url);
+    const launchFile = opened[0] ?? '';
+    const pageUrl = pageUrlOf(launchFile);
+    const page = await openPage(launchFile);
     /** Drops the network until the server has cut the agent off (the agent has not noticed yet). */
     const loseNetwork = async () => {
       proxy.blackhole();
       await expect.poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
     };
-    return { agent, chatId, page, url, loseNetwork };
+    return { agent, chatId, page, pageUrl, loseNetwork };
   }
 
   it('P-20: sends again what a dropped network swallowed, so nothing is lost and nothing doubled', async () => {
@@ -346,7 +391,7 @@ describe('parley-agent behind a network that can drop', () => {
   });
 
   it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
-    const { chatId, page, url, loseNetwork } = await chatThroughProxy('PC-AWAY');
+    const { chatId, page, pageUrl, loseNetwork } = await chatThroughProxy('PC-AWAY');
     await loseNetwork();
     const admin = await suite.server.store.findOperatorByUsername('admin');
     if (!admin) throw new Error('admin missing');
@@ -358,7 +403,7 @@ describe('parley-agent behind a network that can drop', () => {
       10_000,
     );
     page.close();
-    await expect.poll(async () => (await fetch(url)).status).toBe(404);
+    await expect.poll(async () => (await fetch(new URL(pageUrl.pathname, pageUrl.origin))).status).toBe(404);
   });
 });
 
@@ -410,10 +455,10 @@ describe('parley-agent on a device with many open chats', () => {
     await again.agent.start();
     await expect.poll(() => again.agent.connected, { timeout: 10_000 }).toBe(true);
     await expect.poll(() => again.opened.length, { timeout: 10_000 }).toBe(300);
-    const served = again.opened.map((url) =>
-      decodeURIComponent(new URL(url).pathname.split('/').at(-1) ?? ''),
+    const pages = again.opened.map(pageUrlOf);
+    expect(new Set(pages.map((page) => decodeURIComponent(page.pathname.split('/').at(-1) ?? '')))).toEqual(
+      chatIds,
     );
-    expect(new Set(served)).toEqual(chatIds);
-    for (const url of again.opened) expect((await fetch(url, { redirect: 'manual' })).status).toBe(303);
+    for (const page of pages) expect((await fetch(new URL(page.pathname, page.origin))).status).toBe(200);
   });
 });

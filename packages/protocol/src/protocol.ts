@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
  * Bump PROTOCOL_VERSION on any change a peer of the previous version could not understand.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Largest frame a client sends: the console and the agent to the server, an end-user page to its agent. The
@@ -12,12 +12,15 @@ export const PROTOCOL_VERSION = 1;
  */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /**
- * Largest frame a server sends: the server to consoles and agents, the agent to its end-user pages (history is
- * split to stay under it). Every client accepts frames up to this size (`parseServerFrame`).
+ * Largest frame a server sends: the server to consoles and agents, the agent to its end-user pages. Every client
+ * accepts frames up to this size (`parseServerFrame`); lists are sent in parts so that nothing grows past it.
  */
 export const MAX_SERVER_FRAME_BYTES = 1024 * 1024;
-/** History frames are cut at about this size, well under MAX_SERVER_FRAME_BYTES even with one more entry. */
-export const HISTORY_FRAME_BYTES = 256 * 1024;
+/**
+ * A list a server sends in parts (history `chat.entries`, `devices.snapshot`, `agent.open_chats`) is cut into
+ * frames of about this size: a part passes it only by its one item, well under MAX_SERVER_FRAME_BYTES.
+ */
+export const FRAME_CHUNK_BYTES = 256 * 1024;
 /** Longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 8000;
 
@@ -217,9 +220,11 @@ export const ConsoleWelcome = z.object({
   protocolVersion: z.number().int(),
   operator: z.object({ id, username: z.string(), displayName: z.string() }),
 });
+/** One part of the device list; the list is complete with the part whose `more` is false. */
 export const DevicesSnapshot = z.object({
   type: z.literal('devices.snapshot'),
   devices: z.array(DeviceSummary),
+  more: z.boolean(),
 });
 export const DeviceUpdated = z.object({ type: z.literal('device.updated'), device: DeviceSummary });
 
@@ -268,30 +273,76 @@ export const AgentClientFrame = z.discriminatedUnion('type', [
 ]);
 export type AgentClientFrame = z.infer<typeof AgentClientFrame>;
 
+/** Followed by the device's open chats in `agent.open_chats` parts (at least one). */
 export const AgentWelcome = z.object({
   type: z.literal('agent.welcome'),
   protocolVersion: z.number().int(),
-  /** Chats open on this device, so a reconnecting agent can serve them again. */
-  openChats: z.array(ChatInfo),
+});
+/**
+ * One part of the chats open on this device, so a reconnecting agent can serve them again; the list is complete
+ * with the part whose `more` is false.
+ */
+export const AgentOpenChats = z.object({
+  type: z.literal('agent.open_chats'),
+  chats: z.array(ChatInfo),
+  more: z.boolean(),
 });
 /** The operator opened a chat: show the end-user page. */
 export const AgentChatOpen = z.object({ type: z.literal('agent.chat_open'), chat: ChatInfo });
 
 export const AgentServerFrame = z.discriminatedUnion('type', [
   AgentWelcome,
+  AgentOpenChats,
   AgentChatOpen,
   ...ChatServerFrame.options,
 ]);
 export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
 
 // ---------------------------------------------------------------------------------------------
-// The end-user page's socket to its agent (127.0.0.1). Authenticated by the chat's page token in the URL.
+// The end-user page's socket to its agent (127.0.0.1). Both ends prove they hold the chat's page key (P-13);
+// the key itself never crosses the socket.
 
-export const PageClientFrame = ChatClientFrame;
-export type PageClientFrame = ChatClientFrame;
+const proof = z.string().min(16).max(128);
+const nonce = z.string().min(16).max(128);
+
+/** The page's first frame: which chat, and a fresh nonce the agent must sign. */
+export const PageHello = z.object({
+  type: z.literal('page.hello'),
+  protocolVersion: z.number().int(),
+  chatId: id,
+  nonce,
+});
+/** The agent proves it holds the chat's page key, and gives the page a nonce of its own to sign. */
+export const PageChallenge = z.object({ type: z.literal('page.challenge'), nonce, proof });
+/** The page proves it holds the key; from then on chat frames flow. */
+export const PageAuth = z.object({ type: z.literal('page.auth'), proof });
+
+export const PageClientFrame = z.discriminatedUnion('type', [
+  PageHello,
+  PageAuth,
+  ...ChatClientFrame.options,
+]);
+export type PageClientFrame = z.infer<typeof PageClientFrame>;
 
 /** The agent's own link to the server went down or came back; sent on connect and on every change. */
 export const PageLink = z.object({ type: z.literal('page.link'), up: z.boolean() });
 
-export const PageServerFrame = z.discriminatedUnion('type', [...ChatServerFrame.options, PageLink]);
+export const PageServerFrame = z.discriminatedUnion('type', [
+  PageChallenge,
+  PageLink,
+  ...ChatServerFrame.options,
+]);
 export type PageServerFrame = z.infer<typeof PageServerFrame>;
+
+/**
+ * What each end of the page socket signs (HMAC-SHA-256 with the chat's page key, base64url): its role, the chat,
+ * the other end's nonce, then its own. Different roles sign different texts, so a proof cannot be echoed back.
+ */
+export function pageProofText(
+  signer: 'agent' | 'page',
+  chatId: string,
+  theirNonce: string,
+  ownNonce: string,
+): string {
+  return `parley-page/${PROTOCOL_VERSION}|${signer}|${chatId}|${theirNonce}|${ownNonce}`;
+}

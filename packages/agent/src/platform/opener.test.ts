@@ -44,6 +44,12 @@ describe('validateLocalUrl', () => {
       'http://localhost:8080/chat/x#bottom',
     );
     expect(validateLocalUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/');
+    expect(validateLocalUrl('file:///tmp/parley-chat-Ab3x9Q/chat.html')).toBe(
+      'file:///tmp/parley-chat-Ab3x9Q/chat.html',
+    );
+    expect(validateLocalUrl('file:///C:/Users/John%20Smith/AppData/Local/Temp/parley-chat-1/chat.html')).toBe(
+      'file:///C:/Users/John%20Smith/AppData/Local/Temp/parley-chat-1/chat.html',
+    );
   });
 
   it.each([
@@ -64,6 +70,10 @@ describe('validateLocalUrl', () => {
     '--help',
     ' http://127.0.0.1:8080/chat',
     'HTTP://127.0.0.1:8080/chat',
+    'file:///tmp/../etc/x.html',
+    'file:///tmp/%2e%2e/etc/x.html',
+    'file://evil.example/share/x.html',
+    'file:///tmp/a b.html',
   ])('rejects %j', (url) => {
     expect(() => validateLocalUrl(url)).toThrow(/Refusing to open/);
   });

@@ -49,18 +49,23 @@ const SCHTASKS_TR_MAX = 261;
 
 /** Characters a chat URL may hold: RFC 3986 unreserved, reserved and `%`; no space, quote, `\`, `^`, `|`... */
 const CHAT_URL = /^http:\/\/(127\.0\.0\.1|localhost):(\d{1,5})(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#[\]]*)?$/;
+/** A launch file (`launchFile.ts`): an absolute file URL of plain path characters, percent-encoded otherwise. */
+const LAUNCH_FILE_URL = /^file:\/\/\/([A-Za-z]:\/)?[A-Za-z0-9\-._~/%]+\.html$/;
 
 /**
- * Checks that `url` is a page of the local agent, `http://127.0.0.1:PORT/...` or `http://localhost:PORT/...`,
- * and returns it normalized. Anything else throws: the opener must never be tricked into opening another
- * scheme or host, or into passing something a program could read as an option or a command.
+ * Checks that `url` is a page of the local agent (`http://127.0.0.1:PORT/...` or `http://localhost:PORT/...`) or a
+ * launch file that leads to one (`file:///…/chat.html`), and returns it normalized. Anything else throws: the opener
+ * must never be tricked into opening another scheme or host, or into passing something a program could read as an
+ * option or a command.
  */
 export function validateLocalUrl(url: string): string {
+  if (LAUNCH_FILE_URL.test(url) && !url.includes('/../') && !/%(2e|2f|5c)/i.test(url))
+    return new URL(url).href;
   const match = CHAT_URL.exec(url);
   const port = Number(match?.[2]);
   if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new Error(
-      `Refusing to open ${JSON.stringify(url)}: only http://127.0.0.1:PORT/ or http://localhost:PORT/ URLs`,
+      `Refusing to open ${JSON.stringify(url)}: only http://127.0.0.1:PORT/, http://localhost:PORT/ or file:///….html URLs`,
     );
   }
   const parsed = new URL(url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatController, GAP_WAIT_MS } from './controller';
+import { ACK_TIMEOUT_MS, ChatController, GAP_WAIT_MS } from './controller';
 import { TestClock } from './testClock';
 import { chatInfo, event, FakeTransport, message } from './testing';
 
@@ -181,14 +181,28 @@ describe('ChatController', () => {
     ]);
   });
 
-  it('does not time out while the transport is down', () => {
+  it('4: never waits silently: a message stuck behind a dead transport is shown not delivered, then sent when back', () => {
     const { transport, clock, controller } = setup();
     controller.start();
     transport.up();
-    controller.send('hello');
+    controller.send('sent, then the link died');
     transport.down();
-    clock.advance(60_000);
-    expect(controller.getState().pending).toMatchObject([{ status: 'sending' }]);
+    controller.send('typed while down');
+    clock.advance(ACK_TIMEOUT_MS);
+    expect(controller.getState().pending).toMatchObject([
+      { status: 'failed', autoRetry: true },
+      { status: 'failed', autoRetry: true },
+    ]);
+    controller.retry(controller.getState().pending[1]?.clientId ?? '');
+    expect(controller.getState().pending[1]).toMatchObject({ status: 'sending' });
+    clock.advance(ACK_TIMEOUT_MS);
+    expect(controller.getState().pending[1]).toMatchObject({ status: 'failed' });
+    transport.sent.length = 0;
+    transport.up();
+    expect(transport.sent.flatMap((frame) => (frame.type === 'chat.send' ? [frame.text] : []))).toEqual([
+      'sent, then the link died',
+      'typed while down',
+    ]);
   });
 
   it('refuses to send in a closed chat', () => {

@@ -16,7 +16,10 @@ export interface ChatControllerOptions {
   myRole: Role;
   clock?: Clock;
   newId?: () => string;
-  /** A sent message with no ack or error within this long is shown as not delivered (and retried on reconnect). */
+  /**
+   * A message with no ack or error within this long (sent, or waiting for a connection) is shown as not delivered,
+   * and sent again when the connection is back.
+   */
   ackTimeoutMs?: number;
 }
 
@@ -138,7 +141,7 @@ export class ChatController {
     this.sentMarks = NO_RECEIPTS;
     this.dispatch({ type: 'connection', up: false });
     this.typing.reset();
-    this.clearAckTimers();
+    // Ack timers keep running: a message must not wait silently for a connection that may never come back.
     this.setPeerTyping(false);
   }
 
@@ -210,14 +213,22 @@ export class ChatController {
     const clientId = this.newId();
     this.typing.stop();
     this.dispatch({ type: 'queue', clientId, text, createdAt: new Date(this.clock.now()).toISOString() });
-    this.transmit(clientId);
+    this.transmitOrWait(clientId);
     return { ok: true, clientId };
   }
 
   /** Sends a not-delivered message again, with the same client id (the server never stores it twice). */
   retry(clientId: string): void {
     this.dispatch({ type: 'retry', clientId });
+    this.transmitOrWait(clientId);
+  }
+
+  /** Sends now, or (no connection) shows it as not delivered if the connection does not come back in time. */
+  private transmitOrWait(clientId: string): void {
     this.transmit(clientId);
+    const message = this.state.pending.find((m) => m.clientId === clientId);
+    if (message?.status === 'sending' && !this.ackTimers.has(clientId))
+      this.armAckTimer(clientId, message.attempt);
   }
 
   /**
@@ -320,7 +331,10 @@ export class ChatController {
     if (!sent) return;
     this.transmittedAt.set(clientId, this.clock.now());
     this.dispatch({ type: 'transmitted', clientId });
-    const attempt = this.state.pending.find((m) => m.clientId === clientId)?.attempt ?? 0;
+    this.armAckTimer(clientId, this.state.pending.find((m) => m.clientId === clientId)?.attempt ?? 0);
+  }
+
+  private armAckTimer(clientId: string, attempt: number): void {
     this.clearAckTimer(clientId);
     this.ackTimers.set(
       clientId,

@@ -1,4 +1,4 @@
-import { reconnectDelay } from '@parley/protocol';
+import { type BackoffOptions, reconnectDelay } from '@parley/protocol';
 import { type Clock, realClock } from './clock';
 
 export interface SocketHandlers {
@@ -53,6 +53,8 @@ export interface ReconnectingSocketOptions {
   connect?: SocketFactory;
   clock?: Clock;
   random?: () => number;
+  /** The waits between attempts (the protocol's default otherwise). */
+  backoff?: BackoffOptions;
   /** A connection that stayed open this long resets the backoff. */
   stableMs?: number;
 }
@@ -151,7 +153,7 @@ export class ReconnectingSocket {
       this.setStatus('stopped');
       return;
     }
-    const delay = reconnectDelay(this.attempt++, this.options.random);
+    const delay = reconnectDelay(this.attempt++, this.options.random, this.options.backoff);
     this.setStatus('waiting');
     this.cancelWait = this.clock.schedule(() => {
       this.cancelWait = null;

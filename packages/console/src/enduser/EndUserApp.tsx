@@ -1,5 +1,5 @@
 import { Headset, LogOut } from 'lucide-react';
-import { type ReactNode, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { type ReactNode, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { usePageLooking } from '../chat/attention';
 import { ChatView } from '../chat/ChatView';
 import { closedBy, isClosed, unreadCount } from '../chat/chatState';
@@ -10,6 +10,7 @@ import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import { useChat } from '../chat/useChat';
 import { helpDeskTitle } from './helpDesk';
 import { PageConnection, type PageStatus } from './pageConnection';
+import { agentProved, pageProof, takePageKey } from './pageKey';
 import { type PageTarget, pageSocketUrl, pageTarget } from './pageLocation';
 
 /**
@@ -22,8 +23,16 @@ const describeEvent: DescribeEvent = (entry, { reconnect }) => {
   return eventText(entry.event, entry.from);
 };
 
-function Chat({ target }: { target: PageTarget }) {
-  const connection = useMemo(() => new PageConnection(pageSocketUrl(window.location, target)), [target]);
+function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
+  const connection = useMemo(
+    () =>
+      new PageConnection(pageSocketUrl(window.location), target.chatId, {
+        agentProved: (pageNonce, agentNonce, proof) =>
+          agentProved(pageKey, target.chatId, pageNonce, agentNonce, proof),
+        proof: (agentNonce, pageNonce) => pageProof(pageKey, target.chatId, agentNonce, pageNonce),
+      }),
+    [target, pageKey],
+  );
   useEffect(() => {
     connection.start();
     return () => connection.stop();
@@ -75,6 +84,12 @@ function Chat({ target }: { target: PageTarget }) {
     notices.push(
       <Notice key="connection" icon="alert" tone="danger" role="alert">
         This chat link is not valid any more.
+      </Notice>,
+    );
+  } else if (status === 'impostor') {
+    notices.push(
+      <Notice key="connection" icon="alert" tone="danger" role="alert">
+        This window lost its help desk connection for good. If the chat goes on, it opens in a new window.
       </Notice>,
     );
   }
@@ -130,7 +145,7 @@ function Chat({ target }: { target: PageTarget }) {
           myName={info?.endUserName ?? 'You'}
           peerName={info?.operatorName ?? 'The operator'}
           notices={notices.length > 0 ? notices : undefined}
-          composerDisabled={closed || status === 'ended' || state.problem !== null}
+          composerDisabled={closed || status === 'ended' || status === 'impostor' || state.problem !== null}
           onSend={(text) => controller.send(text).ok}
           onRetry={(clientId) => controller.retry(clientId)}
           onInput={(text) => controller.input(text)}
@@ -155,5 +170,31 @@ export function EndUserApp() {
       </main>
     );
   }
-  return <Chat target={target} />;
+  return <KeyedChat target={target} />;
+}
+
+/** Finds the page key (fragment or this origin's storage) before the chat connects. */
+function KeyedChat({ target }: { target: PageTarget }) {
+  const [pageKey, setPageKey] = useState<CryptoKey | null | 'loading'>('loading');
+  useEffect(() => {
+    let current = true;
+    void takePageKey(target.chatId, window.location, window.history).then((key) => {
+      if (current) setPageKey(key);
+    });
+    return () => {
+      current = false;
+    };
+  }, [target]);
+  if (pageKey === 'loading') return null;
+  if (pageKey === null) {
+    return (
+      <main className="enduser enduser--empty">
+        <h1 className="enduser__title">Help desk chat</h1>
+        <p role="alert">
+          This chat link is not valid any more. The help desk can open the chat again for you.
+        </p>
+      </main>
+    );
+  }
+  return <Chat target={target} pageKey={pageKey} />;
 }

@@ -15,9 +15,9 @@ describe('end-user page location', () => {
     expect(pageTarget({ pathname: '/chat/%E0%A4%A', search: '' })).toBeNull();
   });
 
-  it('builds the socket URL on the same host, escaping the chat id, with no secret in it', () => {
-    expect(pageSocketUrl({ protocol: 'http:', host: '127.0.0.1:41234' }, { chatId: 'c 1/2' })).toBe(
-      'ws://127.0.0.1:41234/ws/page?chat=c+1%2F2',
+  it('builds the socket URL on the same host, with nothing of the chat in it', () => {
+    expect(pageSocketUrl({ protocol: 'http:', host: '127.0.0.1:41234' })).toBe(
+      'ws://127.0.0.1:41234/ws/page',
     );
   });
 });

@@ -4,8 +4,7 @@ export interface PageTarget {
 
 /**
  * The chat of this page, from its path `/chat/<chatId>` (`?chat=<chatId>` also works, e.g. `/enduser.html?chat=…`
- * on the dev server). The page's secret is not in the URL: the agent's one-time link traded it for an HttpOnly
- * cookie, which the browser sends with the page socket.
+ * on the dev server). The page key comes in the fragment (`pageKey.ts`), never in the path or query.
  */
 export function pageTarget(location: Pick<Location, 'pathname' | 'search'>): PageTarget | null {
   let chatId = new URLSearchParams(location.search).get('chat');
@@ -20,9 +19,8 @@ export function pageTarget(location: Pick<Location, 'pathname' | 'search'>): Pag
   return chatId ? { chatId } : null;
 }
 
-/** The agent's page socket on the same host: `ws://127.0.0.1:<port>/ws/page?chat=…`. */
-export function pageSocketUrl(location: Pick<Location, 'protocol' | 'host'>, target: PageTarget): string {
+/** The agent's page socket on the same host: `ws://127.0.0.1:<port>/ws/page` (the chat is named in `page.hello`). */
+export function pageSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = new URLSearchParams({ chat: target.chatId });
-  return `${scheme}//${location.host}/ws/page?${query.toString()}`;
+  return `${scheme}//${location.host}/ws/page`;
 }
