@@ -1,6 +1,7 @@
 import {
   type AgentClientFrame,
   AgentServerFrame,
+  type ChatInfo,
   CloseCode,
   MAX_SERVER_FRAME_BYTES,
   parseServerFrame,
@@ -9,7 +10,12 @@ import {
 import WebSocket from 'ws';
 
 type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
-type Welcome = Extract<AgentServerFrame, { type: 'agent.welcome' }>;
+
+/** The server's greeting: its welcome and every part of the device's open chats (P-11). */
+export interface Welcome {
+  protocolVersion: number;
+  openChats: ChatInfo[];
+}
 
 /** The server pings every 5 s; this much silence means the connection is dead even if TCP has not noticed. */
 export const SERVER_SILENCE_MS = 20_000;
@@ -21,7 +27,9 @@ export interface ServerConnectionOptions {
   /** ws(s)://host/ws/agent */
   url: string;
   hello(): Promise<Hello>;
+  /** Once per connection, when the last part of the open chats came; the connection is ready from then on. */
   onWelcome(welcome: Welcome): void;
+  /** Every other frame, including those that come while the welcome's parts are still coming. */
   onFrame(frame: AgentServerFrame): void;
   onDown(): void;
   log(message: string): void;
@@ -86,6 +94,8 @@ export class ServerConnection {
     });
     this.ws = ws;
     this.lastHeard = Date.now();
+    /** This connection's welcome while its open chats are still coming in parts. */
+    let greeting: Welcome | null = null;
     ws.on('open', () => {
       this.options
         .hello()
@@ -107,9 +117,21 @@ export class ServerConnection {
       }
       const frame = parsed.frame;
       if (frame.type === 'agent.welcome') {
+        greeting = { protocolVersion: frame.protocolVersion, openChats: [] };
+        return;
+      }
+      if (frame.type === 'agent.open_chats') {
+        if (!greeting) {
+          this.options.log('ignored open chats that came without a welcome');
+          return;
+        }
+        greeting.openChats.push(...frame.chats);
+        if (frame.more) return;
+        const welcome = greeting;
+        greeting = null;
         this.ready = true;
         this.attempt = 0;
-        this.options.onWelcome(frame);
+        this.options.onWelcome(welcome);
         return;
       }
       if (frame.type === 'error' && frame.code === 'not_authenticated') this.options.log(frame.message);

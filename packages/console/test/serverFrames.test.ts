@@ -1,4 +1,4 @@
-import { type ChatServerFrame, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import { type ChatServerFrame, FRAME_CHUNK_BYTES, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
 import { connectConsole, useTestServer } from '../../server/test/support/server.js';
@@ -104,6 +104,38 @@ describe('a large fleet', () => {
       await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
       expect(new Set(console.getSnapshot().devices?.map((d) => d.id))).toEqual(ids);
       expect(shown).toEqual([600]);
+    } finally {
+      console.stop();
+    }
+  });
+
+  it('P-10: a snapshot bigger than one part comes in parts, and the console shows it whole, once', async () => {
+    const { server, api } = suite;
+    // Long user lists make the same 600 devices about 1 MiB: several parts of FRAME_CHUNK_BYTES.
+    const users = Array.from({ length: 8 }, (_, i) => ({ name: `${'u'.repeat(200)}-${i}` }));
+    const at = new Date().toISOString();
+    for (const device of await server.services.devices.list())
+      await server.store.setLoggedOnUsers(device.id, users, at);
+    const wire = await connectConsole(server, api);
+    await expect.poll(() => wire.ofType('devices.snapshot').at(-1)?.more, { timeout: 10_000 }).toBe(false);
+    const parts = wire.ofType('devices.snapshot');
+    wire.close();
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.map((part) => part.more)).toEqual([...parts.slice(1).map(() => true), false]);
+    for (const part of parts)
+      expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(FRAME_CHUNK_BYTES + 4096);
+
+    const console = new ConsoleSocket(consoleSocketOptions(server, api));
+    const shown: number[] = [];
+    console.subscribe(() => {
+      const devices = console.getSnapshot().devices;
+      if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
+    });
+    console.start();
+    try {
+      await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
+      expect(shown).toEqual([600]);
+      expect(console.getSnapshot().devices?.every((d) => d.loggedOnUsers.length === 8)).toBe(true);
     } finally {
       console.stop();
     }

@@ -1,7 +1,13 @@
-import { CloseCode, MAX_MESSAGE_CHARS, MAX_SERVER_FRAME_BYTES } from '@parley/protocol';
+import {
+  CloseCode,
+  FRAME_CHUNK_BYTES,
+  MAX_MESSAGE_CHARS,
+  MAX_SERVER_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { startAgentClient } from './support/clients.js';
-import { connectConsole, connectRawAgent, useTestServer } from './support/server.js';
+import { connectConsole, connectRawAgent, TestSocket, useTestServer, wsUrl } from './support/server.js';
 
 describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
   const suite = useTestServer();
@@ -215,5 +221,51 @@ describe('history in frames a client can take', () => {
     expect(agent.logs.filter((line) => line.startsWith('ignored'))).toEqual([]);
     console.close();
     await agent.stop();
+  });
+});
+
+describe('a device with more open chats than one frame part holds', () => {
+  const suite = useTestServer();
+
+  it('P-11: the welcome is followed by the open chats in parts, and the real agent acts on all of them once', async () => {
+    const { server, api } = suite;
+    // Long names make each chat's facts about 580 bytes: 600 chats are two parts.
+    const agent = await startAgentClient(server, api, ['b'.repeat(250)], `PC-${'d'.repeat(200)}`);
+    await expect.poll(() => agent.welcomes.length).toBe(1);
+    const admin = await server.store.findOperatorByUsername('admin');
+    if (!admin) throw new Error('admin missing');
+    const chatIds = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const opened = await server.services.chats.open(admin, agent.deviceId);
+      if (!opened.ok) throw new Error(opened.error);
+      chatIds.add(opened.chatId);
+    }
+    // The agent connects again: one welcome, with every open chat.
+    await agent.stop();
+    agent.connection.start();
+    await expect.poll(() => agent.welcomes.length, { timeout: 10_000 }).toBe(2);
+    expect(new Set(agent.welcomes[1]?.map((chat) => chat.chatId))).toEqual(chatIds);
+    expect(agent.connection.isReady).toBe(true);
+    await agent.stop();
+
+    // On the wire: the welcome, then several parts under the chunk size, only the last with more: false.
+    const wire = await TestSocket.connect(wsUrl(server, '/ws/agent'));
+    wire.send({
+      type: 'agent.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId: agent.deviceId,
+      credential: agent.credential,
+      device: { name: 'PC-D', os: 'linux', agentVersion: 'test' },
+      loggedOnUsers: [{ name: 'bob' }],
+    });
+    await wire.next((f) => f.type === 'agent.open_chats' && f.more === false);
+    expect(wire.frames[0]).toEqual({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
+    const parts = wire.ofType('agent.open_chats');
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.map((part) => part.more)).toEqual([...parts.slice(1).map(() => true), false]);
+    for (const part of parts)
+      expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(FRAME_CHUNK_BYTES + 4096);
+    expect(parts.flatMap((part) => part.chats as unknown[])).toHaveLength(600);
+    wire.close();
   });
 });

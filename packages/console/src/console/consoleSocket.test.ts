@@ -1,4 +1,9 @@
-import type { ChatServerFrame, DeviceSummary } from '@parley/protocol';
+import {
+  type ChatServerFrame,
+  type DeviceSummary,
+  MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { TestClock } from '../chat/testClock';
 import { FakeSockets, message } from '../chat/testing';
@@ -36,7 +41,7 @@ function setup(checkSession?: () => Promise<boolean>) {
 
 function greet(sockets: FakeSockets) {
   sockets.open();
-  sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+  sockets.message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, operator });
 }
 
 describe('ConsoleSocket', () => {
@@ -53,11 +58,15 @@ describe('ConsoleSocket', () => {
     const { sockets, socket } = setup();
     socket.start();
     sockets.open();
-    expect(sockets.sentFrames()).toEqual([{ type: 'hello', protocolVersion: 1 }]);
+    expect(sockets.sentFrames()).toEqual([{ type: 'hello', protocolVersion: PROTOCOL_VERSION }]);
     expect(socket.getSnapshot().status).toBe('connecting');
-    sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+    sockets.message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, operator });
     expect(socket.getSnapshot().status).toBe('ready');
-    sockets.message({ type: 'devices.snapshot', devices: [device('b', 'PC-10'), device('a', 'PC-9')] });
+    sockets.message({
+      type: 'devices.snapshot',
+      devices: [device('b', 'PC-10'), device('a', 'PC-9')],
+      more: false,
+    });
     expect(socket.getSnapshot().devices?.map((d) => d.name)).toEqual(['PC-9', 'PC-10']);
     sockets.message({ type: 'device.updated', device: device('a', 'PC-9', false) });
     sockets.message({ type: 'device.updated', device: device('c', 'Alpha') });
@@ -66,6 +75,61 @@ describe('ConsoleSocket', () => {
       ['PC-9', false],
       ['PC-10', true],
     ]);
+  });
+
+  it('P-10: stays on "Loading devices…" until the last part of the snapshot, then shows every part', () => {
+    const { sockets, socket } = setup();
+    socket.start();
+    greet(sockets);
+    sockets.message({
+      type: 'devices.snapshot',
+      devices: [device('a', 'PC-1'), device('b', 'PC-2')],
+      more: true,
+    });
+    // An update that comes while the list is on its way goes on top of the list, not in place of it.
+    sockets.message({ type: 'device.updated', device: device('b', 'PC-2', false) });
+    sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: true });
+    expect(socket.getSnapshot().devices).toBeNull();
+    sockets.message({ type: 'devices.snapshot', devices: [device('d', 'PC-4')], more: false });
+    expect(socket.getSnapshot().devices?.map((d) => [d.name, d.online])).toEqual([
+      ['PC-1', true],
+      ['PC-2', false],
+      ['PC-3', true],
+      ['PC-4', true],
+    ]);
+    sockets.message({ type: 'device.updated', device: device('e', 'PC-5') });
+    expect(socket.getSnapshot().devices).toHaveLength(5);
+  });
+
+  it('P-10: after a reconnect keeps the list it had until the new snapshot is complete, parts of a dropped one forgotten', () => {
+    const { sockets, clock, socket } = setup();
+    socket.start();
+    greet(sockets);
+    sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: false });
+    const before = socket.getSnapshot().devices;
+    sockets.drop();
+    clock.advance(1000);
+    greet(sockets);
+    sockets.message({ type: 'devices.snapshot', devices: [device('x', 'PC-X')], more: true });
+    sockets.drop();
+    clock.advance(5000);
+    greet(sockets);
+    sockets.message({ type: 'devices.snapshot', devices: [device('b', 'PC-2')], more: true });
+    expect(socket.getSnapshot().devices).toBe(before);
+    sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: false });
+    expect(socket.getSnapshot().devices?.map((d) => d.id)).toEqual(['b', 'c']);
+  });
+
+  it('P-7: takes a frame far over the client cap (a snapshot of 2,000 devices in one part)', () => {
+    const { sockets, socket } = setup();
+    socket.start();
+    greet(sockets);
+    const devices = Array.from({ length: 2000 }, (_, i) =>
+      device(`id-${i}`, `finance-laptop-${i}.example.com`),
+    );
+    expect(JSON.stringify(devices).length).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
+    sockets.message({ type: 'devices.snapshot', devices, more: false });
+    expect(socket.getSnapshot().devices).toHaveLength(2000);
   });
 
   it('ignores frames that do not parse', () => {
@@ -113,14 +177,14 @@ describe('ConsoleSocket', () => {
     socket.start();
     sockets.open();
     expect(transport.send({ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 })).toBe(false);
-    sockets.message({ type: 'welcome', protocolVersion: 1, operator });
+    sockets.message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, operator });
     expect(transport.send({ type: 'chat.subscribe', chatId: 'chat-1', afterSeq: 0 })).toBe(true);
     sockets.drop();
     expect(transport.send({ type: 'chat.close', chatId: 'chat-1' })).toBe(true);
     clock.advance(1000);
     greet(sockets);
     expect(sockets.sentFrames()).toEqual([
-      { type: 'hello', protocolVersion: 1 },
+      { type: 'hello', protocolVersion: PROTOCOL_VERSION },
       { type: 'chat.close', chatId: 'chat-1' },
     ]);
   });

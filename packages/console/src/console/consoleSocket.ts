@@ -73,13 +73,21 @@ export class ConsoleSocket {
   /** Chats closed while the socket was down: closed as soon as it is back. */
   private readonly closesToSend = new Set<string>();
   private ready = false;
+  /**
+   * This connection's device list while its parts are still coming (P-10), and the updates that came meanwhile;
+   * null once it is complete. Until then the console shows what it had (null: "Loading devices…").
+   */
+  private incoming: { devices: DeviceSummary[]; updates: DeviceSummary[] } | null = null;
 
   constructor(private readonly options: ConsoleSocketOptions = {}) {
     this.socket = new ReconnectingSocket({
       url: () => options.url ?? consoleSocketUrl(window.location),
       connect: options.connect,
       clock: options.clock,
-      onOpen: () => this.raw({ type: 'hello', protocolVersion: PROTOCOL_VERSION }),
+      onOpen: () => {
+        this.incoming = { devices: [], updates: [] };
+        this.raw({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
+      },
       onMessage: (data) => this.onMessage(data),
       onClose: (code, wasOpen) => this.onClose(code, wasOpen),
       onStatus: (status) => {
@@ -179,10 +187,23 @@ export class ConsoleSocket {
         this.closesToSend.clear();
         for (const set of [...this.chatListeners.values()]) for (const listener of [...set]) listener.ready();
         return;
-      case 'devices.snapshot':
-        this.update({ devices: [...frame.devices].sort(byName) });
+      case 'devices.snapshot': {
+        const incoming = this.incoming ?? { devices: [], updates: [] };
+        incoming.devices.push(...frame.devices);
+        this.incoming = frame.more ? incoming : null;
+        if (frame.more) return;
+        const byId = new Map(incoming.devices.map((device) => [device.id, device]));
+        // The server listens for updates before it reads the list: the ones that came meanwhile, applied in order
+        // on top of it, end at each device's latest state.
+        for (const device of incoming.updates) byId.set(device.id, device);
+        this.update({ devices: [...byId.values()].sort(byName) });
         return;
+      }
       case 'device.updated': {
+        if (this.incoming) {
+          this.incoming.updates.push(frame.device);
+          return;
+        }
         const devices = (this.snapshot.devices ?? []).filter((device) => device.id !== frame.device.id);
         devices.push(frame.device);
         this.update({ devices: devices.sort(byName) });

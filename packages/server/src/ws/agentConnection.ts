@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { subjects } from '../bus/bus.js';
 import { handleChatFrame } from './chatFrames.js';
+import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
 import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
 import type { Services } from './services.js';
@@ -93,8 +94,11 @@ export class AgentConnection {
       if (message.type === 'to_agent') this.send(message.frame);
     });
     await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers);
-    const openChats = await this.services.chats.openChatsOf(device.id);
-    this.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION, openChats });
+    const openChats = chunkByBytes(await this.services.chats.openChatsOf(device.id));
+    // The welcome, then the open chats in parts under the chunk size (P-11); the agent acts on the last one.
+    this.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
+    for (const [i, chats] of openChats.entries())
+      this.send({ type: 'agent.open_chats', chats, more: i < openChats.length - 1 });
     this.log.info({ deviceId: device.id, name: frame.device.name }, 'agent connected');
   }
 

@@ -6,6 +6,7 @@ import { subjects } from '../bus/bus.js';
 import { hasCapability } from '../rights/capabilities.js';
 import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
+import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
 import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
 import type { Services } from './services.js';
@@ -77,7 +78,10 @@ export class ConsoleConnection {
         if (message.type === 'device_changed') this.send({ type: 'device.updated', device: message.device });
       }),
     );
-    this.send({ type: 'devices.snapshot', devices: await this.services.devices.list() });
+    // The list in parts under the chunk size (P-10): the console shows it once the last one (more: false) came.
+    const parts = chunkByBytes(await this.services.devices.list());
+    for (const [i, devices] of parts.entries())
+      this.send({ type: 'devices.snapshot', devices, more: i < parts.length - 1 });
   }
 
   /**

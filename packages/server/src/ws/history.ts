@@ -1,5 +1,6 @@
-import { type ChatEntry, type ChatServerFrame, HISTORY_FRAME_BYTES } from '@parley/protocol';
+import type { ChatEntry, ChatServerFrame } from '@parley/protocol';
 import type { ChatActor, ChatResult, ChatService } from '../chats/chats.js';
+import { chunkByBytes } from './chunks.js';
 
 /**
  * Answers `chat.subscribe`: the chat's facts and every entry after `afterSeq`, page by page. The live feed starts
@@ -30,19 +31,7 @@ export async function sendHistory(
   }
 }
 
-/** Sends entries in frames of about HISTORY_FRAME_BYTES at most (one frame, maybe empty, when they are few). */
+/** Sends entries in frames of about FRAME_CHUNK_BYTES at most (one frame, maybe empty, when they are few). */
 function sendEntries(chatId: string, entries: ChatEntry[], send: (frame: ChatServerFrame) => void): void {
-  let batch: ChatEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = Buffer.byteLength(JSON.stringify(entry));
-    if (batch.length > 0 && bytes + size > HISTORY_FRAME_BYTES) {
-      send({ type: 'chat.entries', chatId, entries: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(entry);
-    bytes += size;
-  }
-  send({ type: 'chat.entries', chatId, entries: batch });
+  for (const part of chunkByBytes(entries)) send({ type: 'chat.entries', chatId, entries: part });
 }

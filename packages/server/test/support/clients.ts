@@ -58,6 +58,7 @@ export function consoleSocketOptions(server: TestServer, api: ApiClient) {
 export interface AgentClient {
   connection: ServerConnection;
   deviceId: string;
+  credential: string;
   /** The open chats of every welcome, in order. */
   welcomes: ChatInfo[][];
   /** Every frame the connection passed on after parsing it. */
@@ -77,6 +78,7 @@ export async function startAgentClient(
   const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
   const enrolled = (await api.request('POST', '/api/agents/enroll', { token, name, os: 'linux' })).body;
   const deviceId = enrolled.deviceId as string;
+  const credential = enrolled.credential as string;
   const welcomes: ChatInfo[][] = [];
   const frames: AgentServerFrame[] = [];
   const logs: string[] = [];
@@ -86,7 +88,7 @@ export async function startAgentClient(
       type: 'agent.hello',
       protocolVersion: PROTOCOL_VERSION,
       deviceId,
-      credential: enrolled.credential as string,
+      credential,
       device: { name, os: 'linux', agentVersion: 'test' },
       loggedOnUsers: users.map((u) => ({ name: u })),
     }),
@@ -96,5 +98,5 @@ export async function startAgentClient(
     log: (message) => logs.push(message),
   });
   connection.start();
-  return { connection, deviceId, welcomes, frames, logs, stop: () => connection.stop() };
+  return { connection, deviceId, credential, welcomes, frames, logs, stop: () => connection.stop() };
 }

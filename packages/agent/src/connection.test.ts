@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net';
+import {
+  type AgentServerFrame,
+  type ChatInfo,
+  MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from '@parley/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ServerConnection, type Welcome } from './connection.js';
+
+function chat(i: number): ChatInfo {
+  return {
+    chatId: `chat-${String(i).padStart(4, '0')}`,
+    organization: 'Acme IT',
+    deviceId: 'device-1',
+    deviceName: 'PC-042',
+    operatorName: 'Olga Operator',
+    endUserName: 'sam',
+    status: 'open',
+    recorded: false,
+    receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
+  };
+}
+
+/** A stand-in server the test speaks for: it answers the agent's hello with whatever the test sends. */
+async function fakeServer() {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const peer = new Promise<WebSocket>((resolve) =>
+    wss.once('connection', (ws) => ws.once('message', () => resolve(ws))),
+  );
+  const send = async (frame: AgentServerFrame) => (await peer).send(JSON.stringify(frame));
+  return {
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws/agent`,
+    send,
+    close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
+  };
+}
+
+describe('ServerConnection', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function connect() {
+    const server = await fakeServer();
+    const welcomes: Welcome[] = [];
+    const frames: AgentServerFrame[] = [];
+    const logs: string[] = [];
+    const connection = new ServerConnection({
+      url: server.url,
+      hello: async () => ({
+        type: 'agent.hello',
+        protocolVersion: PROTOCOL_VERSION,
+        deviceId: 'device-1',
+        credential: 'c'.repeat(32),
+        device: { name: 'PC-042', os: 'linux', agentVersion: 'test' },
+        loggedOnUsers: [{ name: 'sam' }],
+      }),
+      onWelcome: (welcome) => welcomes.push(welcome),
+      onFrame: (frame) => frames.push(frame),
+      onDown: () => {},
+      log: (message) => logs.push(message),
+    });
+    connection.start();
+    cleanups.push(server.close, () => connection.stop());
+    return { server, connection, welcomes, frames, logs };
+  }
+
+  it('P-11: is ready only once the last part of the open chats came, with every part, frames between passed on', async () => {
+    const { server, connection, welcomes, frames } = await connect();
+    const typing = (chatId: string): AgentServerFrame => ({
+      type: 'chat.typing',
+      chatId,
+      role: 'operator',
+      typing: true,
+    });
+    await server.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
+    await server.send({ type: 'agent.open_chats', chats: [chat(1), chat(2)], more: true });
+    await server.send(typing('chat-0001'));
+    await server.send({ type: 'agent.open_chats', chats: [chat(3)], more: true });
+    await server.send(typing('chat-0003'));
+    await expect.poll(() => frames.length).toBe(2);
+    expect(connection.isReady).toBe(false);
+    expect(welcomes).toEqual([]);
+    await server.send({ type: 'agent.open_chats', chats: [], more: false });
+    await expect.poll(() => welcomes.length).toBe(1);
+    expect(connection.isReady).toBe(true);
+    expect(welcomes[0]).toEqual({
+      protocolVersion: PROTOCOL_VERSION,
+      openChats: [chat(1), chat(2), chat(3)],
+    });
+    expect(frames.map((f) => f.type)).toEqual(['chat.typing', 'chat.typing']);
+  });
+
+  it('P-7: takes a part far over the client cap (300 open chats in one frame)', async () => {
+    const { server, connection, welcomes, logs } = await connect();
+    const chats = Array.from({ length: 300 }, (_, i) => chat(i));
+    expect(JSON.stringify(chats).length).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
+    await server.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
+    await server.send({ type: 'agent.open_chats', chats, more: false });
+    await expect.poll(() => connection.isReady).toBe(true);
+    expect(welcomes[0]?.openChats).toHaveLength(300);
+    expect(logs).toEqual([]);
+  });
+
+  it('P-11: ignores open chats that come without a welcome', async () => {
+    const { server, connection, frames, logs } = await connect();
+    await server.send({ type: 'agent.open_chats', chats: [chat(1)], more: false });
+    await server.send({ type: 'chat.typing', chatId: 'chat-0001', role: 'operator', typing: false });
+    await expect.poll(() => frames.length).toBe(1);
+    expect(connection.isReady).toBe(false);
+    expect(logs).toEqual(['ignored open chats that came without a welcome']);
+  });
+});
