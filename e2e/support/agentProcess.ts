@@ -21,7 +21,7 @@ function runToEnd(args: string[]): Promise<void> {
   );
 }
 
-/** A real `parley-agent` process, enrolled and running, whose opener writes page URLs to a file. */
+/** A real `parley-agent` process, enrolled and running, whose opener writes page URLs to a file (and may fail). */
 export class AgentProcess {
   private constructor(
     public child: ChildProcess,
@@ -36,6 +36,7 @@ export class AgentProcess {
     token: string,
     name: string,
     user: string | null,
+    opener: 'records' | 'fails' = 'records',
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-agent-'));
     const config = join(dir, 'agent.json');
@@ -49,7 +50,7 @@ export class AgentProcess {
       config,
       ...userArgs,
       '--open-with',
-      `${process.execPath} ${recordUrl} ${urlFile}`,
+      `${process.execPath} ${recordUrl}${opener === 'fails' ? ' --fail' : ''} ${urlFile}`,
     ];
     return new AgentProcess(AgentProcess.spawnRun(runArgs), runArgs, urlFile, dir);
   }

@@ -173,6 +173,8 @@ export class Agent {
   private onServerFrame(frame: AgentServerFrame): void {
     switch (frame.type) {
       case 'agent.chat_open':
+        // Asked again for a chat whose page is open (the operator chose Instant Messaging again): it is on screen.
+        if ((this.pages?.pagesOpen(frame.chat.chatId) ?? 0) > 0) return;
         void this.showPage(frame.chat);
         return;
       case 'agent.welcome':
@@ -245,10 +247,13 @@ export class Agent {
     try {
       await this.options.openPage(url, endUser);
     } catch (error) {
-      this.log(`could not open a browser (${error instanceof Error ? error.message : String(error)})`);
+      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+      this.log(`could not open a browser (${reason})`);
       process.stdout.write(
         `\n  ${chat.operatorName} wants to chat with ${chat.endUserName}. Open: ${url}\n\n`,
       );
+      // 5a: the operator is told, instead of waiting for a page that will not come.
+      this.forward({ type: 'agent.page_failed', chatId: chat.chatId, reason });
     }
   }
 }

@@ -11,6 +11,7 @@ import { startServer } from '../../server/src/server.js';
 import {
   ApiClient,
   connectConsole,
+  openManyChats,
   startTestServer,
   type TestServer,
   TestSocket,
@@ -435,14 +436,7 @@ describe('parley-agent on a device with many open chats', () => {
     const first = agentFor(config);
     await first.agent.start();
     await expect.poll(() => first.agent.connected).toBe(true);
-    const admin = await server.store.findOperatorByUsername('admin');
-    if (!admin) throw new Error('admin missing');
-    const chatIds = new Set<string>();
-    for (let i = 0; i < 300; i++) {
-      const opened = await server.services.chats.open(admin, config.deviceId);
-      if (!opened.ok) throw new Error(opened.error);
-      chatIds.add(opened.chatId);
-    }
+    const chatIds = await openManyChats(server, config.deviceId, 300);
     await expect.poll(() => first.opened.length, { timeout: 10_000 }).toBe(300);
     await first.agent.stop();
     const open = await server.services.chats.openChatsOf(config.deviceId);

@@ -34,7 +34,8 @@ export const DeviceList = z.array(DeviceSummary);
 
 export const OpenChatList = z.array(ChatInfo);
 
-export const ChatCreated = z.object({ chatId: z.string() });
+/** 201 for a new chat; 200 with `reused` when the operator's open chat with this device and user is shown again. */
+export const ChatCreated = z.object({ chatId: z.string(), reused: z.boolean() });
 export type ChatCreated = z.infer<typeof ChatCreated>;
 
 export const ApiErrorCode = z.enum([

@@ -76,6 +76,8 @@ export const ChatEventName = z.enum([
   'end_user_connected',
   'end_user_disconnected',
   'operator_left',
+  /** The agent could not show the end-user page (no browser, the opener failed): `detail` says why. */
+  'page_failed',
 ]);
 export type ChatEventName = z.infer<typeof ChatEventName>;
 
@@ -94,6 +96,8 @@ export const ChatEntry = z.discriminatedUnion('kind', [
     at: isoTime,
     event: ChatEventName,
     from: Person.nullable(),
+    /** What went wrong, for `page_failed`. */
+    detail: z.string().max(1000).optional(),
   }),
 ]);
 export type ChatEntry = z.infer<typeof ChatEntry>;
@@ -265,10 +269,18 @@ export const AgentEndUserPresence = z.object({
   connected: z.boolean(),
 });
 
+/** The agent could not show a chat's page to its end user (5a): the operator is told, and may try again. */
+export const AgentPageFailed = z.object({
+  type: z.literal('agent.page_failed'),
+  chatId: id,
+  reason: z.string().max(1000),
+});
+
 export const AgentClientFrame = z.discriminatedUnion('type', [
   AgentHello,
   AgentUsers,
   AgentEndUserPresence,
+  AgentPageFailed,
   ...ChatClientFrame.options,
 ]);
 export type AgentClientFrame = z.infer<typeof AgentClientFrame>;

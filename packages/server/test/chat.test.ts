@@ -7,7 +7,14 @@ import {
 } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { startAgentClient } from './support/clients.js';
-import { connectConsole, connectRawAgent, TestSocket, useTestServer, wsUrl } from './support/server.js';
+import {
+  connectConsole,
+  connectRawAgent,
+  openManyChats,
+  TestSocket,
+  useTestServer,
+  wsUrl,
+} from './support/server.js';
 
 describe('a chat between the console and a device agent (raw sockets, SQLite)', () => {
   const suite = useTestServer();
@@ -31,6 +38,48 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
         (f.device as { id: string }).id === agent.deviceId &&
         !(f.device as { online: boolean }).online,
     );
+    console.close();
+  });
+
+  it('5c: one open chat per operator, device and end user: parallel opens give one chat, shown again each time', async () => {
+    const agent = await connectRawAgent(suite.server, suite.api, ['una'], 'PC-ONE');
+    const path = `/api/devices/${agent.deviceId}/chats`;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => suite.api.request('POST', path)));
+    expect(new Set(answers.map((a) => a.body.chatId)).size).toBe(1);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(answers.filter((a) => a.body.reused === true)).toHaveLength(4);
+    // 5b: each time the agent is asked to show the chat, so a closed window comes back.
+    await expect.poll(() => agent.socket.ofType('agent.chat_open').length).toBe(5);
+
+    // 5a: the agent could not show it: the chat says why, to whoever watches it.
+    const chatId = answers[0]?.body.chatId as string;
+    const console = await connectConsole(suite.server, suite.api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.entries');
+    agent.socket.send({ type: 'agent.page_failed', chatId, reason: 'xdg-open: no browser' });
+    const failed = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('page_failed'),
+    );
+    expect((failed.entries as unknown[])[0]).toMatchObject({
+      kind: 'event',
+      event: 'page_failed',
+      from: null,
+      detail: 'xdg-open: no browser',
+    });
+    // Another device's chat is not this agent's to report on.
+    const other = await connectRawAgent(suite.server, suite.api, ['otto'], 'PC-OTHER');
+    other.socket.send({ type: 'agent.page_failed', chatId, reason: 'spoofed' });
+    expect(await other.socket.next((f) => f.type === 'error')).toMatchObject({
+      code: 'not_found',
+      ref: chatId,
+    });
+
+    const admin = await suite.server.store.findOperatorByUsername('admin');
+    if (!admin) throw new Error('admin missing');
+    await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
+    const next = await suite.api.request('POST', path);
+    expect(next.status).toBe(201);
+    expect(next.body.chatId).not.toBe(chatId);
     console.close();
   });
 
@@ -232,14 +281,7 @@ describe('a device with more open chats than one frame part holds', () => {
     // Long names make each chat's facts about 580 bytes: 600 chats are two parts.
     const agent = await startAgentClient(server, api, ['b'.repeat(250)], `PC-${'d'.repeat(200)}`);
     await expect.poll(() => agent.welcomes.length).toBe(1);
-    const admin = await server.store.findOperatorByUsername('admin');
-    if (!admin) throw new Error('admin missing');
-    const chatIds = new Set<string>();
-    for (let i = 0; i < 600; i++) {
-      const opened = await server.services.chats.open(admin, agent.deviceId);
-      if (!opened.ok) throw new Error(opened.error);
-      chatIds.add(opened.chatId);
-    }
+    const chatIds = await openManyChats(server, agent.deviceId, 600, (i) => `${'b'.repeat(245)}-${i}`);
     // The agent connects again: one welcome, with every open chat.
     await agent.stop();
     agent.connection.start();

@@ -355,6 +355,20 @@ export function endUserPresence(entries: readonly ChatEntry[]): EndUserPresence 
   return 'unknown';
 }
 
+/**
+ * 5a: why the agent could not show the end user's page, when that is the latest news of the page (no
+ * `end_user_connected` since); null otherwise.
+ */
+export function pageFailure(entries: readonly ChatEntry[]): string | null {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i];
+    if (entry?.kind !== 'event') continue;
+    if (entry.event === 'end_user_connected') return null;
+    if (entry.event === 'page_failed') return entry.detail ?? 'no reason given';
+  }
+  return null;
+}
+
 /** Who ended the chat: the role on its `chat_closed` event, or 'operator' after `operator_left`; null if open. */
 export function closedBy(entries: readonly ChatEntry[]): Role | null {
   for (let i = entries.length - 1; i >= 0; i--) {

@@ -14,6 +14,8 @@ export function eventText(event: ChatEventName, from: Person | null): string {
       return name ? `${name} closed the chat` : 'The chat was closed';
     case 'operator_left':
       return name ? `${name} left` : 'The operator left';
+    case 'page_failed':
+      return 'The chat window could not be opened on the user’s screen';
   }
 }
 

@@ -153,13 +153,6 @@ function Console({
     focusChat(chat.chatId);
   };
 
-  /** The docked window of an open chat on this device, if there is one: Instant Messaging shows it again. */
-  const openWindowOn = (deviceId: string): string | null =>
-    dock.find((chat) => {
-      const status = statuses[chat.chatId];
-      return (status?.deviceId ?? chat.deviceId) === deviceId && status?.open !== false;
-    })?.chatId ?? null;
-
   const showChat = (chatId: string) => {
     setDock((current) => dockShow(current, chatId));
     focusChat(chatId);
@@ -234,13 +227,7 @@ function Console({
       )}
       <main id="main" className="main">
         {route.page === 'devices' && (
-          <DevicesPage
-            devices={snapshot.devices}
-            openWindowOn={openWindowOn}
-            onShowChat={showChat}
-            onChatOpened={chatOpened}
-            onSignedOut={sessionEnded}
-          />
+          <DevicesPage devices={snapshot.devices} onChatOpened={chatOpened} onSignedOut={sessionEnded} />
         )}
         {route.page === 'chat' && (
           <ChatPage chatId={route.chatId} transport={socket.chatTransport(route.chatId)} alerts={alerts} />

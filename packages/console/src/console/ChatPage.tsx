@@ -43,6 +43,7 @@ export function ChatPage({
   useEffect(() => {
     const channel = openClaimChannel((message) => {
       if (message.type === 'who') channel?.post({ type: 'claim', chatId });
+      if (message.type === 'focus' && message.chatId === chatId) window.focus();
     });
     channel?.post({ type: 'claim', chatId });
     const release = () => channel?.post({ type: 'release', chatId });

@@ -4,6 +4,7 @@ import { useEffect, useId, useState } from 'react';
 import { setPageTitle } from '../chat/tabBadge';
 import { AddDeviceDialog } from './AddDeviceDialog';
 import { api } from './api';
+import { chatsHeldElsewhere, focusChatTab } from './chatClaims';
 import { AlertDialog } from './Dialogs';
 import { MenuButton } from './MenuButton';
 
@@ -69,15 +70,11 @@ type Problem = { title: string; text: string };
 /** The device list: live from the console socket; each row's Actions menu starts a chat. */
 export function DevicesPage({
   devices,
-  openWindowOn,
-  onShowChat,
   onChatOpened,
   onSignedOut,
 }: {
   devices: readonly DeviceSummary[] | null;
-  /** The chat window already open on a device (one chat per device at a time from this console). */
-  openWindowOn(deviceId: string): string | null;
-  onShowChat(chatId: string): void;
+  /** A chat to show in the dock: a new one, or the one already open with this device's user. */
   onChatOpened(chat: ChatOpened): void;
   onSignedOut(): void;
 }) {
@@ -89,14 +86,20 @@ export function DevicesPage({
     setPageTitle('Devices · Parley');
   }, []);
 
+  // The server decides (5b, 5c): a new chat, or the one already open with this user, which the agent shows again on
+  // the user's screen. The console then shows its window, or points at the tab that holds it.
   const startChat = async (device: DeviceSummary) => {
-    const existing = openWindowOn(device.id);
-    if (existing) {
-      onShowChat(existing);
-      return;
-    }
     setBusy(device.id);
     const result = await api.openChat(device.id);
+    if (result.ok && result.data.reused && (await chatsHeldElsewhere()).has(result.data.chatId)) {
+      setBusy(null);
+      focusChatTab(result.data.chatId);
+      setProblem({
+        title: 'The chat is open in another tab',
+        text: `Your chat on ${device.name} is open in another tab of this browser; it is shown again to the user.`,
+      });
+      return;
+    }
     setBusy(null);
     if (result.ok) {
       onChatOpened({

@@ -1,10 +1,42 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { ChatView } from '../chat/ChatView';
-import { endUserPresence, isClosed } from '../chat/chatState';
+import { endUserPresence, isClosed, pageFailure } from '../chat/chatState';
 import { eventText, reconnectedText, waitingText } from '../chat/eventText';
 import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
+import { api } from './api';
+
+/** 5a: the agent could not show the chat to the end user; Retry asks it again (Instant Messaging once more). */
+function PageFailedNotice({
+  deviceId,
+  deviceName,
+  reason,
+}: {
+  deviceId: string;
+  deviceName: string;
+  reason: string;
+}) {
+  const [retrying, setRetrying] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const retry = async () => {
+    setRetrying(true);
+    const result = await api.openChat(deviceId);
+    setRetrying(false);
+    setProblem(result.ok ? null : result.message);
+  };
+  return (
+    <Notice icon="alert" tone="danger" role="alert">
+      <span className="sentence">
+        The chat could not be shown on {deviceName}: {reason}
+        {problem ? ` (${problem})` : ''}
+      </span>{' '}
+      <button type="button" className="link-button" onClick={() => void retry()} disabled={retrying}>
+        Retry
+      </button>
+    </Notice>
+  );
+}
 
 /** The banners the operator sees above a conversation. */
 function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
@@ -36,7 +68,17 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
   }
   if (!state.info) return notices;
   const presence = endUserPresence(state.entries);
-  if (isClosed(state) || presence === 'disconnected') {
+  const failure = isClosed(state) ? null : pageFailure(state.entries);
+  if (failure !== null) {
+    notices.push(
+      <PageFailedNotice
+        key="page-failed"
+        deviceId={state.info.deviceId}
+        deviceName={state.info.deviceName}
+        reason={failure}
+      />,
+    );
+  } else if (isClosed(state) || presence === 'disconnected') {
     notices.push(
       <Notice key="presence" icon="offline" tone="danger" role="alert">
         User is disconnected

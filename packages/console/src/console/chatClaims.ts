@@ -7,7 +7,8 @@
 export type ClaimMessage =
   | { type: 'who' }
   | { type: 'claim'; chatId: string }
-  | { type: 'release'; chatId: string };
+  | { type: 'release'; chatId: string }
+  | { type: 'focus'; chatId: string };
 
 const CHANNEL = 'parley.chat-tabs';
 
@@ -15,7 +16,7 @@ function isClaimMessage(value: unknown): value is ClaimMessage {
   if (typeof value !== 'object' || value === null) return false;
   const { type, chatId } = value as { type?: unknown; chatId?: unknown };
   if (type === 'who') return true;
-  return (type === 'claim' || type === 'release') && typeof chatId === 'string';
+  return (type === 'claim' || type === 'release' || type === 'focus') && typeof chatId === 'string';
 }
 
 export interface ClaimChannel {
@@ -50,4 +51,11 @@ export function chatsHeldElsewhere(ms = 250): Promise<Set<string>> {
       resolve(held);
     }, ms),
   );
+}
+
+/** Asks the tab that holds a chat to come to the front (browsers may only flash it). */
+export function focusChatTab(chatId: string): void {
+  const channel = openClaimChannel(() => {});
+  channel?.post({ type: 'focus', chatId });
+  channel?.close();
 }

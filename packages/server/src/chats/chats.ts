@@ -44,10 +44,15 @@ export class ChatService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Opens a chat with the device's end user, or (5b, 5c) shows again the one this operator has open with them: one
+   * open chat per operator, device and end user, which a unique index keeps across nodes. Either way the agent is
+   * asked to show the page, so a user who closed their window gets it back.
+   */
   async open(
     operator: OperatorRecord,
     deviceId: string,
-  ): Promise<{ ok: true; chatId: string } | { ok: false; error: OpenChatError }> {
+  ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
     // The capability comes first, so an operator without it cannot learn which device ids exist.
     if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
     const device = await this.store.findDevice(deviceId);
@@ -55,6 +60,8 @@ export class ChatService {
     if (device.onlineNode === null) return { ok: false, error: 'device_offline' };
     const endUser = device.loggedOnUsers[0];
     if (!endUser) return { ok: false, error: 'no_user_logged_on' };
+    const existing = await this.store.findOpenChatWith(operator.id, deviceId, endUser.name);
+    if (existing) return { ok: true, chatId: this.showAgain(existing), reused: true };
     const chat: ChatRecord = {
       id: uuidv7(),
       deviceId,
@@ -69,12 +76,35 @@ export class ChatService {
       recorded: false,
       receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
     };
-    await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
-    this.bus.publish(subjects.device(deviceId), {
+    try {
+      await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
+    } catch (error) {
+      // Another request (another node, a double click) opened it a moment ago: that one is the chat.
+      const opened = await this.store.findOpenChatWith(operator.id, deviceId, endUser.name);
+      if (!opened) throw error;
+      return { ok: true, chatId: this.showAgain(opened), reused: true };
+    }
+    return { ok: true, chatId: this.showAgain(chat), reused: false };
+  }
+
+  /** Asks the device's agent to show the chat's page to its end user. */
+  private showAgain(chat: ChatRecord): string {
+    this.bus.publish(subjects.device(chat.deviceId), {
       type: 'to_agent',
       frame: { type: 'agent.chat_open', chat: presentChat(chat, this.organization) },
     });
-    return { ok: true, chatId: chat.id };
+    return chat.id;
+  }
+
+  /** 5a: the agent could not show the page; the chat says why, so the operator can try again. */
+  async pageFailed(chatId: string, deviceId: string, reason: string): Promise<ChatResult<null>> {
+    const access = await this.authorize(chatId, { kind: 'device', deviceId });
+    if (!access.ok) return access;
+    const { chat } = access.value;
+    if (chat.status === 'closed') return { ok: true, value: null };
+    const entry = await this.store.appendEvent(chatId, 'page_failed', null, this.now().toISOString(), reason);
+    if (entry) this.publishEntries(chat, [entry]);
+    return { ok: true, value: null };
   }
 
   /** The chat's facts and its entries after `afterSeq`, for a participant catching up. */

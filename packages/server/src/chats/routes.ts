@@ -43,9 +43,17 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
       preHandler: requireOperator,
       schema: {
         tags: ['chats'],
-        summary: 'Opens a chat with the user logged on to the device',
+        summary:
+          'Opens a chat with the user logged on to the device (201), or shows again the one already open with them (200)',
         params: z.object({ id: z.string().min(1).max(64) }),
-        response: { 201: ChatCreated, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError },
+        response: {
+          200: ChatCreated,
+          201: ChatCreated,
+          401: ApiError,
+          403: ApiError,
+          404: ApiError,
+          409: ApiError,
+        },
       },
     },
     async (request, reply) => {
@@ -54,7 +62,7 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
         const { status, message } = openErrors[result.error];
         return sendError(reply, status, result.error, message);
       }
-      return reply.code(201).send({ chatId: result.chatId });
+      return reply.code(result.reused ? 200 : 201).send({ chatId: result.chatId, reused: result.reused });
     },
   );
 }

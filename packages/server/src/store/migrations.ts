@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 /** Migrations live in code, in order; each one runs unchanged on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -104,6 +104,22 @@ const migrations: Record<string, Migration> = {
         .on('chat_entries')
         .columns(['chat_id', 'from_role', 'client_id'])
         .unique()
+        .execute();
+    },
+  },
+  '0004_one_open_chat_per_operator_device_user': {
+    // 5c: one open chat per operator, device and end user, whichever node opens it. Older duplicates close first.
+    async up(db: Kysely<unknown>) {
+      await sql`update chats set status = 'closed', closed_at = opened_at
+        where status = 'open' and id not in (
+          select min(id) from chats where status = 'open' group by operator_id, device_id, end_user_name
+        )`.execute(db);
+      await db.schema
+        .createIndex('chats_one_open')
+        .on('chats')
+        .columns(['operator_id', 'device_id', 'end_user_name'])
+        .unique()
+        .where(sql.ref('status'), '=', 'open')
         .execute();
     },
   },

@@ -32,7 +32,8 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     await database.drop();
   });
 
-  async function openChat(recorded = false): Promise<string> {
+  /** Each chat is with another end user of dev1: one open chat per operator, device and end user (5c). */
+  async function openChat(recorded = false, endUserName = `bob-${uuidv7()}`): Promise<string> {
     const id = uuidv7();
     await store.createChat(
       {
@@ -40,7 +41,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
         deviceId: 'dev1',
         operatorId: 'op1',
         operatorName: 'Alice Admin',
-        endUserName: 'bob',
+        endUserName,
         openedAt: at(1),
         recorded,
       },
@@ -196,6 +197,32 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect(await store.findChat(chatId)).toMatchObject({ status: 'closed', closedAt: at(5), lastSeq: 3 });
     expect(await store.entriesAfter(chatId, 0, 100)).toEqual([]);
     expect((await store.listOpenChats('dev1')).map((c) => c.id)).not.toContain(chatId);
+  });
+
+  it('5c: one open chat per operator, device and end user; found again, and free once it closed', async () => {
+    const first = await openChat(false, 'carol');
+    await expect(openChat(false, 'carol')).rejects.toThrow();
+    expect((await store.findOpenChatWith('op1', 'dev1', 'carol'))?.id).toBe(first);
+    expect(await store.findOpenChatWith('op1', 'dev1', 'dave')).toBeUndefined();
+    expect(await store.listOpenChats('dev1')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: first })]),
+    );
+    await store.closeChat(first, operator, at(4));
+    expect(await store.findOpenChatWith('op1', 'dev1', 'carol')).toBeUndefined();
+    const second = await openChat(false, 'carol');
+    expect((await store.findOpenChatWith('op1', 'dev1', 'carol'))?.id).toBe(second);
+  });
+
+  it('5a: an event keeps its detail', async () => {
+    const chatId = await openChat();
+    const event = await store.appendEvent(chatId, 'page_failed', null, at(2), 'xdg-open: no browser');
+    expect(event).toMatchObject({
+      kind: 'event',
+      event: 'page_failed',
+      from: null,
+      detail: 'xdg-open: no browser',
+    });
+    expect((await store.entriesAfter(chatId, 1, 10))[0]).toEqual(event);
   });
 
   it('keeps the entries of a recorded chat after it closes', async () => {

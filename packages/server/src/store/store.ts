@@ -105,17 +105,24 @@ export interface Store {
   findChat(id: string): Promise<ChatRecord | undefined>;
   listOpenChats(deviceId: string): Promise<ChatRecord[]>;
   listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]>;
+  /** The one open chat of an operator with a device's end user (a unique index keeps it one), if any. */
+  findOpenChatWith(
+    operatorId: string,
+    deviceId: string,
+    endUserName: string,
+  ): Promise<ChatRecord | undefined>;
   /**
    * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry. Null when
    * the chat is not open (closed, or closing at this very moment): nothing is written.
    */
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
-  /** Null when the chat is not open. */
+  /** Null when the chat is not open. `detail` says more where the event has more to say (`page_failed`). */
   appendEvent(
     chatId: string,
     event: ChatEventName,
     from: Person | null,
     at: string,
+    detail?: string,
   ): Promise<ChatEntry | null>;
   entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
   /**
@@ -148,7 +155,8 @@ function toEntry(row: EntryRow): ChatEntry {
       text: row.text ?? '',
     };
   }
-  return { kind: 'event', seq: row.seq, at: row.at, event: row.event as ChatEventName, from };
+  const event = { kind: 'event', seq: row.seq, at: row.at, event: row.event as ChatEventName, from } as const;
+  return row.text === null ? event : { ...event, detail: row.text };
 }
 
 function toOperator(row: Database['operators']): OperatorRecord {
@@ -449,6 +457,20 @@ export class SqlStore implements Store {
     return rows.map(toChat);
   }
 
+  async findOpenChatWith(
+    operatorId: string,
+    deviceId: string,
+    endUserName: string,
+  ): Promise<ChatRecord | undefined> {
+    const row = await this.chatsWithDevice()
+      .where('chats.operator_id', '=', operatorId)
+      .where('chats.device_id', '=', deviceId)
+      .where('chats.end_user_name', '=', endUserName)
+      .where('chats.status', '=', 'open')
+      .executeTakeFirst();
+    return row && toChat(row);
+  }
+
   async listOpenChatsOfOperator(operatorId: string): Promise<ChatRecord[]> {
     const rows = await this.chatsWithDevice()
       .where('chats.operator_id', '=', operatorId)
@@ -487,6 +509,7 @@ export class SqlStore implements Store {
     event: ChatEventName,
     from: Person | null,
     at: string,
+    detail?: string,
   ): Promise<ChatEntry | null> {
     return this.db.transaction().execute((trx) =>
       this.insertEntry(trx, chatId, {
@@ -494,7 +517,7 @@ export class SqlStore implements Store {
         client_id: null,
         from_role: from?.role ?? null,
         from_name: from?.name ?? null,
-        text: null,
+        text: detail ?? null,
         event,
         at,
       }),

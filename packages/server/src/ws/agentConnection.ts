@@ -62,6 +62,11 @@ export class AgentConnection {
         else this.pagesConnected.delete(frame.chatId);
         return;
       }
+      case 'agent.page_failed': {
+        const result = await this.services.chats.pageFailed(frame.chatId, deviceId, frame.reason);
+        if (!result.ok) this.peer.sendError(result.code, result.message, frame.chatId);
+        return;
+      }
       default:
         return handleChatFrame(frame, {
           chats: this.services.chats,

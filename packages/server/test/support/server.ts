@@ -217,3 +217,27 @@ export async function connectConsole(server: TestServer, api: ApiClient): Promis
   await socket.next((f) => f.type === 'devices.snapshot');
   return socket;
 }
+
+/**
+ * Opens `count` chats on one device as `admin`, each with another end user (`userName(i)`): one operator has one
+ * open chat per device and end user (issue 6, 5c). The device's logged-on users are as before afterwards.
+ */
+export async function openManyChats(
+  server: TestServer,
+  deviceId: string,
+  count: number,
+  userName: (i: number) => string = (i) => `user-${i}`,
+): Promise<Set<string>> {
+  const admin = await server.store.findOperatorByUsername('admin');
+  const device = await server.store.findDevice(deviceId);
+  if (!admin || !device) throw new Error('admin or device missing');
+  const chatIds = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    await server.store.setLoggedOnUsers(deviceId, [{ name: userName(i) }], new Date().toISOString());
+    const opened = await server.services.chats.open(admin, deviceId);
+    if (!opened.ok) throw new Error(opened.error);
+    chatIds.add(opened.chatId);
+  }
+  await server.store.setLoggedOnUsers(deviceId, device.loggedOnUsers, new Date().toISOString());
+  return chatIds;
+}
