@@ -5,6 +5,9 @@ import {
   type ChatClientFrame,
   type ChatInfo,
   type LoggedOnUser,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_LOGGED_ON_USERS,
+  MAX_USER_NAME_CHARS,
   PROTOCOL_VERSION,
 } from '@parley/protocol';
 import type { AgentConfig } from './config.js';
@@ -117,7 +120,7 @@ export class Agent {
 
   private async refreshUsers(): Promise<LoggedOnUser[]> {
     this.users = await this.options.detectUsers();
-    return this.users.map((u) => ({ name: u.name }));
+    return reportableUsers(this.users);
   }
 
   private async pollUsers(): Promise<void> {
@@ -256,6 +259,25 @@ export class Agent {
       this.forward({ type: 'agent.page_failed', chatId: chat.chatId, reason });
     }
   }
+}
+
+/** What the user list may take of a frame to the server, leaving room for the rest of `agent.hello`. */
+const USERS_FRAME_BYTES = MAX_CLIENT_FRAME_BYTES / 2;
+
+/**
+ * The users to report: as detection orders them (graphical, local first), as many as the schema allows and fit in
+ * a frame to the server, so a terminal server with a crowd logged on never sends a frame the server must refuse.
+ */
+export function reportableUsers(users: readonly DetectedUser[]): LoggedOnUser[] {
+  const reported: LoggedOnUser[] = [];
+  let bytes = 0;
+  for (const { name } of users) {
+    const user = { name: name.slice(0, MAX_USER_NAME_CHARS) };
+    bytes += Buffer.byteLength(JSON.stringify(user)) + 1;
+    if (bytes > USERS_FRAME_BYTES || reported.length === MAX_LOGGED_ON_USERS) break;
+    reported.push(user);
+  }
+  return reported;
 }
 
 /** An agent running as root hands the launch file to the end user it is for (their browser must read it). */

@@ -44,7 +44,10 @@ const id = z.string().min(1).max(64);
 const clientId = z.string().min(8).max(64);
 const seq = z.number().int().nonnegative();
 const isoTime = z.string().min(1).max(40);
-const userName = z.string().min(1).max(256);
+/** Limits of a device's logged-on users list (`agent.hello`, `agent.users`). */
+export const MAX_USER_NAME_CHARS = 256;
+export const MAX_LOGGED_ON_USERS = 256;
+const userName = z.string().min(1).max(MAX_USER_NAME_CHARS);
 
 export const MessageText = z
   .string()
@@ -256,11 +259,11 @@ export const AgentHello = z.object({
   deviceId: id,
   credential: z.string().min(16).max(256),
   device: DeviceFacts,
-  loggedOnUsers: z.array(LoggedOnUser).max(256),
+  loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),
 });
 export const AgentUsers = z.object({
   type: z.literal('agent.users'),
-  loggedOnUsers: z.array(LoggedOnUser).max(256),
+  loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),
 });
 /** The end-user page of a chat connected to (or dropped from) the agent. */
 export const AgentEndUserPresence = z.object({

@@ -1,0 +1,33 @@
+import { AgentClientFrame, PROTOCOL_VERSION, parseClientFrame } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { reportableUsers } from './agent.js';
+import type { DetectedUser } from './platform/users.js';
+
+const users = (count: number, name: (i: number) => string): DetectedUser[] =>
+  Array.from({ length: count }, (_, i) => ({ name: name(i), graphical: true, remote: false }));
+
+describe('reportableUsers', () => {
+  it('reports an ordinary list whole, in detection order', () => {
+    expect(reportableUsers(users(3, (i) => `user${i}`))).toEqual([
+      { name: 'user0' },
+      { name: 'user1' },
+      { name: 'user2' },
+    ]);
+  });
+
+  it('P-3: a crowded terminal server with long non-ASCII names still fits in a frame the server accepts', () => {
+    const crowd = users(500, (i) => `${'ü'.repeat(250)}${i}`);
+    const reported = reportableUsers(crowd);
+    expect(reported.length).toBeGreaterThan(10);
+    expect(reported[0]?.name).toBe(crowd[0]?.name);
+    const hello = {
+      type: 'agent.hello',
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId: 'dev-1',
+      credential: 'c'.repeat(43),
+      device: { name: 'TS-01', os: 'win32 10.0', agentVersion: '0.1.0' },
+      loggedOnUsers: reported,
+    };
+    expect(parseClientFrame(AgentClientFrame, JSON.stringify(hello)).ok).toBe(true);
+  });
+});
