@@ -1,6 +1,5 @@
 import type { Locator, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentProcess } from './support/agentProcess.js';
 import { freeze, Harness, messageTexts, resume, say, setTabVisible, startHidden } from './support/harness.js';
 
 /** The delivery state shown under the operator's (or end user's) message with this text. */
@@ -21,7 +20,6 @@ function disconnectedAlert(window: Locator): Locator {
 describe('disconnects, reconnects and delivery', () => {
   let h: Harness;
   let console: Page;
-  const agents = new Map<string, AgentProcess>();
   const devices: [string, string][] = [
     ['PC-NET', 'nina'],
     ['PC-PAGE', 'paul'],
@@ -33,23 +31,15 @@ describe('disconnects, reconnects and delivery', () => {
 
   beforeAll(async () => {
     h = await Harness.start();
-    await Promise.all(
-      devices.map(async ([device, user]) => agents.set(device, await h.startAgent(device, user))),
-    );
+    await Promise.all(devices.map(([device, user]) => h.startAgent(device, user)));
     console = await h.signIn();
   });
   afterAll(async () => {
     await h?.stop();
   });
 
-  function agentOf(name: string): AgentProcess {
-    const agent = agents.get(name);
-    if (!agent) throw new Error(`no agent ${name}`);
-    return agent;
-  }
-
   it("5a. the end user's network drops (heartbeat lost): disconnected within 15 s, Send off; both sides resume, nothing lost", async () => {
-    const agent = agentOf('PC-NET');
+    const agent = h.agent('PC-NET');
     const window = await h.openChat(console, 'PC-NET', 'nina');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('nina joined the chat').waitFor();
@@ -98,7 +88,7 @@ describe('disconnects, reconnects and delivery', () => {
   });
 
   it('5b. the end user closes their chat page: disconnected and Send off; reopening it resumes', async () => {
-    const agent = agentOf('PC-PAGE');
+    const agent = h.agent('PC-PAGE');
     const window = await h.openChat(console, 'PC-PAGE', 'paul');
     let endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('paul joined the chat').waitFor();
@@ -114,7 +104,7 @@ describe('disconnects, reconnects and delivery', () => {
   });
 
   it('5c. the agent stops: disconnected on the console, and the end-user page says the connection is lost', async () => {
-    const agent = agentOf('PC-STOP');
+    const agent = h.agent('PC-STOP');
     const window = await h.openChat(console, 'PC-STOP', 'sara');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('sara joined the chat').waitFor();
@@ -125,7 +115,7 @@ describe('disconnects, reconnects and delivery', () => {
   });
 
   it('5d. the operator closes the window: the end-user page says the operator left, and the chat is over for both', async () => {
-    const agent = agentOf('PC-CLOSE');
+    const agent = h.agent('PC-CLOSE');
     const window = await h.openChat(console, 'PC-CLOSE', 'carl');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('carl joined the chat').waitFor();
@@ -154,7 +144,7 @@ describe('disconnects, reconnects and delivery', () => {
       server.onMessage((message) => ws.send(message));
     });
     const page = await h.signIn(context);
-    const agent = agentOf('PC-STATES');
+    const agent = h.agent('PC-STATES');
     const window = await h.openChat(page, 'PC-STATES', 'dora');
 
     await say(window, 'Step one');
@@ -211,7 +201,7 @@ describe('disconnects, reconnects and delivery', () => {
       server.onMessage((message) => ws.send(message));
     });
     const page = await h.signIn(context);
-    const agent = agentOf('PC-RETRY');
+    const agent = h.agent('PC-RETRY');
     const window = await h.openChat(page, 'PC-RETRY', 'rita');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('rita joined the chat').waitFor();

@@ -1,37 +1,29 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentProcess } from './support/agentProcess.js';
 import { chatWindow, Harness, say, until } from './support/harness.js';
 
 /** Issue 6, point 5: a chat that cannot be shown says so; Instant Messaging again brings the one chat back. */
 describe('showing a chat to its end user again', () => {
   let h: Harness;
   let console: Page;
-  const agents = new Map<string, AgentProcess>();
 
   beforeAll(async () => {
     h = await Harness.start();
-    agents.set('PC-NOBROWSER', await h.startAgent('PC-NOBROWSER', 'nora', 'fails'));
-    agents.set('PC-CLOSED', await h.startAgent('PC-CLOSED', 'cleo'));
-    agents.set('PC-TAB', await h.startAgent('PC-TAB', 'tina'));
+    await h.startAgent('PC-NOBROWSER', 'nora', 'fails');
+    await h.startAgent('PC-CLOSED', 'cleo');
+    await h.startAgent('PC-TAB', 'tina');
     console = await h.signIn();
   });
   afterAll(async () => {
     await h?.stop();
   });
 
-  function agentOf(name: string): AgentProcess {
-    const agent = agents.get(name);
-    if (!agent) throw new Error(`no agent ${name}`);
-    return agent;
-  }
-
   async function openChats(): Promise<{ chatId: string; deviceName: string }[]> {
     return (await h.api.request('GET', '/api/chats')).body as { chatId: string; deviceName: string }[];
   }
 
   it('5a. the agent cannot open the page: the console says why instead of waiting, and Retry tries again', async () => {
-    const agent = agentOf('PC-NOBROWSER');
+    const agent = h.agent('PC-NOBROWSER');
     const window = await h.openChat(console, 'PC-NOBROWSER', 'nora');
     const alert = window
       .getByRole('alert')
@@ -51,7 +43,7 @@ describe('showing a chat to its end user again', () => {
   });
 
   it('5b. the end user closed the window: Instant Messaging shows the same chat on their screen again', async () => {
-    const agent = agentOf('PC-CLOSED');
+    const agent = h.agent('PC-CLOSED');
     const window = await h.openChat(console, 'PC-CLOSED', 'cleo');
     const endUser = await h.endUserPage(agent);
     await say(window, 'Hello Cleo');
@@ -70,7 +62,7 @@ describe('showing a chat to its end user again', () => {
   });
 
   it('5c. after "Open in new tab", Instant Messaging opens no second chat and no second end-user window', async () => {
-    const agent = agentOf('PC-TAB');
+    const agent = h.agent('PC-TAB');
     const window = await h.openChat(console, 'PC-TAB', 'tina');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('tina joined the chat').waitFor();

@@ -21,7 +21,11 @@ function runToEnd(args: string[]): Promise<void> {
   );
 }
 
-/** A real `parley-agent` process, enrolled and running, whose opener writes page URLs to a file (and may fail). */
+/** What the stand-in opener does after it recorded the URL: exit, fail, or stay a while like a real launcher. */
+export type Opener = 'records' | 'fails' | 'lingers';
+const OPENER_FLAGS: Record<Opener, string> = { records: '', fails: ' --fail', lingers: ' --linger' };
+
+/** A real `parley-agent` process, enrolled and running, whose opener writes page URLs to a file. */
 export class AgentProcess {
   private constructor(
     public child: ChildProcess,
@@ -36,7 +40,7 @@ export class AgentProcess {
     token: string,
     name: string,
     user: string | null,
-    opener: 'records' | 'fails' = 'records',
+    opener: Opener = 'records',
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-agent-'));
     const config = join(dir, 'agent.json');
@@ -50,7 +54,7 @@ export class AgentProcess {
       config,
       ...userArgs,
       '--open-with',
-      `${process.execPath} ${recordUrl}${opener === 'fails' ? ' --fail' : ''} ${urlFile}`,
+      `${process.execPath} ${recordUrl}${OPENER_FLAGS[opener]} ${urlFile}`,
     ];
     return new AgentProcess(AgentProcess.spawnRun(runArgs), runArgs, urlFile, dir);
   }

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type ParleyServer, startServer } from '../../packages/server/src/server.js';
 import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
 import { ADMIN_PASSWORD, ApiClient } from '../../packages/server/test/support/server.js';
-import { AgentProcess } from './agentProcess.js';
+import { AgentProcess, type Opener } from './agentProcess.js';
 import { launchChromium } from './browser.js';
 
 /**
@@ -13,6 +13,7 @@ import { launchChromium } from './browser.js';
  */
 export class Harness {
   readonly agents: AgentProcess[] = [];
+  private readonly agentsByDevice = new Map<string, AgentProcess>();
   readonly api: ApiClient;
   private readonly contexts: BrowserContext[] = [];
   private readonly endUserBrowsers = new Map<string, { context: BrowserContext; pageUrl: string }>();
@@ -98,14 +99,18 @@ export class Harness {
   }
 
   /** Enrolls and runs a real `parley-agent` reporting `user` as logged on (null: nobody). */
-  async startAgent(
-    name: string,
-    user: string | null,
-    opener: 'records' | 'fails' = 'records',
-  ): Promise<AgentProcess> {
+  async startAgent(name: string, user: string | null, opener: Opener = 'records'): Promise<AgentProcess> {
     const token = (await this.api.request('POST', '/api/enrollment-tokens')).body.token as string;
     const agent = await AgentProcess.start(this.url, token, name, user, opener);
     this.agents.push(agent);
+    this.agentsByDevice.set(name, agent);
+    return agent;
+  }
+
+  /** The agent `startAgent` started for the device named `deviceName`. */
+  agent(deviceName: string): AgentProcess {
+    const agent = this.agentsByDevice.get(deviceName);
+    if (!agent) throw new Error(`no agent for ${deviceName}`);
     return agent;
   }
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, pageProofText } from '@parley/protocol';
+import { type ChatInfo, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, pageProofText } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../server/src/server.js';
@@ -20,7 +21,7 @@ import {
 import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
 import { enroll } from '../src/enroll.js';
-import { pageProof } from '../src/pageServer.js';
+import { PageServer, pageProof } from '../src/pageServer.js';
 import type { DetectedUser } from '../src/platform/users.js';
 
 function user(name: string): DetectedUser {
@@ -48,6 +49,21 @@ function rawStatusLine(url: URL, request: string): Promise<string> {
     });
     socket.once('error', reject);
   });
+}
+
+/** A real agent reporting `bob` as logged on, whose opener records the launch files (added to `agents`). */
+function bobsAgent(config: Awaited<ReturnType<typeof enroll>>, agents: Agent[]) {
+  const opened: string[] = [];
+  const agent = new Agent({
+    config,
+    detectUsers: async () => [user('bob')],
+    openPage: async (url) => {
+      opened.push(url);
+    },
+    log: () => {},
+  });
+  agents.push(agent);
+  return { agent, opened };
 }
 
 /** The page URL (with its key in the fragment) that a launch file sends the browser to. */
@@ -329,6 +345,50 @@ describe('parley-agent with the real server (SQLite)', () => {
   });
 });
 
+describe('the page server across agent restarts', () => {
+  const info: ChatInfo = {
+    chatId: 'chat-restart',
+    organization: 'IT',
+    deviceId: 'dev-1',
+    deviceName: 'PC-1',
+    operatorName: 'Olga',
+    endUserName: 'bob',
+    status: 'open',
+    recorded: false,
+    receipts: { operator: { deliveredSeq: 0, readSeq: 0 }, end_user: { deliveredSeq: 0, readSeq: 0 } },
+  };
+  const events = { onFrame: () => {}, onPresence: () => {} };
+
+  it('4, 8: comes back on its saved port with its page keys; when another process holds the port, new port, new keys', async () => {
+    const statePath = join(mkdtempSync(join(tmpdir(), 'parley-pages-')), 'agent.pages.json');
+    const first = new PageServer(events, { statePath });
+    await first.listen();
+    const url = new URL(first.addChat(info));
+    await first.close();
+    expect(statSync(statePath).mode & 0o777).toBe(0o600);
+
+    const second = new PageServer(events, { statePath });
+    await second.listen();
+    expect(second.takeRestored()).toEqual(['chat-restart']);
+    expect(second.addChat(info)).toBe(url.href);
+    await second.close();
+
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(Number(url.port), '127.0.0.1', resolve));
+    try {
+      const third = new PageServer(events, { statePath });
+      await third.listen();
+      expect(third.takeRestored()).toEqual([]);
+      const moved = new URL(third.addChat(info));
+      expect(moved.port).not.toBe(url.port);
+      expect(moved.hash).not.toBe(url.hash);
+      await third.close();
+    } finally {
+      squatter.close();
+    }
+  });
+});
+
 describe('parley-agent behind a network that can drop', () => {
   // Beats every 100 ms: the server notices a silent agent quickly, the agent (20 s watchdog) does not.
   const suite = useTestServer({ heartbeatMs: 100 });
@@ -349,16 +409,7 @@ describe('parley-agent behind a network that can drop', () => {
     const { server, api } = suite;
     const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
     const config = { ...(await enroll(server.url, token, name, 'linux')), server: proxy.url };
-    const opened: string[] = [];
-    const agent = new Agent({
-      config,
-      detectUsers: async () => [user('bob')],
-      openPage: async (url) => {
-        opened.push(url);
-      },
-      log: () => {},
-    });
-    agents.push(agent);
+    const { agent, opened } = bobsAgent(config, agents);
     await agent.start();
     await expect.poll(() => agent.connected).toBe(true);
     const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
@@ -415,25 +466,11 @@ describe('parley-agent on a device with many open chats', () => {
     await Promise.all(agents.splice(0).map((a) => a.stop()));
   });
 
-  function agentFor(config: Awaited<ReturnType<typeof enroll>>) {
-    const opened: string[] = [];
-    const agent = new Agent({
-      config,
-      detectUsers: async () => [user('bob')],
-      openPage: async (url) => {
-        opened.push(url);
-      },
-      log: () => {},
-    });
-    agents.push(agent);
-    return { agent, opened };
-  }
-
   it('P-11: an agent whose device has 300 open chats becomes ready and serves every one of them', async () => {
     const { server, api } = suite;
     const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
     const config = await enroll(server.url, token, 'PC-BUSY', 'linux');
-    const first = agentFor(config);
+    const first = bobsAgent(config, agents);
     await first.agent.start();
     await expect.poll(() => first.agent.connected).toBe(true);
     const chatIds = await openManyChats(server, config.deviceId, 300);
@@ -445,7 +482,7 @@ describe('parley-agent on a device with many open chats', () => {
     expect(Buffer.byteLength(JSON.stringify(open))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
 
     // The agent restarts: its welcome lists the 300 chats, and it shows a page for each.
-    const again = agentFor(config);
+    const again = bobsAgent(config, agents);
     await again.agent.start();
     await expect.poll(() => again.agent.connected, { timeout: 10_000 }).toBe(true);
     await expect.poll(() => again.opened.length, { timeout: 10_000 }).toBe(300);
