@@ -61,7 +61,14 @@ export class Agent {
    */
   private readonly unacked = new Map<string, { chatId: string; frame: AgentClientFrame }>();
   private readonly log: (message: string) => void;
-  private readonly launchFiles = new LaunchFiles();
+  private readonly launchFiles = new LaunchFiles({
+    onUnused: (chatId) => {
+      if ((this.pages?.pagesOpen(chatId) ?? 0) > 0) return;
+      const reason =
+        'the chat page was not opened in 5 minutes (the browser may not be able to see the file)';
+      this.forward({ type: 'agent.page_failed', chatId, reason });
+    },
+  });
   /** Chats of the saved page state, whose pages may come back after this restart. */
   private restored = new Set<string>();
 

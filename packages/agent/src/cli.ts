@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { Agent, defaultDeviceName } from './agent.js';
-import { configAclCommand, defaultConfigPath, pageStatePath, readConfig, writeConfig } from './config.js';
+import {
+  configAclCommand,
+  defaultConfigPath,
+  pageStatePath,
+  privateDirectory,
+  readConfig,
+  writeConfig,
+} from './config.js';
 import { enroll } from './enroll.js';
 import { splitCommandLine } from './platform/commandLine.js';
 import { runCommand } from './platform/exec.js';
@@ -57,9 +65,11 @@ program
       };
       const openWith =
         options.openWith === undefined ? undefined : splitCommandLine(options.openWith, '--open-with');
+      const statePath = pageStatePath(options.config);
+      await privateDirectory(dirname(statePath));
       const agent = new Agent({
         config,
-        pageStatePath: pageStatePath(options.config),
+        pageStatePath: statePath,
         detectUsers,
         openPage: async (url, endUser) => {
           const plan = planOpen(url, {

@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configAclCommand, readConfig, writeConfig } from './config.js';
+import { configAclCommand, pageStatePath, privateDirectory, readConfig, writeConfig } from './config.js';
 
 describe('agent configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-agent-config-'));
@@ -40,5 +40,24 @@ describe('agent configuration', () => {
       ],
     });
     expect(configAclCommand('/var/lib/parley-agent/agent.json', 'linux', 'root')).toBeNull();
+  });
+
+  it('H1: the page state has a directory of its own, private before anything is written in it', async () => {
+    expect(pageStatePath('/var/lib/parley-agent/agent.json')).toBe(
+      '/var/lib/parley-agent/agent.state/pages.json',
+    );
+    // On Windows the directory's ACL is inherited by what is made inside (the state file and its temporary copy).
+    expect(configAclCommand('C:\\ProgramData\\Parley\\agent.state', 'win32', 'SYSTEM', true)?.args).toEqual([
+      'C:\\ProgramData\\Parley\\agent.state',
+      '/inheritance:r',
+      '/grant:r',
+      '*S-1-5-18:(OI)(CI)F',
+      '*S-1-5-32-544:(OI)(CI)F',
+      'SYSTEM:(OI)(CI)F',
+    ]);
+    const state = join(dir, 'open', 'agent.state');
+    mkdirSync(state, { recursive: true, mode: 0o777 });
+    await privateDirectory(state);
+    expect(statSync(state).mode & 0o777).toBe(0o700);
   });
 });

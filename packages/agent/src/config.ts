@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { type CommandRunner, runCommand } from './platform/exec.js';
 
 /** What `parley-agent enroll` stores and `parley-agent run` reads. */
 export const AgentConfig = z.object({
@@ -19,9 +20,12 @@ export function defaultConfigPath(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'parley', 'agent.json');
 }
 
-/** The page server's saved port and page keys, beside the credential file and as private. */
+/**
+ * The page server's saved port and page keys: in a directory of their own beside the credential file
+ * (`agent.state/pages.json`), which `privateDirectory` makes private before anything is written in it.
+ */
 export function pageStatePath(configFile: string): string {
-  return configFile.replace(/(\.json)?$/, '.pages.json');
+  return join(configFile.replace(/(\.json)?$/, '.state'), 'pages.json');
 }
 
 export function readConfig(file: string): AgentConfig {
@@ -42,15 +46,35 @@ export function readConfig(file: string): AgentConfig {
  * ACL of its own instead (SYSTEM, Administrators and the enrolling account; SIDs so that it works in any language).
  */
 export function configAclCommand(
-  file: string,
+  path: string,
   platform: NodeJS.Platform,
   username: string,
+  /** A directory: what is made inside it inherits the ACL (object and container inherit). */
+  directory = false,
 ): { command: string; args: string[] } | null {
   if (platform !== 'win32') return null;
+  const full = directory ? '(OI)(CI)F' : 'F';
   return {
     command: 'icacls',
-    args: [file, '/inheritance:r', '/grant:r', '*S-1-5-18:F', '*S-1-5-32-544:F', `${username}:F`],
+    args: [
+      path,
+      '/inheritance:r',
+      '/grant:r',
+      `*S-1-5-18:${full}`,
+      `*S-1-5-32-544:${full}`,
+      `${username}:${full}`,
+    ],
   };
+}
+
+/** Makes `dir` (and its parents) and leaves it readable by the agent's account only: mode 0700, or an ACL. */
+export async function privateDirectory(dir: string, run: CommandRunner = runCommand): Promise<void> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const acl = configAclCommand(dir, process.platform, userInfo().username, true);
+  if (!acl) return;
+  const result = await run(acl.command, acl.args);
+  if (result.code !== 0) throw new Error(`could not restrict ${dir}: ${result.stderr || result.stdout}`);
 }
 
 /** Written readable by its owner only: it holds the device credential. */

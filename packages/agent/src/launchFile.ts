@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,13 +19,30 @@ function escapeHtml(text: string): string {
  * The page's key travels in the fragment of its URL, and that URL must never be on a command line (any local user
  * can read `/proc/<pid>/cmdline` or the process list). So the opener is given a small HTML file instead, readable
  * by the end user only, that sends the browser on to the page: the command line shows a file name, no secret.
- * Each file lives in its own directory made by `mkdtemp` (mode 0700: no other user can list or read it), which the
- * agent hands to the end user when it runs as root for them.
+ * Each file lives in its own directory made by `mkdtemp`, which stays the agent's: mode 0700, or 0711 when the file
+ * is for another user (who may open the file by its name, never list or change the directory); only the file (0600)
+ * is handed to the end user. Removing it is an unlink and an rmdir, never a recursive walk of what a user could
+ * reach.
  */
 export class LaunchFiles {
-  private readonly made = new Map<string, { dir: string; timer: NodeJS.Timeout }>();
+  private readonly made = new Map<string, { dir: string; file: string; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly root: string = tmpdir()) {}
+  private readonly onUnused: (chatId: string) => void;
+  private readonly root: string;
+  private readonly ttlMs: number;
+
+  constructor(
+    options: {
+      /** A launch file outlived its time unused: the browser never came (it may not see the file). */
+      onUnused?: (chatId: string) => void;
+      root?: string;
+      ttlMs?: number;
+    } = {},
+  ) {
+    this.onUnused = options.onUnused ?? (() => {});
+    this.root = options.root ?? tmpdir();
+    this.ttlMs = options.ttlMs ?? LAUNCH_FILE_TTL_MS;
+  }
 
   /** Writes a launch file for `chatId` that opens `pageUrl`; returns its file:// URL. Replaces an older one. */
   write(chatId: string, pageUrl: string, owner: LaunchOwner | null): string {
@@ -40,15 +57,15 @@ export class LaunchFiles {
         `<p><a href="${href}">Open the help desk chat</a></p>\n`,
       { mode: 0o600, flag: 'wx' },
     );
-    chmodSync(dir, 0o700);
-    if (owner) {
-      // gid -1 keeps the group: only the owner's bits matter with modes 0700 / 0600.
-      chownSync(file, owner.uid, -1);
-      chownSync(dir, owner.uid, -1);
-    }
-    const timer = setTimeout(() => this.remove(chatId), LAUNCH_FILE_TTL_MS);
+    // gid -1 keeps the group: only the owner's bits matter with mode 0600.
+    if (owner) chownSync(file, owner.uid, -1);
+    chmodSync(dir, owner ? 0o711 : 0o700);
+    const timer = setTimeout(() => {
+      this.remove(chatId);
+      this.onUnused(chatId);
+    }, this.ttlMs);
     timer.unref();
-    this.made.set(chatId, { dir, timer });
+    this.made.set(chatId, { dir, file, timer });
     return pathToFileURL(file).href;
   }
 
@@ -58,7 +75,13 @@ export class LaunchFiles {
     if (!made) return;
     clearTimeout(made.timer);
     this.made.delete(chatId);
-    rmSync(made.dir, { recursive: true, force: true });
+    for (const remove of [() => unlinkSync(made.file), () => rmdirSync(made.dir)]) {
+      try {
+        remove();
+      } catch {
+        // Already gone (or not empty: then it stays, the agent's own, until the OS cleans its temp directory).
+      }
+    }
   }
 
   removeAll(): void {

@@ -74,6 +74,8 @@ function safeDecode(component: string): string | null {
 
 /** A page that has not proved itself within this long is closed (4003). */
 export const PAGE_HELLO_TIMEOUT_MS = 10_000;
+/** Page sockets in their handshake at once; more are refused (403) until some finish. */
+export const MAX_PENDING_HANDSHAKES = 32;
 
 /** What `signer` proves with the chat's page key (P-13). */
 export function pageProof(key: string, text: string): string {
@@ -141,6 +143,8 @@ export class PageServer {
   private linkUp = false;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly statePath: string | null;
+  /** Page sockets still in their handshake. */
+  private handshakes = 0;
   /** Chats brought back from the saved state at `listen`, whose pages may still be open. */
   private restored: string[] = [];
 
@@ -271,14 +275,13 @@ export class PageServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
+  // 127.0.0.1 only, as the agent opens it: `localhost` may resolve to ::1, where another process may listen.
   private hostAllowed(request: IncomingMessage): boolean {
-    const host = request.headers.host;
-    return host === `127.0.0.1:${this.port}` || host === `localhost:${this.port}`;
+    return request.headers.host === `127.0.0.1:${this.port}`;
   }
 
   private originAllowed(request: IncomingMessage): boolean {
-    const origin = request.headers.origin;
-    return origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
+    return request.headers.origin === `http://127.0.0.1:${this.port}`;
   }
 
   private serve(request: IncomingMessage, response: ServerResponse): void {
@@ -302,7 +305,7 @@ export class PageServer {
       const chatId = safeDecode(chatPath[1] ?? '');
       if (!chatId || !this.chats.has(chatId)) return text(404, 'this chat page does not exist or has ended');
       const csp =
-        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port} ws://localhost:${this.port}; ` +
+        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port}; ` +
         "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
       return {
         status: 200,
@@ -316,11 +319,14 @@ export class PageServer {
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Until ws takes the socket nothing listens for its errors: a reset must not take the agent down.
+    socket.on('error', () => socket.destroy());
     const url = this.hostAllowed(request) && this.originAllowed(request) ? parseRequestUrl(request) : null;
-    if (url?.pathname !== '/ws/page') {
+    if (url?.pathname !== '/ws/page' || this.handshakes >= MAX_PENDING_HANDSHAKES) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    this.handshakes++;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.handshake(ws));
   }
 
@@ -336,14 +342,25 @@ export class PageServer {
     };
     const timer = setTimeout(() => refuse(CloseCode.helloTimeout, 'no proof in time'), PAGE_HELLO_TIMEOUT_MS);
     timer.unref();
+    let pending = true;
+    const settled = () => {
+      if (pending) this.handshakes--;
+      pending = false;
+      clearTimeout(timer);
+    };
     const ownNonce = randomBytes(24).toString('base64url');
     let expected: { chat: ServedChat; proof: string } | null = null;
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => clearTimeout(timer));
+    ws.on('close', settled);
+    // The heartbeat starts with the socket: a page answering pings during its handshake is alive.
+    ws.on('pong', () => {
+      (ws as WebSocket & { missedPong?: boolean }).missedPong = false;
+    });
     ws.on('message', (data, isBinary) => {
       const parsed = parseClientFrame(PageClientFrame, isBinary ? '' : data.toString());
       if (!parsed.ok) {
         send(parsed.error);
+        refuse(CloseCode.authFailed, 'authentication failed');
         return;
       }
       const frame = parsed.frame;
@@ -368,7 +385,7 @@ export class PageServer {
         return;
       }
       if (frame.type === 'page.auth' && expected !== null && sameProof(frame.proof, expected.proof)) {
-        clearTimeout(timer);
+        settled();
         ws.removeAllListeners('message');
         this.attach(expected.chat, ws);
         return;
@@ -383,9 +400,6 @@ export class PageServer {
     chat.pages.add(ws);
     ws.send(JSON.stringify({ type: 'page.link', up: this.linkUp } satisfies PageServerFrame));
     if (chat.pages.size === 1) this.events.onPresence(chatId, true);
-    ws.on('pong', () => {
-      (ws as WebSocket & { missedPong?: boolean }).missedPong = false;
-    });
     ws.on('message', (data, isBinary) => {
       const parsed = parseClientFrame(PageClientFrame, isBinary ? '' : data.toString());
       if (!parsed.ok) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ChatInfo } from '@parley/protocol';
 import { z } from 'zod';
@@ -31,8 +32,8 @@ export function readPageState(file: string): PageState | null {
 
 /** Written whole to a temporary file and renamed over the old one, so a crash never leaves half a file. */
 export function writePageState(file: string, state: PageState): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
+  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  writeFileSync(temporary, JSON.stringify(state), { mode: 0o600, flag: 'wx' });
   chmodSync(temporary, 0o600);
   renameSync(temporary, file);
 }

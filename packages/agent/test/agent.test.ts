@@ -21,7 +21,7 @@ import {
 import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
 import { enroll } from '../src/enroll.js';
-import { PageServer, pageProof } from '../src/pageServer.js';
+import { MAX_PENDING_HANDSHAKES, PageServer, pageProof } from '../src/pageServer.js';
 import type { DetectedUser } from '../src/platform/users.js';
 
 function user(name: string): DetectedUser {
@@ -36,6 +36,22 @@ function statusWithHost(url: URL, host: string): Promise<number | undefined> {
       resolve(response.statusCode);
     });
     request.on('error', reject);
+  });
+}
+
+/** Asks for a page-socket upgrade the agent refuses (no Origin), and resets the connection as the answer comes. */
+function resetAfterRefusedUpgrade(url: URL): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () =>
+      socket.write(
+        `GET /ws/page HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
+    socket.once('data', () => {
+      socket.resetAndDestroy();
+      resolve();
+    });
+    socket.once('error', reject);
   });
 }
 
@@ -243,6 +259,8 @@ describe('parley-agent with the real server (SQLite)', () => {
     expect(shell.headers.get('set-cookie')).toBeNull();
     expect((await fetch(new URL('/chat/another-chat', url.origin))).status).toBe(404);
     expect(await statusWithHost(url, 'evil.example')).toBe(421);
+    // Only the address the agent opens: `localhost` may be ::1, where another process can listen.
+    expect(await statusWithHost(url, `localhost:${url.port}`)).toBe(421);
     // Malformed requests any web page could make get an answer, and the agent keeps serving.
     expect(await statusWithHost(new URL(`${url.origin}/chat/%E0`), url.host)).toBe(404);
     expect(await rawStatusLine(url, `GET http://[ HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`)).toMatch(
@@ -252,6 +270,12 @@ describe('parley-agent with the real server (SQLite)', () => {
     const wsUrl = `ws://${url.host}/ws/page`;
     await expect(TestSocket.connect(wsUrl, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
     await expect(TestSocket.connect(wsUrl)).rejects.toThrow(/403/);
+    await expect(TestSocket.connect(wsUrl, { origin: `http://localhost:${url.port}` })).rejects.toThrow(
+      /403/,
+    );
+    // A refused upgrade whose client resets the connection at once does not take the agent down.
+    await resetAfterRefusedUpgrade(url);
+    expect((await fetch(new URL(`/chat/${chatId}`, url.origin))).status).toBe(200);
     // A chat frame before the proof: refused and closed.
     const early = await TestSocket.connect(wsUrl, { origin: url.origin });
     early.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
@@ -298,6 +322,22 @@ describe('parley-agent with the real server (SQLite)', () => {
     // Once a page is there, the launch file is gone.
     await expect.poll(() => existsSync(launchFile)).toBe(false);
     page.close();
+    // At most MAX_PENDING_HANDSHAKES sockets wait for their proof at once; past that, refused until one ends.
+    const idle = await Promise.all(
+      Array.from({ length: MAX_PENDING_HANDSHAKES }, () => TestSocket.connect(wsUrl, { origin: url.origin })),
+    );
+    await expect(TestSocket.connect(wsUrl, { origin: url.origin })).rejects.toThrow(/403/);
+    const [first] = idle;
+    first?.close();
+    await first?.closed;
+    await expect
+      .poll(async () => {
+        const next = await TestSocket.connect(wsUrl, { origin: url.origin }).catch(() => null);
+        next?.close();
+        return next !== null;
+      })
+      .toBe(true);
+    for (const socket of idle) socket.close();
   });
 
   it('holds the end user’s messages while the server restarts and delivers them after, in order', async () => {
