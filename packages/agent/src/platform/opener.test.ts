@@ -295,6 +295,16 @@ describe('planOpen', () => {
       });
     });
 
+    it('6: as SYSTEM, lets the user read the launch file first (it lies in SYSTEM’s temp directory)', () => {
+      const launch = 'file:///C:/Windows/SystemTemp/parley-chat-Ab12/chat.html';
+      const plan = planOpen(launch, win({ target: { ...bob, domain: 'CONTOSO' } }));
+      expect(plan.steps[0]).toEqual({
+        command: 'icacls',
+        args: ['C:\\Windows\\SystemTemp\\parley-chat-Ab12\\chat.html', '/grant', 'CONTOSO\\bob:R'],
+      });
+      expect(plan.steps[1]?.args.at(-1)).toBe(`rundll32.exe url.dll,FileProtocolHandler ${launch}`);
+    });
+
     it('runs the task as DOMAIN\\user when the domain is known', () => {
       const plan = planOpen(URL_, win({ target: { ...bob, domain: 'CONTOSO' } }));
       expect(plan.steps[0]?.args.slice(8, 10)).toEqual(['/RU', 'CONTOSO\\bob']);

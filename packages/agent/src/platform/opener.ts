@@ -180,8 +180,13 @@ function planWindows(url: string, ctx: OpenContext, target: DetectedUser | null)
   // /SC ONCE needs a start time: the current minute, already past, so the trigger itself never fires
   // (schtasks warns about it) and the page opens only through /Run.
   const startTime = `${twoDigits(now.getHours())}:${twoDigits(now.getMinutes())}`;
+  // The launch file was made by SYSTEM in its own temp directory: the user's browser gets to read it, nothing more.
+  const grant: OpenStep[] = url.startsWith('file:///')
+    ? [{ command: 'icacls', args: [windowsPath(url), '/grant', `${runAs}:R`] }]
+    : [];
   return {
     steps: [
+      ...grant,
       {
         command: 'schtasks',
         args: [
@@ -210,6 +215,11 @@ function planWindows(url: string, ctx: OpenContext, target: DetectedUser | null)
     ],
     description: `scheduled task ${name} running rundll32 url.dll as ${runAs} in session ${target.sessionId ?? '?'}`,
   };
+}
+
+/** `file:///C:/dir/chat.html` → `C:\\dir\\chat.html` (whatever platform plans it). */
+function windowsPath(fileUrl: string): string {
+  return decodeURIComponent(fileUrl.slice('file:///'.length)).split('/').join('\\');
 }
 
 /** Decides how to open a local chat URL on the desktop of `ctx.target`. Throws for a non-local URL. */
