@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -47,8 +47,11 @@ function connect(location: StoreLocation, log?: Logger): Kysely<Database> {
     pool.on('error', (error) => log?.warn({ err: error }, 'database connection lost'));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  mkdirSync(dirname(location.file), { recursive: true });
+  // Password and session hashes and every open chat live here: readable by the server's account only (SQLite
+  // gives the -wal and -shm files the database file's mode).
+  mkdirSync(dirname(location.file), { recursive: true, mode: 0o700 });
   const database = new SQLite(location.file);
+  chmodSync(location.file, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
 import { uuidv7 } from '../ids.js';
@@ -270,5 +271,20 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect((await store.findDevice('dev-lease'))?.onlineNode).toBeNull();
     expect((await store.findDevice('dev1'))?.onlineNode).toBe('alive');
     expect(await store.expireStaleDevices(at(30), at(42))).toEqual([]);
+  });
+});
+
+describe('the SQLite store', () => {
+  it('keeps its database readable by the server account only', async () => {
+    const database = tempSqlite();
+    const store = await openStore(database.location);
+    try {
+      if (database.location.kind !== 'sqlite') throw new Error('sqlite expected');
+      const { file } = database.location;
+      for (const path of [file, `${file}-wal`]) expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
   });
 });
