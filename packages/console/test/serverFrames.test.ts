@@ -22,6 +22,19 @@ function chatRecorder() {
   return { frames, listener, messages };
 }
 
+/**
+ * Every length the console's device list took: it stays null ("Loading devices…") until it is the whole fleet, so a
+ * list shown before its last part came would show up here as a shorter length.
+ */
+function devicesShown(console: ConsoleSocket): number[] {
+  const shown: number[] = [];
+  console.subscribe(() => {
+    const devices = console.getSnapshot().devices;
+    if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
+  });
+  return shown;
+}
+
 describe('frames bigger than a client may send reach the real clients', () => {
   const suite = useTestServer();
 
@@ -93,12 +106,7 @@ describe('a large fleet', () => {
     expect(Buffer.byteLength(JSON.stringify(listed))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
 
     const console = new ConsoleSocket(consoleSocketOptions(server, suite.api));
-    // Every value the device list took: null ("Loading devices…") until it is the whole fleet, never a part of it.
-    const shown: number[] = [];
-    console.subscribe(() => {
-      const devices = console.getSnapshot().devices;
-      if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
-    });
+    const shown = devicesShown(console);
     console.start();
     try {
       await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
@@ -126,11 +134,7 @@ describe('a large fleet', () => {
       expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(FRAME_CHUNK_BYTES + 4096);
 
     const console = new ConsoleSocket(consoleSocketOptions(server, api));
-    const shown: number[] = [];
-    console.subscribe(() => {
-      const devices = console.getSnapshot().devices;
-      if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
-    });
+    const shown = devicesShown(console);
     console.start();
     try {
       await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
