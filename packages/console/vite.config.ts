@@ -6,7 +6,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Two pages: `index.html`, the operator console (an SPA the server serves at `/`, routes `/` and `/chats/<id>`), and
- * `enduser.html`, the end-user chat page the device agent serves at `/chat/<id>?token=…` on 127.0.0.1. Both load
+ * `enduser.html`, the end-user chat page the device agent serves at `/chat/<id>` on 127.0.0.1. Both load
  * their assets from absolute `/assets/…` paths (`base: '/'`), so they work from any route.
  */
 export default defineConfig({
