@@ -66,6 +66,7 @@ describe('the end-user page on a shared computer', () => {
     await window.getByRole('log').getByText('only the operator reads this').waitFor();
     // Nothing it saw, from the opener to the browser, holds the key or a token.
     const cmdlines = await report();
+    await attacker.ask({ cmd: 'unsnoop' }, 'unsnooped');
     expect(cmdlines.join('\n')).not.toContain(key);
     expect(cmdlines.join('\n')).not.toMatch(/[#?&](k|token)=/);
   });

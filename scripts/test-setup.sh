@@ -39,7 +39,7 @@ fi
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q; }
 if [ -z "${PARLEY_TEST_POSTGRES_URL:-}" ]; then
   if ! pg_up; then
-    version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)"
+    version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1 || true)"
     [ -n "$version" ] || fail "PostgreSQL is not running at 127.0.0.1:5432 and /etc/postgresql has no cluster"
     say "starting PostgreSQL $version"
     # A concurrent run may have started it meanwhile; the wait below is what decides.

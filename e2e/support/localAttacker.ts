@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 const { WebSocketServer } = await import(process.argv[1]);
 const say = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const seen = new Set();
+let snooping = null;
 const requests = [];
 const frames = [];
 let squat = null;
@@ -64,7 +65,8 @@ function squatOn(port, announce) {
 
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line);
-  if (command.cmd === 'snoop') { setInterval(snoop, 1); say({ type: 'snooping' }); }
+  if (command.cmd === 'snoop') { snooping = setInterval(snoop, 1); say({ type: 'snooping' }); }
+  if (command.cmd === 'unsnoop') { clearInterval(snooping); say({ type: 'unsnooped' }); }
   if (command.cmd === 'report') say({ type: 'report', cmdlines: [...seen] });
   if (command.cmd === 'read') say({ type: 'read', ...tryRead(command.path) });
   if (command.cmd === 'serve') squat = squatOn(0, 'serving');

@@ -63,7 +63,7 @@ export class Agent {
   private readonly log: (message: string) => void;
   private readonly launchFiles = new LaunchFiles({
     onUnused: (chatId) => {
-      if ((this.pages?.pagesOpen(chatId) ?? 0) > 0) return;
+      if ((this.pages?.pagesOpen(chatId) ?? 0) > 0 || this.openFailed.delete(chatId)) return;
       const reason =
         'the chat page was not opened in 5 minutes (the browser may not be able to see the file)';
       this.forward({ type: 'agent.page_failed', chatId, reason });
@@ -71,6 +71,10 @@ export class Agent {
   });
   /** Chats of the saved page state, whose pages may come back after this restart. */
   private restored = new Set<string>();
+  /** Waits for those pages to come back before their chats are shown again. */
+  private readonly returnTimers = new Set<NodeJS.Timeout>();
+  /** Chats whose page the opener could not show: already reported, not again when their launch file expires. */
+  private readonly openFailed = new Set<string>();
 
   constructor(private readonly options: AgentOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`parley-agent: ${message}\n`));
@@ -104,6 +108,7 @@ export class Agent {
           if (connected) this.launchFiles.remove(chatId);
           this.forward({ type: 'agent.end_user', chatId, connected });
         },
+        onStateNotSaved: (reason) => this.log(`could not save the page state (${reason})`),
       },
       { statePath: this.options.pageStatePath ?? null },
     );
@@ -116,6 +121,8 @@ export class Agent {
 
   async stop(): Promise<void> {
     if (this.usersTimer) clearInterval(this.usersTimer);
+    for (const timer of this.returnTimers) clearTimeout(timer);
+    this.returnTimers.clear();
     await this.connection.stop();
     await this.pages?.close();
     this.launchFiles.removeAll();
@@ -131,11 +138,9 @@ export class Agent {
   }
 
   private async pollUsers(): Promise<void> {
-    const before = JSON.stringify(this.users.map((u) => u.name));
+    const before = JSON.stringify(reportableUsers(this.users));
     const now = await this.refreshUsers();
-    if (JSON.stringify(now.map((u) => u.name)) !== before) {
-      this.connection.send({ type: 'agent.users', loggedOnUsers: now });
-    }
+    if (JSON.stringify(now) !== before) this.connection.send({ type: 'agent.users', loggedOnUsers: now });
   }
 
   private onWelcome(openChats: ChatInfo[]): void {
@@ -155,9 +160,11 @@ export class Agent {
       if (restored.has(chat.chatId)) {
         // This agent restarted with the chat's page key: its page, if still open, comes back by itself.
         const timer = setTimeout(() => {
+          this.returnTimers.delete(timer);
           if (pages.pagesOpen(chat.chatId) === 0 && pages.hasChat(chat.chatId)) void this.showPage(chat);
         }, this.options.pageReturnMs ?? PAGE_RETURN_MS);
         timer.unref();
+        this.returnTimers.add(timer);
       }
       if (!pages.hasChat(chat.chatId)) {
         // The agent restarted while the chat was open: the old page is gone, show a new one.
@@ -253,16 +260,21 @@ export class Agent {
     const pages = this.pages;
     if (!pages) return;
     const endUser = this.users.find((u) => u.name === chat.endUserName) ?? null;
-    const url = this.launchFiles.write(chat.chatId, pages.addChat(chat), launchOwner(endUser));
+    this.openFailed.delete(chat.chatId);
+    let url: string | null = null;
     try {
+      url = this.launchFiles.write(chat.chatId, pages.addChat(chat), launchOwner(endUser));
       await this.options.openPage(url, endUser);
     } catch (error) {
       const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
-      this.log(`could not open a browser (${reason})`);
-      process.stdout.write(
-        `\n  ${chat.operatorName} wants to chat with ${chat.endUserName}. Open: ${url}\n\n`,
-      );
+      this.log(`could not show the chat page (${reason})`);
+      if (url) {
+        process.stdout.write(
+          `\n  ${chat.operatorName} wants to chat with ${chat.endUserName}. Open: ${url}\n\n`,
+        );
+      }
       // 5a: the operator is told, instead of waiting for a page that will not come.
+      this.openFailed.add(chat.chatId);
       this.forward({ type: 'agent.page_failed', chatId: chat.chatId, reason });
     }
   }

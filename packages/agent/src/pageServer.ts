@@ -74,7 +74,7 @@ function safeDecode(component: string): string | null {
 
 /** A page that has not proved itself within this long is closed (4003). */
 export const PAGE_HELLO_TIMEOUT_MS = 10_000;
-/** Page sockets in their handshake at once; more are refused (403) until some finish. */
+/** Page sockets in their handshake at once; a new one past that closes the one that waited longest. */
 export const MAX_PENDING_HANDSHAKES = 32;
 
 /** What `signer` proves with the chat's page key (P-13). */
@@ -93,6 +93,8 @@ export interface PageServerEvents {
   onFrame(chatId: string, frame: ChatClientFrame): void;
   /** First page of a chat connected (true), or its last one left (false). */
   onPresence(chatId: string, connected: boolean): void;
+  /** The saved state could not be written (why). */
+  onStateNotSaved?(reason: string): void;
 }
 
 interface PageResponse {
@@ -143,8 +145,8 @@ export class PageServer {
   private linkUp = false;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly statePath: string | null;
-  /** Page sockets still in their handshake. */
-  private handshakes = 0;
+  /** Page sockets still in their handshake, oldest first. */
+  private readonly handshakes = new Set<WebSocket>();
   /** Chats brought back from the saved state at `listen`, whose pages may still be open. */
   private restored: string[] = [];
 
@@ -253,12 +255,17 @@ export class PageServer {
     }
   }
 
+  /** Best effort: a disk that refuses the write costs the reconnect after a restart, never the chat. */
   private save(): void {
     if (!this.statePath || this.port === 0) return;
-    writePageState(this.statePath, {
-      port: this.port,
-      chats: [...this.chats.values()].map(({ info, key }) => ({ info, key })),
-    });
+    try {
+      writePageState(this.statePath, {
+        port: this.port,
+        chats: [...this.chats.values()].map(({ info, key }) => ({ info, key })),
+      });
+    } catch (error) {
+      this.events.onStateNotSaved?.(error instanceof Error ? error.message : String(error));
+    }
   }
 
   /** Whether the agent reaches the server: every page is told now, and each new page when it connects (P-14). */
@@ -322,11 +329,10 @@ export class PageServer {
     // Until ws takes the socket nothing listens for its errors: a reset must not take the agent down.
     socket.on('error', () => socket.destroy());
     const url = this.hostAllowed(request) && this.originAllowed(request) ? parseRequestUrl(request) : null;
-    if (url?.pathname !== '/ws/page' || this.handshakes >= MAX_PENDING_HANDSHAKES) {
+    if (url?.pathname !== '/ws/page') {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.handshakes++;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.handshake(ws));
   }
 
@@ -342,10 +348,16 @@ export class PageServer {
     };
     const timer = setTimeout(() => refuse(CloseCode.helloTimeout, 'no proof in time'), PAGE_HELLO_TIMEOUT_MS);
     timer.unref();
-    let pending = true;
+    if (this.handshakes.size >= MAX_PENDING_HANDSHAKES) {
+      const oldest = this.handshakes.values().next().value;
+      if (oldest) {
+        this.handshakes.delete(oldest);
+        oldest.terminate();
+      }
+    }
+    this.handshakes.add(ws);
     const settled = () => {
-      if (pending) this.handshakes--;
-      pending = false;
+      this.handshakes.delete(ws);
       clearTimeout(timer);
     };
     const ownNonce = randomBytes(24).toString('base64url');

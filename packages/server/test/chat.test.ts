@@ -80,6 +80,21 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     const next = await suite.api.request('POST', path);
     expect(next.status).toBe(201);
     expect(next.body.chatId).not.toBe(chatId);
+    // The device goes offline: Instant Messaging still shows the operator their chat on it, rather than refusing.
+    agent.socket.close();
+    await expect
+      .poll(async () => (await suite.server.store.findDevice(agent.deviceId))?.onlineNode)
+      .toBeNull();
+    const offline = await suite.api.request('POST', path);
+    expect(offline).toMatchObject({ status: 200, body: { chatId: next.body.chatId, reused: true } });
+    await suite.server.services.chats.close(next.body.chatId as string, {
+      kind: 'operator',
+      operator: admin,
+    });
+    expect(await suite.api.request('POST', path)).toMatchObject({
+      status: 409,
+      body: { error: 'device_offline' },
+    });
     console.close();
   });
 

@@ -11,7 +11,7 @@ import {
 } from './opener.js';
 import type { DetectedUser } from './users.js';
 
-const URL_ = 'http://127.0.0.1:47123/chat/3f9c2a?token=abc&lang=de';
+const URL_ = 'http://127.0.0.1:47123/chat/3f9c2a?view=abc&lang=de';
 
 const alice: DetectedUser = {
   name: 'alice',
@@ -400,7 +400,7 @@ describe('openUrl', () => {
     await expect(
       openUrl(plan, fakeRunner([{ stdout: 'no browser found\n', stderr: '', code: 3 }])),
     ).rejects.toThrow(
-      /`xdg-open http:\/\/127\.0\.0\.1:47123\/chat\/3f9c2a\?token=abc&lang=de` exited with code 3: no browser found$/,
+      /`xdg-open http:\/\/127\.0\.0\.1:47123\/chat\/3f9c2a\?view=abc&lang=de` exited with code 3: no browser found$/,
     );
     await expect(
       openUrl(plan, fakeRunner([{ stdout: '', stderr: 'spawn xdg-open ENOENT', code: 127 }])),

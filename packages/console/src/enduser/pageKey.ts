@@ -82,7 +82,8 @@ async function findPageKey(chatId: string, location: Location, history: History)
         false,
         ['sign', 'verify'],
       );
-      await withStore('readwrite', (store) => store.put(key, chatId));
+      // Without storage (a locked-down profile) the page still works; only a reload will not find the key.
+      await withStore('readwrite', (store) => store.put(key, chatId)).catch(() => undefined);
       return key;
     } catch {
       return null;

@@ -57,9 +57,15 @@ export class ChatService {
     if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
     const device = await this.store.findDevice(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
-    if (device.onlineNode === null) return { ok: false, error: 'device_offline' };
-    const endUser = device.loggedOnUsers[0];
-    if (!endUser) return { ok: false, error: 'no_user_logged_on' };
+    const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
+    if (!endUser) {
+      // Nobody to show it to now, but the operator's chat on this device is still theirs to look at.
+      const mine = (await this.store.listOpenChats(deviceId))
+        .filter((c) => c.operatorId === operator.id)
+        .at(-1);
+      if (mine) return { ok: true, chatId: mine.id, reused: true };
+      return { ok: false, error: device.onlineNode === null ? 'device_offline' : 'no_user_logged_on' };
+    }
     const existing = await this.store.findOpenChatWith(operator.id, deviceId, endUser.name);
     if (existing) return { ok: true, chatId: this.showAgain(existing), reused: true };
     const chat: ChatRecord = {
@@ -139,11 +145,6 @@ export class ChatService {
     });
     if (!appended) return fail('chat_closed', 'this chat is closed');
     const { entry, duplicate } = appended;
-    // A client id is only ever the sender's own (P-20): a resend is acked with that sender's message, never with
-    // the other side's.
-    if (duplicate && (entry.kind !== 'message' || entry.from.role !== from.role)) {
-      return fail('internal', 'this client id belongs to another message');
-    }
     if (!duplicate) this.publishEntries(chat, [entry]);
     return { ok: true, value: { seq: entry.seq, at: entry.at } };
   }

@@ -108,12 +108,18 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0004_one_open_chat_per_operator_device_user': {
-    // 5c: one open chat per operator, device and end user, whichever node opens it. Older duplicates close first.
+    // 5c: one open chat per operator, device and end user, whichever node opens it. Newer duplicates close first,
+    // as any close does: an unrecorded chat's entries go.
     async up(db: Kysely<unknown>) {
-      await sql`update chats set status = 'closed', closed_at = opened_at
-        where status = 'open' and id not in (
+      const duplicates = sql`select id from chats where status = 'open' and id not in (
           select min(id) from chats where status = 'open' group by operator_id, device_id, end_user_name
+        )`;
+      await sql`delete from chat_entries where chat_id in (${duplicates}) and chat_id in (
+          select id from chats where recorded = 0
         )`.execute(db);
+      await sql`update chats set status = 'closed', closed_at = opened_at where id in (${duplicates})`.execute(
+        db,
+      );
       await db.schema
         .createIndex('chats_one_open')
         .on('chats')

@@ -1,0 +1,79 @@
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
+import { uuidv7 } from '../ids.js';
+import { openStore, type StoreLocation } from './open.js';
+
+/** Runs SQL on the database behind a location, outside the store (what an older version left behind). */
+async function rawSql(location: StoreLocation, statements: string[]): Promise<void> {
+  if (location.kind === 'sqlite') {
+    const db = new SQLite(location.file);
+    try {
+      for (const statement of statements) db.exec(statement);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: location.url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const implementations: [string, () => Promise<TempDatabase>][] = [
+  ['sqlite', async () => tempSqlite()],
+  ['postgres', tempPostgres],
+];
+
+describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => {
+  it('5c: closes the newer duplicate open chats of a database from before, and deletes their entries', async () => {
+    const database = await makeDatabase();
+    try {
+      let store = await openStore(database.location);
+      await store.createOperator(
+        { id: 'op1', username: 'alice', displayName: 'Alice', passwordHash: 'h', capabilities: [] },
+        new Date().toISOString(),
+      );
+      await store.createDevice(
+        { id: 'dev1', name: 'PC-1', os: 'linux', credentialHash: 'c' },
+        new Date().toISOString(),
+      );
+      // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
+      await rawSql(database.location, [
+        'drop index chats_one_open',
+        "delete from kysely_migration where name = '0004_one_open_chat_per_operator_device_user'",
+      ]);
+      // uuidv7 orders by time: the smallest id is the oldest chat, the one that stays open.
+      const ids = [uuidv7(), uuidv7(), uuidv7()].sort();
+      for (const id of ids) {
+        const at = new Date().toISOString();
+        const chat = {
+          id,
+          deviceId: 'dev1',
+          operatorId: 'op1',
+          operatorName: 'Alice',
+          endUserName: 'bob',
+          openedAt: at,
+        };
+        await store.createChat({ ...chat, recorded: false }, { role: 'operator', name: 'Alice' });
+      }
+      await store.close();
+
+      store = await openStore(database.location);
+      expect((await store.listOpenChats('dev1')).map((c) => c.id)).toEqual([ids[0]]);
+      for (const id of ids.slice(1)) {
+        expect((await store.findChat(id))?.status).toBe('closed');
+        expect(await store.entriesAfter(id, 0, 10)).toEqual([]);
+      }
+      expect(await store.entriesAfter(ids[0] ?? '', 0, 10)).toHaveLength(1);
+      await store.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
