@@ -49,8 +49,36 @@ export const ApiErrorCode = z.enum([
   'invalid_token',
   'bad_origin',
   'rate_limited',
+  'method_not_allowed',
+  'conflict',
+  'too_large',
+  'unsupported_media_type',
   'internal',
 ]);
+
+/** The code of an error that only its HTTP status describes (a framework's own 4xx): one code per status. */
+export function errorCodeForStatus(status: number): ApiErrorCode {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return status >= 500 ? 'internal' : 'bad_request';
+  }
+}
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
 export const ApiError = z.object({ error: z.string(), message: z.string() });

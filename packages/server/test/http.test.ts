@@ -70,7 +70,23 @@ describe('HTTP API', () => {
       username: 'a',
       password: 'x'.repeat(70_000),
     });
-    expect(huge.status).toBe(413);
+    expect(huge).toMatchObject({ status: 413, body: { error: 'too_large' } });
+  });
+
+  it('gives each HTTP status its own error code, not bad_request for every 4xx', async () => {
+    const client = new ApiClient(suite.server.url);
+    const xml = await client.request('POST', '/api/auth/login', '<login/>', {
+      'content-type': 'application/xml',
+    });
+    expect(xml).toMatchObject({ status: 415, body: { error: 'unsupported_media_type' } });
+    expect(await client.request('GET', '/api/no-such-route')).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
+    expect(await client.request('GET', '/api/devices')).toMatchObject({
+      status: 401,
+      body: { error: 'unauthorized' },
+    });
   });
 
   it('refuses state-changing requests from another origin or without one', async () => {

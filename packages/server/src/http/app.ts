@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import type { ApiErrorCode } from '@parley/protocol';
+import { type ApiErrorCode, errorCodeForStatus } from '@parley/protocol';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -129,9 +129,8 @@ export async function createApp({ services, log, ...routeOptions }: AppOptions):
       return sendError(reply, 400, 'bad_request', `${where}${first?.message ?? 'invalid request'}`);
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status === 429) return sendError(reply, 429, 'rate_limited', (error as Error).message);
     if (status >= 400 && status < 500)
-      return sendError(reply, status, 'bad_request', (error as Error).message);
+      return sendError(reply, status, errorCodeForStatus(status), (error as Error).message);
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal', 'something went wrong on the server');
   });
