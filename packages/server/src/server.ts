@@ -8,10 +8,10 @@ import { type Config, DEFAULT_ORGANIZATION } from './config.js';
 import { DeviceService } from './devices/devices.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
+import type { Services } from './services.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 import { Gateway } from './ws/gateway.js';
-import type { Services } from './ws/services.js';
 
 /** Every node renews its presence lease this often. */
 export const PRESENCE_MS = 15_000;

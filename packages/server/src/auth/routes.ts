@@ -1,8 +1,7 @@
 import { ApiError, LoginBody, OperatorView } from '@parley/protocol';
 import { z } from 'zod';
-import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
-import type { RouteOptions } from '../http/routes.js';
-import type { Services } from '../ws/services.js';
+import { type App, type RouteOptions, requireOperator, sendError, signedIn } from '../http/request.js';
+import type { Services } from '../services.js';
 import { presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
 
 export function registerAuthRoutes(app: App, { auth }: Services, options: RouteOptions): void {

@@ -1,8 +1,8 @@
 import { ApiError, ChatCreated, OpenChatList } from '@parley/protocol';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth/sessions.js';
-import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
-import type { Services } from '../ws/services.js';
+import { type App, requireOperator, sendError, signedIn } from '../http/request.js';
+import type { Services } from '../services.js';
 import type { OpenChatError } from './chats.js';
 
 const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: string }> = {

@@ -1,7 +1,7 @@
 import { ApiError, DeviceList, EnrollBody, EnrollmentTokenCreated, EnrollResult } from '@parley/protocol';
-import { type App, requireOperator, sendError, signedIn } from '../http/app.js';
+import { type App, requireOperator, sendError, signedIn } from '../http/request.js';
 import { hasCapability } from '../rights/capabilities.js';
-import type { Services } from '../ws/services.js';
+import type { Services } from '../services.js';
 
 export function registerDeviceRoutes(app: App, { devices }: Services): void {
   app.get(

@@ -5,17 +5,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import { type ApiErrorCode, errorCodeForStatus } from '@parley/protocol';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-} from 'fastify';
+import { errorCodeForStatus } from '@parley/protocol';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -25,44 +16,15 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { SESSION_COOKIE } from '../auth/sessions.js';
-import type { OperatorRecord } from '../store/store.js';
-import type { Services } from '../ws/services.js';
+import type { Services } from '../services.js';
 import { originAllowed } from './origin.js';
-import { type RouteOptions, registerRoutes } from './routes.js';
-
-export type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    operator: OperatorRecord | null;
-  }
-}
+import { type App, type RouteOptions, sendError } from './request.js';
+import { registerRoutes } from './routes.js';
 
 /** Largest request body any route takes. */
 export const BODY_LIMIT = 64 * 1024;
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-export function sendError(reply: FastifyReply, status: number, error: ApiErrorCode, message: string) {
-  return reply.code(status).send({ error, message });
-}
-
-/** preHandler: the request's session operator, or 401. */
-export async function requireOperator(request: FastifyRequest, reply: FastifyReply) {
-  if (!request.operator) return sendError(reply, 401, 'unauthorized', 'sign in first');
-}
-
-/** The operator `requireOperator` let through. */
-export function signedIn(request: FastifyRequest): OperatorRecord {
-  if (!request.operator) throw new Error('requireOperator must run before this handler');
-  return request.operator;
-}
 
 function consoleDist(): string | null {
   try {

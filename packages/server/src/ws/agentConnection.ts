@@ -2,11 +2,11 @@ import { AgentClientFrame, type AgentServerFrame, CloseCode, PROTOCOL_VERSION } 
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { subjects } from '../bus/bus.js';
+import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
 import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
-import type { Services } from './services.js';
 
 type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
 

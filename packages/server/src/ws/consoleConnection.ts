@@ -4,12 +4,12 @@ import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
 import { hasCapability } from '../rights/capabilities.js';
+import type { Services } from '../services.js';
 import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
 import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
-import type { Services } from './services.js';
 
 /** An operator's console socket: the device list, and the chats the operator watches. */
 export class ConsoleConnection {

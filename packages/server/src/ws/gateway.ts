@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { originAllowed } from '../http/origin.js';
+import type { Services } from '../services.js';
 import { AgentConnection } from './agentConnection.js';
 import { ConsoleConnection } from './consoleConnection.js';
-import type { Services } from './services.js';
 
 /** Pings every peer this often; a peer that missed one beat is cut off at the next (so within 10 s). */
 export const HEARTBEAT_MS = 5000;
