@@ -22,7 +22,7 @@ describe('showing a chat to its end user again', () => {
     return (await h.api.request('GET', '/api/chats')).body as { chatId: string; deviceName: string }[];
   }
 
-  it('5a. the agent cannot open the page: the console says why instead of waiting, and Retry tries again', async () => {
+  it('5a, P-15. the agent cannot open the page: the console says why instead of waiting, and Retry tries again', async () => {
     const agent = h.agent('PC-NOBROWSER');
     const window = await h.openChat(console, 'PC-NOBROWSER', 'nora');
     const alert = window
@@ -42,7 +42,7 @@ describe('showing a chat to its end user again', () => {
     expect((await openChats()).filter((c) => c.deviceName === 'PC-NOBROWSER')).toHaveLength(1);
   });
 
-  it('5b. the end user closed the window: Instant Messaging shows the same chat on their screen again', async () => {
+  it('5b, P-15. the end user closed the window: Instant Messaging shows the same chat on their screen again', async () => {
     const agent = h.agent('PC-CLOSED');
     const window = await h.openChat(console, 'PC-CLOSED', 'cleo');
     const endUser = await h.endUserPage(agent);

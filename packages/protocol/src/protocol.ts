@@ -34,11 +34,31 @@ export const CloseCode = {
   versionMismatch: 4002,
   helloTimeout: 4003,
   replaced: 4004,
-  heartbeatLost: 4005,
   slowConsumer: 4006,
   sessionEnded: 4007,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * P-12: what a server tells a peer whose `protocolVersion` is not its own, saying which side is too old: the error
+ * frame's `message` and the close frame's reason.
+ */
+export function versionMismatch(
+  peer: 'console' | 'agent',
+  theirs: number,
+): { message: string; reason: 'client too old' | 'server too old' } {
+  if (theirs < PROTOCOL_VERSION) {
+    const fix = peer === 'console' ? 'reload the console' : 'update the agent';
+    return {
+      message: `the ${peer} is too old: it speaks protocol ${theirs}, this server ${PROTOCOL_VERSION}; ${fix}`,
+      reason: 'client too old',
+    };
+  }
+  return {
+    message: `this server is too old: it speaks protocol ${PROTOCOL_VERSION}, the ${peer} ${theirs}; update the server`,
+    reason: 'server too old',
+  };
+}
 
 const id = z.string().min(1).max(64);
 const clientId = z.string().min(8).max(64);

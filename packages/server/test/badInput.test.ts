@@ -1,5 +1,6 @@
 import { CloseCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
+import { HELLO_TIMEOUT_MS } from '../src/ws/peer.js';
 import {
   ApiClient,
   connectConsole,
@@ -20,7 +21,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     expect((await fetch(`${suite.server.url}/healthz`)).status).toBe(200);
   }
 
-  it('answers malformed JSON, non-objects and unknown types with errors and stays open', async () => {
+  it('P-1, P-3: answers malformed JSON, non-objects and unknown types with errors and stays open', async () => {
     const console = await connectConsole(suite.server, suite.api);
     console.send('{"type": "chat.send", ');
     expect(await console.next((f) => f.type === 'error')).toMatchObject({
@@ -38,7 +39,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     await othersStillServed();
   });
 
-  it('rejects wrong field types and oversize or empty message text, storing nothing', async () => {
+  it('P-3, P-22: rejects wrong field types and oversize or empty message text, storing nothing', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
     const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
       .chatId as string;
@@ -54,14 +55,28 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     agent.socket.close();
   });
 
-  it('closes a connection that sends a frame larger than the cap with 1009', async () => {
+  it('P-3: closes a connection that sends a frame larger than the cap with 1009', async () => {
     const console = await connectConsole(suite.server, suite.api);
     console.send({ type: 'chat.typing', chatId: 'x', typing: true, pad: 'x'.repeat(MAX_CLIENT_FRAME_BYTES) });
     expect((await console.closed).code).toBe(CloseCode.tooBig);
     await othersStillServed();
   });
 
-  it('refuses chat frames before hello, and an agent that has not said who it is', async () => {
+  it('P-6: closes a socket that has not said hello within 10 s with 4003', async () => {
+    const started = Date.now();
+    const [console, agent] = await Promise.all([
+      TestSocket.connect(wsUrl(suite.server, '/ws/console'), {
+        origin: suite.server.url,
+        cookie: suite.api.cookie,
+      }),
+      TestSocket.connect(wsUrl(suite.server, '/ws/agent')),
+    ]);
+    for (const socket of [console, agent]) expect((await socket.closed).code).toBe(CloseCode.helloTimeout);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HELLO_TIMEOUT_MS - 100);
+    expect([...console.frames, ...agent.frames].map((f) => f.type)).toEqual([]);
+  });
+
+  it('P-12: refuses chat frames before hello, and an agent that has not said who it is', async () => {
     const console = await TestSocket.connect(wsUrl(suite.server, '/ws/console'), {
       origin: suite.server.url,
       cookie: suite.api.cookie,
@@ -77,7 +92,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     await othersStillServed();
   });
 
-  it('refuses an agent with a wrong credential or an unknown device, and a wrong protocol version', async () => {
+  it('P-12: refuses an agent with a wrong credential or an unknown device, and a wrong protocol version', async () => {
     const real = await connectRawAgent(suite.server, suite.api, ['bob']);
     const hello = {
       type: 'agent.hello',
@@ -93,15 +108,25 @@ describe('bad input gets a clear error and the server keeps serving others', () 
       expect(await agent.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
       expect((await agent.closed).code).toBe(CloseCode.authFailed);
     }
-    const old = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
-    old.send({ ...hello, credential: real.credential, protocolVersion: PROTOCOL_VERSION + 1 });
-    expect(await old.next((f) => f.type === 'error')).toMatchObject({ code: 'version_mismatch' });
-    expect((await old.closed).code).toBe(CloseCode.versionMismatch);
+    // The handshake tells a client that is too old from a server that is.
+    for (const [version, who] of [
+      [PROTOCOL_VERSION + 1, /this server is too old/],
+      [PROTOCOL_VERSION - 1, /the agent is too old/],
+    ] as const) {
+      const other = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
+      other.send({ ...hello, credential: real.credential, protocolVersion: version });
+      const error = await other.next((f) => f.type === 'error');
+      expect(error).toMatchObject({ code: 'version_mismatch' });
+      expect(String(error.message)).toMatch(who);
+      const closed = await other.closed;
+      expect(closed.code).toBe(CloseCode.versionMismatch);
+      expect(closed.reason).toBe(version > PROTOCOL_VERSION ? 'server too old' : 'client too old');
+    }
     expect((await suite.server.store.findDevice(real.deviceId))?.onlineNode).toBe('test-node');
     real.socket.close();
   });
 
-  it('refuses WebSocket upgrades without a session, from another origin, or to unknown paths', async () => {
+  it('P-2, P-10: refuses WebSocket upgrades without a session, from another origin, or to unknown paths', async () => {
     await expect(
       TestSocket.connect(wsUrl(suite.server, '/ws/console'), { origin: suite.server.url }),
     ).rejects.toThrow(/401/);
@@ -117,7 +142,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     await expect(TestSocket.connect(wsUrl(suite.server, '/ws/nope'))).rejects.toThrow(/404/);
   });
 
-  it('keeps an operator out of a chat that is not theirs, and a device out of another device’s chat', async () => {
+  it('P-24: keeps an operator out of a chat that is not theirs, and a device out of another device’s chat', async () => {
     const agentA = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-A');
     const agentB = await connectRawAgent(suite.server, suite.api, ['carol'], 'PC-B');
     const chatId = (await suite.api.request('POST', `/api/devices/${agentA.deviceId}/chats`)).body
@@ -152,7 +177,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     agentB.socket.close();
   });
 
-  it('rate-limits a flood of messages without refusing a burst of twenty', async () => {
+  it('P-25: rate-limits a flood of messages without refusing a burst of twenty', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
     const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
       .chatId as string;
@@ -171,7 +196,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     agent.socket.close();
   });
 
-  it('P-25: limits frames of every kind, so a flood of small frames is refused and others are still served', async () => {
+  it('P-4: limits frames of every kind, so a flood of small frames is refused and others are still served', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
     const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
       .chatId as string;

@@ -41,7 +41,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     console.close();
   });
 
-  it('5c: one open chat per operator, device and end user: parallel opens give one chat, shown again each time', async () => {
+  it('5c, P-15: one open chat per operator, device and end user: parallel opens give one chat, shown again each time', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['una'], 'PC-ONE');
     const path = `/api/devices/${agent.deviceId}/chats`;
     const answers = await Promise.all(Array.from({ length: 5 }, () => suite.api.request('POST', path)));
@@ -98,7 +98,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     console.close();
   });
 
-  it('carries messages both ways with acks, one sequence, and no duplicates on resend', async () => {
+  it('P-1, P-20, P-21: carries messages both ways with acks, one sequence, and no duplicates on resend', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob']);
     const created = await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`);
     expect(created.status).toBe(201);
@@ -231,7 +231,7 @@ describe('rights are checked on every frame', () => {
 describe('closing races', () => {
   const suite = useTestServer();
 
-  it('P-21: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
+  it('P-27: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
     const { server, api } = suite;
     const agent = await connectRawAgent(server, api, ['bob']);
     const operator = await server.store.findOperatorByUsername('admin');

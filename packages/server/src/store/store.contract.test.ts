@@ -233,7 +233,7 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect((await store.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
-  it('moves receipts forward only, never past the last entry; read implies delivered', async () => {
+  it('P-25a: moves receipts forward only, never past the last entry; read implies delivered', async () => {
     const chatId = await openChat();
     await store.appendMessage(chatId, { clientId: 'client-rc-1', from: operator, text: 'one', at: at(2) });
     await store.appendMessage(chatId, { clientId: 'client-rc-2', from: operator, text: 'two', at: at(3) });

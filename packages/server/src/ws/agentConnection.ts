@@ -1,4 +1,10 @@
-import { AgentClientFrame, type AgentServerFrame, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
+import {
+  AgentClientFrame,
+  type AgentServerFrame,
+  CloseCode,
+  PROTOCOL_VERSION,
+  versionMismatch,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { subjects } from '../bus/bus.js';
@@ -83,8 +89,9 @@ export class AgentConnection {
   private async hello(frame: Hello): Promise<void> {
     if (this.deviceId !== null) return;
     if (frame.protocolVersion !== PROTOCOL_VERSION) {
-      this.peer.sendError('version_mismatch', `server speaks protocol ${PROTOCOL_VERSION}; update the agent`);
-      this.peer.close(CloseCode.versionMismatch, 'protocol version mismatch');
+      const mismatch = versionMismatch('agent', frame.protocolVersion);
+      this.peer.sendError('version_mismatch', mismatch.message);
+      this.peer.close(CloseCode.versionMismatch, mismatch.reason);
       return;
     }
     const device = await this.services.devices.authenticate(frame.deviceId, frame.credential);

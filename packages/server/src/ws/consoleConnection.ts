@@ -1,4 +1,10 @@
-import { CloseCode, ConsoleClientFrame, type ConsoleServerFrame, PROTOCOL_VERSION } from '@parley/protocol';
+import {
+  CloseCode,
+  ConsoleClientFrame,
+  type ConsoleServerFrame,
+  PROTOCOL_VERSION,
+  versionMismatch,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
@@ -57,11 +63,9 @@ export class ConsoleConnection {
 
   private async hello(version: number): Promise<void> {
     if (version !== PROTOCOL_VERSION) {
-      this.peer.sendError(
-        'version_mismatch',
-        `server speaks protocol ${PROTOCOL_VERSION}; reload the console`,
-      );
-      this.peer.close(CloseCode.versionMismatch, 'protocol version mismatch');
+      const mismatch = versionMismatch('console', version);
+      this.peer.sendError('version_mismatch', mismatch.message);
+      this.peer.close(CloseCode.versionMismatch, mismatch.reason);
       return;
     }
     if (this.greeted) return;
