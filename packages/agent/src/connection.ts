@@ -1,15 +1,15 @@
 import {
   type AgentClientFrame,
+  type AgentHello,
   AgentServerFrame,
   type ChatInfo,
   CloseCode,
   MAX_SERVER_FRAME_BYTES,
   parseServerFrame,
   reconnectDelay,
+  SERVER_SILENCE_MS,
 } from '@parley/protocol';
 import WebSocket from 'ws';
-
-type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
 
 /** The server's greeting: its welcome and every part of the device's open chats (P-11). */
 export interface Welcome {
@@ -17,16 +17,13 @@ export interface Welcome {
   openChats: ChatInfo[];
 }
 
-/** The server pings every 5 s; this much silence means the connection is dead even if TCP has not noticed. */
-export const SERVER_SILENCE_MS = 20_000;
-
 /** Agents wait longer between attempts than consoles: there are many more of them. */
 const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
 
 export interface ServerConnectionOptions {
   /** ws(s)://host/ws/agent */
   url: string;
-  hello(): Promise<Hello>;
+  hello(): Promise<AgentHello>;
   /** Once per connection, when the last part of the open chats came; the connection is ready from then on. */
   onWelcome(welcome: Welcome): void;
   /** Every other frame, including those that come while the welcome's parts are still coming. */

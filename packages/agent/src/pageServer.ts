@@ -9,6 +9,8 @@ import {
   type ChatClientFrame,
   type ChatInfo,
   CloseCode,
+  HEARTBEAT_MS,
+  HELLO_TIMEOUT_MS,
   MAX_CLIENT_FRAME_BYTES,
   PageClientFrame,
   type PageServerFrame,
@@ -72,8 +74,6 @@ function safeDecode(component: string): string | null {
   }
 }
 
-/** A page that has not proved itself within this long is closed (4003). */
-export const PAGE_HELLO_TIMEOUT_MS = 10_000;
 /** Page sockets in their handshake at once; a new one past that closes the one that waited longest. */
 export const MAX_PENDING_HANDSHAKES = 32;
 
@@ -179,7 +179,7 @@ export class PageServer {
           client.ping();
         }
       }
-    }, 5000);
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
@@ -346,7 +346,7 @@ export class PageServer {
       ws.removeAllListeners('message');
       ws.close(code, reason);
     };
-    const timer = setTimeout(() => refuse(CloseCode.helloTimeout, 'no proof in time'), PAGE_HELLO_TIMEOUT_MS);
+    const timer = setTimeout(() => refuse(CloseCode.helloTimeout, 'no proof in time'), HELLO_TIMEOUT_MS);
     timer.unref();
     if (this.handshakes.size >= MAX_PENDING_HANDSHAKES) {
       const oldest = this.handshakes.values().next().value;

@@ -1,4 +1,5 @@
 export * from './api.js';
 export * from './backoff.js';
 export * from './frames.js';
+export * from './limits.js';
 export * from './protocol.js';

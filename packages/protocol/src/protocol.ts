@@ -154,12 +154,15 @@ export const ChatSubscribe = z.object({ type: z.literal('chat.subscribe'), chatI
 export const ChatSend = z.object({ type: z.literal('chat.send'), chatId: id, clientId, text: MessageText });
 export const ChatTyping = z.object({ type: z.literal('chat.typing'), chatId: id, typing: z.boolean() });
 export const ChatClose = z.object({ type: z.literal('chat.close'), chatId: id });
+export const ReceiptState = z.enum(['delivered', 'read']);
+export type ReceiptState = z.infer<typeof ReceiptState>;
+
 /** The sender has received (`delivered`) or shown to its person (`read`) every entry up to `seq`. */
 export const ChatReceipt = z.object({
   type: z.literal('chat.receipt'),
   chatId: id,
   seq,
-  state: z.enum(['delivered', 'read']),
+  state: ReceiptState,
 });
 
 /** Frames a chat participant sends. */
@@ -281,6 +284,7 @@ export const AgentHello = z.object({
   device: DeviceFacts,
   loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),
 });
+export type AgentHello = z.infer<typeof AgentHello>;
 export const AgentUsers = z.object({
   type: z.literal('agent.users'),
   loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),

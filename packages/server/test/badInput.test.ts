@@ -1,6 +1,5 @@
-import { CloseCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
+import { CloseCode, HELLO_TIMEOUT_MS, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { HELLO_TIMEOUT_MS } from '../src/ws/peer.js';
 import {
   ApiClient,
   connectConsole,

@@ -1,4 +1,4 @@
-import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person } from '@parley/protocol';
+import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { hasCapability } from '../rights/capabilities.js';
@@ -169,7 +169,7 @@ export class ChatService {
     chatId: string,
     actor: ChatActor,
     seq: number,
-    state: 'delivered' | 'read',
+    state: ReceiptState,
   ): Promise<ChatResult<null>> {
     const access = await this.authorize(chatId, actor);
     if (!access.ok) return access;

@@ -1,3 +1,5 @@
+import type { ChatStatus, Role } from '@parley/protocol';
+
 /** Tables as Kysely sees them. Times are ISO-8601 text and booleans 0/1 on both dialects. */
 export interface Database {
   operators: OperatorsTable;
@@ -54,7 +56,7 @@ export interface ChatsTable {
   operator_id: string;
   operator_name: string;
   end_user_name: string;
-  status: 'open' | 'closed';
+  status: ChatStatus;
   opened_at: string;
   closed_at: string | null;
   last_seq: number;
@@ -70,7 +72,7 @@ export interface ChatEntriesTable {
   seq: number;
   kind: 'message' | 'event';
   client_id: string | null;
-  from_role: 'operator' | 'end_user' | null;
+  from_role: Role | null;
   from_name: string | null;
   text: string | null;
   event: string | null;

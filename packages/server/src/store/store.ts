@@ -4,6 +4,7 @@ import type {
   ChatStatus,
   LoggedOnUser,
   Person,
+  ReceiptState,
   Receipts,
   Role,
 } from '@parley/protocol';
@@ -129,12 +130,7 @@ export interface Store {
    * Moves `role`'s delivered (and, for `read`, read) mark up to `seq`, never down and never past the chat's last
    * entry. Returns the new marks, or null when nothing moved.
    */
-  advanceReceipt(
-    chatId: string,
-    role: Role,
-    state: 'delivered' | 'read',
-    seq: number,
-  ): Promise<Receipts | null>;
+  advanceReceipt(chatId: string, role: Role, state: ReceiptState, seq: number): Promise<Receipts | null>;
   /** Closes an open chat; false when it was already closed. Entries are deleted unless the chat is recorded. */
   closeChat(chatId: string, by: Person, at: string): Promise<ChatEntry | null>;
 
@@ -539,7 +535,7 @@ export class SqlStore implements Store {
   async advanceReceipt(
     chatId: string,
     role: Role,
-    state: 'delivered' | 'read',
+    state: ReceiptState,
     seq: number,
   ): Promise<Receipts | null> {
     const { delivered, read } = RECEIPT_COLUMNS[role];

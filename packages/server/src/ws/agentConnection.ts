@@ -1,7 +1,10 @@
 import {
   AgentClientFrame,
+  type AgentHello,
   type AgentServerFrame,
   CloseCode,
+  MESSAGE_BURST,
+  MESSAGES_PER_SECOND,
   PROTOCOL_VERSION,
   versionMismatch,
 } from '@parley/protocol';
@@ -12,9 +15,7 @@ import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
-import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
-
-type Hello = Extract<AgentClientFrame, { type: 'agent.hello' }>;
+import { TokenBucket } from './rateLimit.js';
 
 /** A device agent's socket: presence, logged-on users, and the end user's side of the device's chats. */
 export class AgentConnection {
@@ -86,7 +87,7 @@ export class AgentConnection {
     }
   }
 
-  private async hello(frame: Hello): Promise<void> {
+  private async hello(frame: AgentHello): Promise<void> {
     if (this.deviceId !== null) return;
     if (frame.protocolVersion !== PROTOCOL_VERSION) {
       const mismatch = versionMismatch('agent', frame.protocolVersion);

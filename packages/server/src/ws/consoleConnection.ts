@@ -2,6 +2,8 @@ import {
   CloseCode,
   ConsoleClientFrame,
   type ConsoleServerFrame,
+  MESSAGE_BURST,
+  MESSAGES_PER_SECOND,
   PROTOCOL_VERSION,
   versionMismatch,
 } from '@parley/protocol';
@@ -15,7 +17,7 @@ import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';
-import { MESSAGE_BURST, MESSAGES_PER_SECOND, TokenBucket } from './rateLimit.js';
+import { TokenBucket } from './rateLimit.js';
 
 /** An operator's console socket: the device list, and the chats the operator watches. */
 export class ConsoleConnection {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import { CloseCode, HEARTBEAT_MS, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -8,9 +8,6 @@ import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
 import { AgentConnection } from './agentConnection.js';
 import { ConsoleConnection } from './consoleConnection.js';
-
-/** Pings every peer this often; a peer that missed one beat is cut off at the next (so within 10 s). */
-export const HEARTBEAT_MS = 5000;
 
 interface GatewayOptions {
   services: Services;

@@ -1,20 +1,17 @@
-import { CloseCode, type ErrorFrame, parseClientFrame } from '@parley/protocol';
+import {
+  CloseCode,
+  type ErrorFrame,
+  FRAME_BURST,
+  FRAMES_PER_SECOND,
+  HELLO_TIMEOUT_MS,
+  MAX_BUFFERED_BYTES,
+  MAX_FRAMES_IN_FLIGHT,
+  parseClientFrame,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { z } from 'zod';
 import { TokenBucket } from './rateLimit.js';
-
-/** A connection whose unsent bytes pass this is too slow to keep up, and is cut off. */
-export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-/** Frames a socket may have waiting for their handler; past this it is sending faster than it can be served. */
-export const MAX_FRAMES_IN_FLIGHT = 256;
-/** Frames of any kind per socket (chat messages also have their own, smaller budget). */
-export const FRAME_BURST = 200;
-export const FRAMES_PER_SECOND = 50;
-
-/** A socket must say hello within this time. */
-export const HELLO_TIMEOUT_MS = 10_000;
 
 export interface PeerHandlers<In> {
   onFrame(frame: In): Promise<void> | void;

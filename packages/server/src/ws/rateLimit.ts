@@ -1,11 +1,4 @@
 /**
- * Chat messages per socket. The burst is large because time is measured when a frame is handled, not when it
- * arrived: after a stall of the server, frames that came at a steady pace are handled at once (bench/RESULTS.md).
- */
-export const MESSAGE_BURST = 60;
-export const MESSAGES_PER_SECOND = 10;
-
-/**
  * A token bucket: `burst` frames at once, refilled at `perSecond`. Sized so that a person pasting twenty lines
  * in a second is fine and a script flooding a chat is not.
  */
