@@ -7,6 +7,7 @@ import { ChatService } from './chats/chats.js';
 import { type Config, DEFAULT_ORGANIZATION } from './config.js';
 import { DeviceService } from './devices/devices.js';
 import { createApp } from './http/app.js';
+import type { RouteSummary } from './http/request.js';
 import { createMetrics } from './metrics/metrics.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open.js';
@@ -22,6 +23,8 @@ export interface ParleyServer {
   port: number;
   services: Services;
   store: Store;
+  /** Every HTTP route with the access it declares (the /api ones must: issue 7). */
+  routeTable: readonly RouteSummary[];
   close(): Promise<void>;
 }
 
@@ -54,7 +57,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   };
 
   const publicOrigin = config.publicUrl ?? null;
-  const app = await createApp({
+  const { app, routeTable } = await createApp({
     services,
     log,
     loginAttemptsPerMinute: config.loginAttemptsPerMinute,
@@ -94,6 +97,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     url: publicOrigin ?? `http://${shownHost}:${port}`,
     port,
     services,
+    routeTable,
     store,
     async close() {
       clearInterval(presence);

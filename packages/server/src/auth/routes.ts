@@ -1,6 +1,6 @@
 import { ApiError, LoginBody, OperatorView } from '@parley/protocol';
 import { z } from 'zod';
-import { type App, type RouteOptions, requireOperator, sendError, signedIn } from '../http/request.js';
+import { type App, type RouteOptions, sendError, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 import { presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
 
@@ -8,7 +8,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
   app.post(
     '/api/auth/login',
     {
-      config: { rateLimit: { max: options.loginAttemptsPerMinute, timeWindow: 60_000 } },
+      config: { access: 'public', rateLimit: { max: options.loginAttemptsPerMinute, timeWindow: 60_000 } },
       schema: {
         tags: ['auth'],
         summary: 'Sign in; sets the HttpOnly session cookie',
@@ -32,7 +32,10 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
 
   app.post(
     '/api/auth/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } },
+    },
     async (request, reply) => {
       await auth.logout(request.cookies[SESSION_COOKIE]);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -43,7 +46,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
   app.get(
     '/api/auth/me',
     {
-      preHandler: requireOperator,
+      config: { access: () => ({ kind: 'session.read' }) },
       schema: {
         tags: ['auth'],
         summary: 'The signed-in operator',

@@ -1,11 +1,11 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
-import { hasCapability } from '../rights/capabilities.js';
+import { type Actor, authorize, operatorMay } from '../rights/policy.js';
 import type { ChatRecord, OperatorRecord, Store } from '../store/store.js';
 
 /** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
-export type ChatActor = { kind: 'operator'; operator: OperatorRecord } | { kind: 'device'; deviceId: string };
+export type ChatActor = Actor;
 
 export type ChatResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
@@ -53,8 +53,8 @@ export class ChatService {
     operator: OperatorRecord,
     deviceId: string,
   ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
-    // The capability comes first, so an operator without it cannot learn which device ids exist.
-    if (!hasCapability(operator, 'instant-messaging')) return { ok: false, error: 'forbidden' };
+    // Asked first, so an operator who may not cannot learn which device ids exist.
+    if (!operatorMay(operator, { kind: 'chat.open', deviceId })) return { ok: false, error: 'forbidden' };
     const device = await this.store.findDevice(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
     const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
@@ -220,12 +220,12 @@ export class ChatService {
   private async authorize(chatId: string, actor: ChatActor): Promise<ChatResult<{ chat: ChatRecord }>> {
     const chat = await this.store.findChat(chatId);
     if (!chat) return fail('not_found', 'no such chat');
-    if (actor.kind === 'device') {
-      if (chat.deviceId !== actor.deviceId) return fail('not_found', 'no such chat');
-    } else if (chat.operatorId !== actor.operator.id || !hasCapability(actor.operator, 'instant-messaging')) {
-      return fail('forbidden', 'you may not take part in this chat');
-    }
-    return { ok: true, value: { chat } };
+    const decision = authorize(actor, { kind: 'chat.take_part', chat });
+    if (decision.allowed) return { ok: true, value: { chat } };
+    // A device is not told that another device's chat exists.
+    return actor.kind === 'device'
+      ? fail('not_found', 'no such chat')
+      : fail('forbidden', `you may not take part in this chat: ${decision.message}`);
   }
 
   private personOf(chat: ChatRecord, actor: ChatActor): Person {

@@ -1,7 +1,7 @@
 import { ApiError, ChatCreated, OpenChatList } from '@parley/protocol';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth/sessions.js';
-import { type App, requireOperator, sendError, signedIn } from '../http/request.js';
+import { type App, param, sendError, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 import type { OpenChatError } from './chats.js';
 
@@ -19,7 +19,7 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
   app.get(
     '/api/chats',
     {
-      preHandler: requireOperator,
+      config: { access: () => ({ kind: 'session.read' }) },
       schema: {
         tags: ['chats'],
         summary: 'The signed-in operator’s open chats, oldest first',
@@ -34,13 +34,13 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
     {
       // Each chat opens a window on somebody's desktop: an operator opening dozens a minute is a script gone wrong.
       config: {
+        access: (request) => ({ kind: 'chat.open', deviceId: param(request, 'id') }),
         rateLimit: {
           max: 30,
           timeWindow: 60_000,
           keyGenerator: (request) => request.cookies[SESSION_COOKIE] ?? request.ip,
         },
       },
-      preHandler: requireOperator,
       schema: {
         tags: ['chats'],
         summary:

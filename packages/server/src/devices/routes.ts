@@ -1,46 +1,45 @@
 import { ApiError, DeviceList, EnrollBody, EnrollmentTokenCreated, EnrollResult } from '@parley/protocol';
-import { type App, requireOperator, sendError, signedIn } from '../http/request.js';
-import { hasCapability } from '../rights/capabilities.js';
+import { type App, sendError, signedIn } from '../http/request.js';
+import { operatorMay } from '../rights/policy.js';
 import type { Services } from '../services.js';
 
 export function registerDeviceRoutes(app: App, { devices }: Services): void {
   app.get(
     '/api/devices',
     {
-      preHandler: requireOperator,
+      config: { access: () => ({ kind: 'devices.list' }) },
       schema: {
         tags: ['devices'],
         summary: 'Devices the operator may see',
         response: { 200: DeviceList, 401: ApiError },
       },
     },
-    async () => devices.list(),
+    async (request) => {
+      const operator = signedIn(request);
+      return (await devices.list()).filter((device) =>
+        operatorMay(operator, { kind: 'device.read', deviceId: device.id }),
+      );
+    },
   );
 
   app.post(
     '/api/enrollment-tokens',
     {
-      preHandler: requireOperator,
+      config: { access: () => ({ kind: 'devices.enroll' }) },
       schema: {
         tags: ['devices'],
         summary: 'A one-time token an agent exchanges for its device credential (valid 24 h)',
         response: { 201: EnrollmentTokenCreated, 401: ApiError, 403: ApiError },
       },
     },
-    async (request, reply) => {
-      const operator = signedIn(request);
-      if (!hasCapability(operator, 'devices.manage')) {
-        return sendError(reply, 403, 'forbidden', 'enrolling devices needs the devices.manage capability');
-      }
-      return reply.code(201).send(await devices.createEnrollmentToken(operator.id));
-    },
+    async (request, reply) => reply.code(201).send(await devices.createEnrollmentToken(signedIn(request).id)),
   );
 
   app.post(
     '/api/agents/enroll',
     {
       // Generous: a fleet behind one NAT address enrolls at once, and a 256-bit token cannot be guessed anyway.
-      config: { rateLimit: { max: 600, timeWindow: 60_000 } },
+      config: { access: 'public', rateLimit: { max: 600, timeWindow: 60_000 } },
       schema: {
         tags: ['devices'],
         summary: 'Agent enrollment: exchanges an enrollment token for a device id and credential',

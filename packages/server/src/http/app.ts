@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import type { Services } from '../services.js';
 import { originAllowed } from './origin.js';
-import { type App, type RouteOptions, sendError } from './request.js';
+import { type App, checkAccess, type RouteOptions, type RouteSummary, sendError } from './request.js';
 import { registerRoutes } from './routes.js';
 
 /** Largest request body any route takes. */
@@ -42,12 +42,22 @@ export interface AppOptions extends RouteOptions {
 }
 
 /** The HTTP side: plugins, the Origin check, sessions, error shape, OpenAPI and the console's files. */
-export async function createApp({ services, log, ...routeOptions }: AppOptions): Promise<App> {
+export async function createApp({
+  services,
+  log,
+  ...routeOptions
+}: AppOptions): Promise<{ app: App; routeTable: readonly RouteSummary[] }> {
   const app: App = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
+  const routeTable: RouteSummary[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method, url: route.url, access: route.config?.access });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -83,6 +93,7 @@ export async function createApp({ services, log, ...routeOptions }: AppOptions):
     }
     request.operator = (await services.auth.operatorForSession(request.cookies[SESSION_COOKIE])) ?? null;
   });
+  app.addHook('preHandler', checkAccess);
 
   app.setErrorHandler((error, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -97,8 +108,12 @@ export async function createApp({ services, log, ...routeOptions }: AppOptions):
     return sendError(reply, 500, 'internal', 'something went wrong on the server');
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   registerRoutes(app, services, routeOptions);
 
@@ -117,5 +132,5 @@ export async function createApp({ services, log, ...routeOptions }: AppOptions):
       sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
     );
   }
-  return app;
+  return { app, routeTable };
 }

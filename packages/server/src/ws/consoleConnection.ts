@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
-import { hasCapability } from '../rights/capabilities.js';
+import { operatorMay } from '../rights/policy.js';
 import type { Services } from '../services.js';
 import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
@@ -102,7 +102,7 @@ export class ConsoleConnection {
       return false;
     }
     this.operator = current;
-    if (!hasCapability(current, 'instant-messaging')) {
+    if (!operatorMay(current, { kind: 'chats.use' })) {
       for (const [subject, stop] of this.unsubscribe) {
         if (subject === subjects.devices) continue;
         stop();
