@@ -28,6 +28,7 @@ export class AuthService {
     if (!operator || !ok) return null;
     const token = newSecret();
     const at = this.now();
+    await this.store.deleteExpired(at.toISOString());
     const expires = new Date(at.getTime() + SESSION_HOURS * 3600_000);
     await this.store.createSession(hashSecret(token), operator.id, at.toISOString(), expires.toISOString());
     return { token, operator };

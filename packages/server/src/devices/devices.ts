@@ -64,10 +64,15 @@ export class DeviceService {
     os: string,
   ): Promise<{ deviceId: string; credential: string } | null> {
     const at = this.now().toISOString();
-    if (!(await this.store.consumeEnrollmentToken(hashSecret(token), at))) return null;
     const deviceId = uuidv7();
     const credential = newSecret();
-    await this.store.createDevice({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
+    // The token is used up exactly when the device exists: one transaction.
+    const enrolled = await this.store.transaction(async (store) => {
+      if (!(await store.consumeEnrollmentToken(hashSecret(token), at))) return false;
+      await store.createDevice({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
+      return true;
+    });
+    if (!enrolled) return null;
     const device = await this.store.findDevice(deviceId);
     if (device) this.announce(device);
     return { deviceId, credential };

@@ -129,6 +129,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_indexes_where_queries_filter': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('chats_operator').on('chats').column('operator_id').execute();
+      await db.schema.createIndex('devices_online_node').on('devices').column('online_node').execute();
+      await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -272,6 +272,39 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
     expect((await store.findDevice('dev1'))?.onlineNode).toBe('alive');
     expect(await store.expireStaleDevices(at(30), at(42))).toEqual([]);
   });
+
+  it('commits what a transaction wrote together, or none of it', async () => {
+    await store.createEnrollmentToken('t-commit', 'op1', at(0), at(100));
+    await store.transaction(async (tx) => {
+      expect(await tx.consumeEnrollmentToken('t-commit', at(1))).toBe(true);
+      await tx.createDevice({ id: 'dev-tx', name: 'PC-TX', os: 'linux', credentialHash: 'c' }, at(1));
+    });
+    expect((await store.findDevice('dev-tx'))?.name).toBe('PC-TX');
+
+    await store.createEnrollmentToken('t-rollback', 'op1', at(0), at(100));
+    await expect(
+      store.transaction(async (tx) => {
+        expect(await tx.consumeEnrollmentToken('t-rollback', at(1))).toBe(true);
+        await tx.createDevice({ id: 'dev-tx-2', name: 'PC-TX-2', os: 'linux', credentialHash: 'c' }, at(1));
+        // Nested: joins the outer transaction, and goes with it.
+        await tx.transaction((inner) => inner.setLoggedOnUsers('dev-tx', [{ name: 'eve' }], at(2)));
+        throw new Error('the audit row could not be written');
+      }),
+    ).rejects.toThrow(/audit row/);
+    expect(await store.findDevice('dev-tx-2')).toBeUndefined();
+    expect((await store.findDevice('dev-tx'))?.loggedOnUsers).toEqual([]);
+    expect(await store.consumeEnrollmentToken('t-rollback', at(3))).toBe(true);
+  });
+
+  it('deletes expired sessions and enrollment tokens', async () => {
+    await store.createSession('s-old', 'op1', at(0), at(10));
+    await store.createSession('s-new', 'op1', at(0), at(100));
+    await store.createEnrollmentToken('t-old', 'op1', at(0), at(10));
+    await store.deleteExpired(at(50));
+    expect(await store.findSessionOperator('s-old', at(5))).toBeUndefined();
+    expect((await store.findSessionOperator('s-new', at(60)))?.id).toBe('op1');
+    expect(await store.consumeEnrollmentToken('t-old', at(5))).toBe(false);
+  });
 });
 
 describe('the SQLite store', () => {

@@ -8,7 +8,7 @@ import type {
   Receipts,
   Role,
 } from '@parley/protocol';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 export interface OperatorRecord {
@@ -133,6 +133,15 @@ export interface Store {
   advanceReceipt(chatId: string, role: Role, state: ReceiptState, seq: number): Promise<Receipts | null>;
   /** Closes an open chat; false when it was already closed. Entries are deleted unless the chat is recorded. */
   closeChat(chatId: string, by: Person, at: string): Promise<ChatEntry | null>;
+
+  /** Deletes sessions and enrollment tokens that expired before `now`. */
+  deleteExpired(now: string): Promise<void>;
+
+  /**
+   * Runs `work` in one transaction: every write it makes through the store it is given commits together, or none
+   * does (a change and its audit row; an enrollment's token and its device). Nested calls join the outer one.
+   */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
 
   close(): Promise<void>;
 }
@@ -370,42 +379,31 @@ export class SqlStore implements Store {
   }
 
   async expireStaleDevices(before: string, at: string): Promise<string[]> {
+    // One statement: a device renewed between a read and the update cannot be reported offline.
     const rows = await this.db
-      .selectFrom('devices')
-      .select('id')
-      .where('online_node', 'is not', null)
-      .where('last_seen_at', '<', before)
-      .execute();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    await this.db
       .updateTable('devices')
       .set({ online_node: null, last_seen_at: at })
-      .where('id', 'in', ids)
+      .where('online_node', 'is not', null)
       .where('last_seen_at', '<', before)
+      .returning('id')
       .execute();
-    return ids;
+    return rows.map((r) => r.id);
   }
 
   async clearNodeDevices(node: string, at: string): Promise<string[]> {
     // Only what was seen before `at`: an agent that connected to the starting node since is really there.
     const rows = await this.db
-      .selectFrom('devices')
-      .select('id')
-      .where('online_node', '=', node)
-      .where('last_seen_at', '<', at)
-      .execute();
-    await this.db
       .updateTable('devices')
       .set({ online_node: null, last_seen_at: at })
       .where('online_node', '=', node)
       .where('last_seen_at', '<', at)
+      .returning('id')
       .execute();
     return rows.map((r) => r.id);
   }
 
   async createChat(chat: NewChat, opener: Person): Promise<ChatEntry> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx) => {
       await trx
         .insertInto('chats')
         .values({
@@ -478,7 +476,7 @@ export class SqlStore implements Store {
 
   async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null> {
     try {
-      const entry = await this.db.transaction().execute((trx) =>
+      const entry = await this.atomically((trx) =>
         this.insertEntry(trx, chatId, {
           kind: 'message',
           client_id: message.clientId,
@@ -507,7 +505,7 @@ export class SqlStore implements Store {
     at: string,
     detail?: string,
   ): Promise<ChatEntry | null> {
-    return this.db.transaction().execute((trx) =>
+    return this.atomically((trx) =>
       this.insertEntry(trx, chatId, {
         kind: 'event',
         client_id: null,
@@ -562,7 +560,7 @@ export class SqlStore implements Store {
   async closeChat(chatId: string, by: Person, at: string): Promise<ChatEntry | null> {
     // The closing event, the status and the deletion are one transaction: a message racing the close either
     // lands before it (and goes with the chat) or finds the chat closed.
-    return this.db.transaction().execute(async (trx) => {
+    return this.atomically(async (trx) => {
       const event = await this.insertEntry(trx, chatId, {
         kind: 'event',
         client_id: null,
@@ -585,6 +583,23 @@ export class SqlStore implements Store {
         .execute();
       return event;
     });
+  }
+
+  async deleteExpired(now: string): Promise<void> {
+    await this.atomically(async (trx) => {
+      await trx.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+      await trx.deleteFrom('enrollment_tokens').where('expires_at', '<=', now).execute();
+    });
+  }
+
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.atomically((trx) => work(new SqlStore(trx)));
+  }
+
+  /** One transaction, or the one this store already runs in. */
+  private atomically<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this.db);
+    return this.db.transaction().execute(work);
   }
 
   async close(): Promise<void> {
@@ -615,7 +630,7 @@ export class SqlStore implements Store {
    * written) when the chat is not open.
    */
   private async insertEntry(
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     chatId: string,
     entry: Omit<EntryRow, 'chat_id' | 'seq'>,
   ): Promise<ChatEntry | null> {
