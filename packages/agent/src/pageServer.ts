@@ -9,8 +9,9 @@ import {
   type ChatClientFrame,
   type ChatInfo,
   CloseCode,
-  HEARTBEAT_MS,
   HELLO_TIMEOUT_MS,
+  Heartbeat,
+  Liveness,
   MAX_CLIENT_FRAME_BYTES,
   PageClientFrame,
   type PageServerFrame,
@@ -143,7 +144,9 @@ export class PageServer {
   private readonly page = loadPageFiles();
   private port = 0;
   private linkUp = false;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat;
+  /** Every page socket, from its upgrade on (its handshake answers pings too). */
+  private readonly liveness = new Map<WebSocket, Liveness>();
   private readonly statePath: string | null;
   /** Page sockets still in their handshake, oldest first. */
   private readonly handshakes = new Set<WebSocket>();
@@ -171,16 +174,8 @@ export class PageServer {
       }
     });
     this.http.on('clientError', (_error, socket) => socket.destroy());
-    this.heartbeat = setInterval(() => {
-      for (const client of this.wss.clients) {
-        if ((client as WebSocket & { missedPong?: boolean }).missedPong) client.terminate();
-        else {
-          (client as WebSocket & { missedPong?: boolean }).missedPong = true;
-          client.ping();
-        }
-      }
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.heartbeat = new Heartbeat(() => this.liveness.values());
+    this.heartbeat.start();
   }
 
   /** Listens on the saved port with the saved keys when it is free, else on a new port with none. */
@@ -276,7 +271,7 @@ export class PageServer {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     for (const client of this.wss.clients) client.close(CloseCode.goingAway, 'agent stopping');
     this.wss.close();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -365,9 +360,8 @@ export class PageServer {
     ws.on('error', () => ws.terminate());
     ws.on('close', settled);
     // The heartbeat starts with the socket: a page answering pings during its handshake is alive.
-    ws.on('pong', () => {
-      (ws as WebSocket & { missedPong?: boolean }).missedPong = false;
-    });
+    this.liveness.set(ws, new Liveness(ws));
+    ws.on('close', () => this.liveness.delete(ws));
     ws.on('message', (data, isBinary) => {
       const parsed = parseClientFrame(PageClientFrame, isBinary ? '' : data.toString());
       if (!parsed.ok) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CloseCode, HEARTBEAT_MS, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import { type Beatable, CloseCode, HEARTBEAT_MS, Heartbeat, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
@@ -32,11 +32,27 @@ export class Gateway {
   private readonly consoles = new Set<ConsoleConnection>();
   private readonly agents = new Map<string, AgentConnection>();
   private readonly pending = new Set<AgentConnection>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat;
 
   constructor(private readonly options: GatewayOptions) {
-    this.timer = setInterval(() => this.beat(), options.heartbeatMs ?? HEARTBEAT_MS);
-    this.timer.unref();
+    this.heartbeat = new Heartbeat(() => this.peers(), {
+      intervalMs: options.heartbeatMs ?? HEARTBEAT_MS,
+      // The console sockets re-read their session at every beat, so a sign-out ends live traffic too (P-24).
+      onBeat: () => {
+        for (const c of this.consoles) {
+          c.revalidate().catch((error: unknown) =>
+            this.options.log.error({ err: error }, 'session check failed'),
+          );
+        }
+      },
+    });
+    this.heartbeat.start();
+  }
+
+  private *peers(): Iterable<Beatable> {
+    for (const c of this.consoles) yield c.peer;
+    for (const c of this.agents.values()) yield c.peer;
+    for (const c of this.pending) yield c.peer;
   }
 
   get counts(): { consoles: number; agents: number } {
@@ -88,7 +104,7 @@ export class Gateway {
    * connection's close handler has run, so the store can close after them.
    */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.heartbeat.stop();
     const peers = [...this.consoles, ...this.agents.values(), ...this.pending].map((c) => c.peer);
     for (const peer of peers) peer.close(CloseCode.goingAway, 'server shutting down');
     const forced = setTimeout(() => {
@@ -104,24 +120,5 @@ export class Gateway {
     const older = this.agents.get(deviceId);
     if (older && older !== connection) older.peer.close(CloseCode.replaced, 'replaced by a newer connection');
     this.agents.set(deviceId, connection);
-  }
-
-  private lastBeat = performance.now();
-
-  private beat(): void {
-    const now = performance.now();
-    const interval = this.options.heartbeatMs ?? HEARTBEAT_MS;
-    // A beat that comes late means this process stalled: pongs may be waiting unread in the sockets, so nobody is
-    // judged this time; everyone is pinged again and judged at the next, on time, beat.
-    const judge = now - this.lastBeat < interval * 1.5;
-    this.lastBeat = now;
-    for (const c of this.consoles) {
-      c.peer.beat(judge);
-      c.revalidate().catch((error: unknown) =>
-        this.options.log.error({ err: error }, 'session check failed'),
-      );
-    }
-    for (const c of this.agents.values()) c.peer.beat(judge);
-    for (const c of this.pending) c.peer.beat(judge);
   }
 }

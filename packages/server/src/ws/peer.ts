@@ -1,9 +1,11 @@
 import {
+  type Beatable,
   CloseCode,
   type ErrorFrame,
   FRAME_BURST,
   FRAMES_PER_SECOND,
   HELLO_TIMEOUT_MS,
+  Liveness,
   MAX_BUFFERED_BYTES,
   MAX_FRAMES_IN_FLIGHT,
   parseClientFrame,
@@ -20,11 +22,11 @@ export interface PeerHandlers<In> {
 
 /**
  * One WebSocket peer: validated frames in, one at a time and in order; JSON frames out with a bound on what
- * may queue up; a liveness flag the gateway's heartbeat reads.
+ * may queue up; its liveness, which the gateway's heartbeat beats.
  */
-export class Peer<S extends z.ZodType> {
-  /** Set by a pong or any frame; the heartbeat clears it and pings. */
-  alive = true;
+export class Peer<S extends z.ZodType> implements Beatable {
+  /** Answered by a pong or any frame. */
+  private readonly liveness: Liveness;
   private queue: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private readonly frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
@@ -41,9 +43,7 @@ export class Peer<S extends z.ZodType> {
     private readonly log: Logger,
     private readonly handlers: PeerHandlers<z.infer<S>>,
   ) {
-    ws.on('pong', () => {
-      this.alive = true;
-    });
+    this.liveness = new Liveness(ws);
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('close', (code, reason) => {
       this.closed = true;
@@ -91,17 +91,11 @@ export class Peer<S extends z.ZodType> {
 
   /** Called by the heartbeat: ends a peer that answered nothing since the last beat (when `judge`), pings it. */
   beat(judge = true): void {
-    if (judge && !this.alive) {
-      this.log.info('heartbeat lost');
-      this.ws.terminate();
-      return;
-    }
-    this.alive = false;
-    this.ws.ping();
+    if (this.liveness.beat(judge) === 'cut') this.log.info('heartbeat lost');
   }
 
   private receive(data: RawData, isBinary: boolean): void {
-    this.alive = true;
+    this.liveness.heard();
     if (this.closed) return;
     if (isBinary) {
       this.sendError('bad_frame', 'binary frames are not accepted; send JSON text');
