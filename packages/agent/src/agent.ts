@@ -11,7 +11,7 @@ import {
   PROTOCOL_VERSION,
 } from '@parley/protocol';
 import type { AgentConfig } from './config.js';
-import { ServerConnection } from './connection.js';
+import { type AgentLiveFrame, ServerConnection } from './connection.js';
 import { LaunchFiles, type LaunchOwner } from './launchFile.js';
 import { PageServer } from './pageServer.js';
 import type { DetectedUser } from './platform/users.js';
@@ -187,14 +187,12 @@ export class Agent {
     for (const frame of held) this.forward(frame);
   }
 
-  private onServerFrame(frame: AgentServerFrame): void {
+  private onServerFrame(frame: AgentLiveFrame): void {
     switch (frame.type) {
       case 'agent.chat_open':
         // Asked again for a chat whose page is open (the operator chose Instant Messaging again): it is on screen.
         if ((this.pages?.pagesOpen(frame.chat.chatId) ?? 0) > 0) return;
         void this.showPage(frame.chat);
-        return;
-      case 'agent.welcome':
         return;
       case 'chat.info':
         if (frame.chat.status === 'closed') {

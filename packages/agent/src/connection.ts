@@ -20,6 +20,9 @@ export interface Welcome {
 /** Agents wait longer between attempts than consoles: there are many more of them. */
 const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
 
+/** What the server sends an agent once it is connected. */
+export type AgentLiveFrame = Exclude<AgentServerFrame, { type: 'agent.welcome' | 'agent.open_chats' }>;
+
 export interface ServerConnectionOptions {
   /** ws(s)://host/ws/agent */
   url: string;
@@ -27,7 +30,8 @@ export interface ServerConnectionOptions {
   /** Once per connection, when the last part of the open chats came; the connection is ready from then on. */
   onWelcome(welcome: Welcome): void;
   /** Every other frame, including those that come while the welcome's parts are still coming. */
-  onFrame(frame: AgentServerFrame): void;
+  /** Every frame after the welcome and its open chats, which this connection takes itself. */
+  onFrame(frame: AgentLiveFrame): void;
   onDown(): void;
   log(message: string): void;
 }

@@ -2,6 +2,7 @@ import { CloseCode, HELLO_TIMEOUT_MS, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION }
 import { describe, expect, it } from 'vitest';
 import {
   ApiClient,
+  agentHello,
   connectConsole,
   connectRawAgent,
   TestSocket,
@@ -93,14 +94,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
 
   it('P-12: refuses an agent with a wrong credential or an unknown device, and a wrong protocol version', async () => {
     const real = await connectRawAgent(suite.server, suite.api, ['bob']);
-    const hello = {
-      type: 'agent.hello',
-      protocolVersion: PROTOCOL_VERSION,
-      deviceId: real.deviceId,
-      credential: 'w'.repeat(43),
-      device: { name: 'PC', os: 'linux', agentVersion: 'test' },
-      loggedOnUsers: [],
-    };
+    const hello = agentHello(real.deviceId, 'w'.repeat(43), 'PC', []);
     for (const bad of [hello, { ...hello, deviceId: 'no-such-device', credential: real.credential }]) {
       const agent = await TestSocket.connect(wsUrl(suite.server, '/ws/agent'));
       agent.send(bad);

@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { startAgentClient } from './support/clients.js';
 import {
+  agentHello,
   connectConsole,
   connectRawAgent,
   openManyChats,
@@ -307,14 +308,7 @@ describe('a device with more open chats than one frame part holds', () => {
 
     // On the wire: the welcome, then several parts under the chunk size, only the last with more: false.
     const wire = await TestSocket.connect(wsUrl(server, '/ws/agent'));
-    wire.send({
-      type: 'agent.hello',
-      protocolVersion: PROTOCOL_VERSION,
-      deviceId: agent.deviceId,
-      credential: agent.credential,
-      device: { name: 'PC-D', os: 'linux', agentVersion: 'test' },
-      loggedOnUsers: [{ name: 'bob' }],
-    });
+    wire.send(agentHello(agent.deviceId, agent.credential, 'PC-D'));
     await wire.next((f) => f.type === 'agent.open_chats' && f.more === false);
     expect(wire.frames[0]).toEqual({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
     const parts = wire.ofType('agent.open_chats');

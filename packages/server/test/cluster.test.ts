@@ -1,8 +1,8 @@
-import { PROTOCOL_VERSION } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres } from './support/databases.js';
 import {
   ApiClient,
+  agentHello,
   connectConsole,
   connectRawAgent,
   startTestServer,
@@ -85,14 +85,7 @@ describe('two server nodes on PostgreSQL and NATS', () => {
 
     // The agent's network moved it to node B before node A noticed the old connection was dead.
     const second = await TestSocket.connect(wsUrl(nodeB, '/ws/agent'));
-    second.send({
-      type: 'agent.hello',
-      protocolVersion: PROTOCOL_VERSION,
-      deviceId: first.deviceId,
-      credential: first.credential,
-      device: { name: 'PC-MOVING', os: 'linux', agentVersion: 'test' },
-      loggedOnUsers: [{ name: 'bob' }],
-    });
+    second.send(agentHello(first.deviceId, first.credential, 'PC-MOVING'));
     await second.next((f) => f.type === 'agent.welcome');
     second.send({ type: 'agent.end_user', chatId, connected: true });
     await expect.poll(async () => (await nodeA.store.entriesAfter(chatId, 0, 10)).length).toBe(3);

@@ -1,7 +1,7 @@
-import { type AgentServerFrame, type ChatInfo, PROTOCOL_VERSION } from '@parley/protocol';
+import type { AgentServerFrame, ChatInfo } from '@parley/protocol';
 import WebSocket from 'ws';
 import { ServerConnection } from '../../../agent/src/connection.js';
-import { type ApiClient, type TestServer, wsUrl } from './server.js';
+import { type ApiClient, agentHello, type TestServer, wsUrl } from './server.js';
 
 /**
  * The real clients' own code driven from Node, so a test sees what they parse, not what the wire carries:
@@ -84,14 +84,7 @@ export async function startAgentClient(
   const logs: string[] = [];
   const connection = new ServerConnection({
     url: wsUrl(server, '/ws/agent'),
-    hello: async () => ({
-      type: 'agent.hello',
-      protocolVersion: PROTOCOL_VERSION,
-      deviceId,
-      credential,
-      device: { name, os: 'linux', agentVersion: 'test' },
-      loggedOnUsers: users.map((u) => ({ name: u })),
-    }),
+    hello: async () => agentHello(deviceId, credential, name, users),
     onWelcome: (welcome) => welcomes.push(welcome.openChats),
     onFrame: (frame) => frames.push(frame),
     onDown: () => {},

@@ -1,4 +1,4 @@
-import { CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
+import { type AgentHello, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
@@ -186,6 +186,23 @@ export function wsUrl(server: { url: string }, path: string): string {
 }
 
 /** Enrolls a device and connects a raw agent socket for it, reporting `users` as logged on. */
+/** The `agent.hello` a test agent sends: this protocol version, a Linux device, `users` logged on. */
+export function agentHello(
+  deviceId: string,
+  credential: string,
+  name: string,
+  users: string[] = ['bob'],
+): AgentHello {
+  return {
+    type: 'agent.hello',
+    protocolVersion: PROTOCOL_VERSION,
+    deviceId,
+    credential,
+    device: { name, os: 'linux', agentVersion: 'test' },
+    loggedOnUsers: users.map((u) => ({ name: u })),
+  };
+}
+
 export async function connectRawAgent(
   server: TestServer,
   api: ApiClient,
@@ -195,14 +212,7 @@ export async function connectRawAgent(
   const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
   const enrolled = (await api.request('POST', '/api/agents/enroll', { token, name, os: 'linux' })).body;
   const socket = await TestSocket.connect(wsUrl(server, '/ws/agent'));
-  socket.send({
-    type: 'agent.hello',
-    protocolVersion: PROTOCOL_VERSION,
-    deviceId: enrolled.deviceId,
-    credential: enrolled.credential,
-    device: { name, os: 'linux', agentVersion: 'test' },
-    loggedOnUsers: users.map((u) => ({ name: u })),
-  });
+  socket.send(agentHello(enrolled.deviceId as string, enrolled.credential as string, name, users));
   await socket.next((f) => f.type === 'agent.welcome');
   return { socket, deviceId: enrolled.deviceId as string, credential: enrolled.credential as string };
 }
