@@ -96,7 +96,7 @@ export function DevicesPage({
       focusChatTab(result.data.chatId);
       setProblem({
         title: 'The chat is open in another tab',
-        text: `Your chat on ${device.name} is open in another tab of this browser; it is shown again to the user.`,
+        text: `Your chat with ${device.loggedOnUsers[0]?.name ?? 'the user'} on ${device.name} is open in another tab of this browser.`,
       });
       return;
     }
