@@ -1,12 +1,7 @@
-/** What an operator may do at all. An administrator has every capability. */
-export const CAPABILITIES = [
-  'instant-messaging',
-  'devices.manage',
-  'operators.manage',
-  'settings.manage',
-  'recordings.view',
-] as const;
-export type Capability = (typeof CAPABILITIES)[number];
+import { CAPABILITIES, type Capability } from '@parley/protocol';
+
+/** What an operator may do at all: the list and its sentences live in the protocol (the console shows them). */
+export { CAPABILITIES, type Capability };
 
 export function hasCapability(
   operator: { capabilities: readonly string[] },

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+
+/**
+ * Administration: operators, operator groups, device groups, capabilities, access rights and the audit log
+ * (DESIGN.md "Administration"). REST bodies and answers shared by the server's routes, the console and the CLI.
+ */
+
+/** What an operator may do at all, each with the sentence the console shows. */
+export const CAPABILITY_DESCRIPTIONS = {
+  'instant-messaging': 'Chat with the person logged on to a device it has Write on.',
+  'recordings.view': 'Search, read and export recorded conversations.',
+  'recordings.manage': 'Delete recordings.',
+  'devices.manage': 'Enroll, rename, group and remove devices.',
+  'operators.manage': 'Create and change operators, operator groups, capabilities and access rights.',
+  'settings.manage': 'Import the license and change the recording settings.',
+  'audit.view': 'Read and export the audit log.',
+} as const;
+export type Capability = keyof typeof CAPABILITY_DESCRIPTIONS;
+export const CAPABILITIES = Object.keys(CAPABILITY_DESCRIPTIONS) as Capability[];
+export const CapabilityName = z.enum(CAPABILITIES as [Capability, ...Capability[]]);
+
+const recordId = z.string().min(1).max(64);
+/** Letters, digits and `.-_@`; what a person types at a sign-in form and a shell accepts unquoted. */
+export const Username = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . - _ @, starting with a letter or digit');
+export const DisplayName = z.string().trim().min(1).max(128);
+/** Long enough to resist guessing once the sign-in limits slow it down; any characters, passphrases welcome. */
+export const NewPassword = z.string().min(12, 'at least 12 characters').max(1024);
+const groupName = z.string().trim().min(1).max(128);
+
+export const CreateOperatorBody = z.object({
+  username: Username,
+  password: NewPassword,
+  displayName: DisplayName.optional(),
+});
+export type CreateOperatorBody = z.infer<typeof CreateOperatorBody>;
+
+/** A key left out stays as it was. */
+export const UpdateOperatorBody = z.object({
+  displayName: DisplayName.optional(),
+  disabled: z.boolean().optional(),
+});
+export type UpdateOperatorBody = z.infer<typeof UpdateOperatorBody>;
+
+export const SetCapabilitiesBody = z.object({
+  capabilities: z.array(CapabilityName).max(CAPABILITIES.length),
+});
+export type SetCapabilitiesBody = z.infer<typeof SetCapabilitiesBody>;
+
+/** An administrator's reset of someone else's password. */
+export const ResetPasswordBody = z.object({ password: NewPassword });
+export type ResetPasswordBody = z.infer<typeof ResetPasswordBody>;
+
+/** An operator's change of their own password: the current one first. */
+export const ChangeOwnPasswordBody = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: NewPassword,
+});
+export type ChangeOwnPasswordBody = z.infer<typeof ChangeOwnPasswordBody>;
+
+/** A capability an operator has, and where it comes from: their own grant, or an operator group's. */
+export const CapabilitySource = z.object({
+  capability: CapabilityName,
+  via: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('own') }),
+    z.object({ kind: z.literal('super_administrator') }),
+    z.object({ kind: z.literal('operator_group'), id: recordId, name: z.string() }),
+  ]),
+});
+export type CapabilitySource = z.infer<typeof CapabilitySource>;
+
+export const OperatorDetails = z.object({
+  id: recordId,
+  username: z.string(),
+  displayName: z.string(),
+  /** Granted to the operator directly. */
+  capabilities: z.array(CapabilityName),
+  /** Every capability the operator has, own and inherited, with where each comes from. */
+  effectiveCapabilities: z.array(CapabilitySource),
+  groups: z.array(z.object({ id: recordId, name: z.string() })),
+  disabled: z.boolean(),
+  /** `admin`: every capability and every right; cannot be disabled, deleted or denied anything. */
+  superAdministrator: z.boolean(),
+  createdAt: z.string(),
+});
+export type OperatorDetails = z.infer<typeof OperatorDetails>;
+
+export const Created = z.object({ id: recordId });
+export type Created = z.infer<typeof Created>;
+
+export const CreateOperatorGroupBody = z.object({ name: groupName });
+export type CreateOperatorGroupBody = z.infer<typeof CreateOperatorGroupBody>;
+
+export const SetMembersBody = z.object({ operatorIds: z.array(recordId).max(10_000) });
+export type SetMembersBody = z.infer<typeof SetMembersBody>;
+
+export const OperatorGroupDetails = z.object({
+  id: recordId,
+  name: z.string(),
+  capabilities: z.array(CapabilityName),
+  memberIds: z.array(recordId),
+});
+export type OperatorGroupDetails = z.infer<typeof OperatorGroupDetails>;
+
+/** A dynamic device group's rule; every condition given must hold (see rights/accessRights.ts on the server). */
+export const DynamicRuleBody = z
+  .object({
+    namePattern: z.string().min(1).max(256).optional(),
+    os: z.string().min(1).max(128).optional(),
+    onlineNode: z.string().min(1).max(128).optional(),
+  })
+  .refine(
+    (rule) => Object.values(rule).some((value) => value !== undefined),
+    'a rule needs at least one condition',
+  );
+export type DynamicRuleBody = z.infer<typeof DynamicRuleBody>;
+
+export const CreateDeviceGroupBody = z.object({
+  name: groupName,
+  parentId: recordId.optional(),
+  /** Given: a dynamic group whose members follow the rule. Left out: a static group, members set by hand. */
+  rule: DynamicRuleBody.optional(),
+});
+export type CreateDeviceGroupBody = z.infer<typeof CreateDeviceGroupBody>;
+
+export const SetDevicesBody = z.object({ deviceIds: z.array(recordId).max(100_000) });
+export type SetDevicesBody = z.infer<typeof SetDevicesBody>;
+
+export const DeviceGroupDetails = z.object({
+  id: recordId,
+  name: z.string(),
+  parentId: recordId.nullable(),
+  rule: DynamicRuleBody.nullable(),
+  deviceCount: z.number().int().nonnegative(),
+});
+export type DeviceGroupDetails = z.infer<typeof DeviceGroupDetails>;
+
+export const RightName = z.enum(['read', 'write', 'assign']);
+export type RightName = z.infer<typeof RightName>;
+export const RightSetting = z.enum(['allow', 'deny']).nullable();
+export type RightSetting = z.infer<typeof RightSetting>;
+
+/**
+ * `PUT /api/access-rights`: one subject (an operator or an operator group), one target (a device or a device
+ * group), and for each of read / write / assign `"allow"`, `"deny"` or null (unset); a key left out stays.
+ */
+export const AccessRightBody = z
+  .object({
+    operatorId: recordId.optional(),
+    operatorGroupId: recordId.optional(),
+    deviceId: recordId.optional(),
+    deviceGroupId: recordId.optional(),
+    read: RightSetting.optional(),
+    write: RightSetting.optional(),
+    assign: RightSetting.optional(),
+  })
+  .refine((body) => (body.operatorId === undefined) !== (body.operatorGroupId === undefined), {
+    message: 'give exactly one of operatorId and operatorGroupId',
+  })
+  .refine((body) => (body.deviceId === undefined) !== (body.deviceGroupId === undefined), {
+    message: 'give exactly one of deviceId and deviceGroupId',
+  });
+export type AccessRightBody = z.infer<typeof AccessRightBody>;
+
+const namedSubject = z.object({
+  kind: z.enum(['operator', 'operator_group']),
+  id: recordId,
+  name: z.string(),
+});
+const namedTarget = z.object({ kind: z.enum(['device', 'device_group']), id: recordId, name: z.string() });
+
+export const AccessRightView = z.object({
+  subject: namedSubject,
+  target: namedTarget,
+  read: RightSetting,
+  write: RightSetting,
+  assign: RightSetting,
+});
+export type AccessRightView = z.infer<typeof AccessRightView>;
+
+/** One right as it comes out for an operator on a device, with the grants that decided it. */
+export const EffectiveRightView = z.object({
+  effect: z.enum(['allow', 'deny', 'unset']),
+  via: z.array(z.object({ subject: namedSubject, target: namedTarget })),
+});
+
+export const EffectiveRightsView = z.object({
+  operatorId: recordId,
+  deviceId: recordId,
+  superAdministrator: z.boolean(),
+  read: EffectiveRightView,
+  write: EffectiveRightView,
+  assign: EffectiveRightView,
+});
+export type EffectiveRightsView = z.infer<typeof EffectiveRightsView>;
+
+export const AuditEntry = z.object({
+  id: recordId,
+  at: z.string(),
+  /** Who did it: an operator's username, `device:<id>`, or `system`; for a failed sign-in, the name tried. */
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  address: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditQuery = z.object({
+  actor: z.string().max(128).optional(),
+  action: z.string().max(128).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  cursor: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+export const AuditPage = z.object({ entries: z.array(AuditEntry), nextCursor: z.string().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;
