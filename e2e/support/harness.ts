@@ -16,6 +16,8 @@ export class Harness {
   private readonly agentsByDevice = new Map<string, AgentProcess>();
   readonly api: ApiClient;
   private readonly contexts: BrowserContext[] = [];
+  /** What Chromium refused under a page's Content-Security-Policy; `stop` fails the file when there is any. */
+  private readonly policyViolations: string[] = [];
   private readonly endUserBrowsers = new Map<string, { context: BrowserContext; pageUrl: string }>();
 
   private constructor(
@@ -96,6 +98,9 @@ export class Harness {
     await this.browser.close();
     if (this.stoppedPort === null) await this.server.close();
     await this.database.drop();
+    if (this.policyViolations.length > 0) {
+      throw new Error(`the pages broke their Content-Security-Policy:\n${this.policyViolations.join('\n')}`);
+    }
   }
 
   /** Enrolls and runs a real `parley-agent` reporting `user` as logged on (null: nobody). */
@@ -117,6 +122,11 @@ export class Harness {
   async newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
     const context = await this.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
     context.setDefaultTimeout(15_000);
+    context.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+        this.policyViolations.push(`${message.location().url}: ${message.text()}`);
+      }
+    });
     this.contexts.push(context);
     return context;
   }

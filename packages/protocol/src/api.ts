@@ -53,6 +53,7 @@ export const ApiErrorCode = z.enum([
   'conflict',
   'too_large',
   'unsupported_media_type',
+  'wrong_host',
   'internal',
 ]);
 
@@ -73,6 +74,8 @@ export function errorCodeForStatus(status: number): ApiErrorCode {
       return 'too_large';
     case 415:
       return 'unsupported_media_type';
+    case 421:
+      return 'wrong_host';
     case 429:
       return 'rate_limited';
     default:

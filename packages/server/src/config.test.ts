@@ -31,4 +31,27 @@ describe('configFromEnv', () => {
       /PORT: .*DATABASE_URL must be a postgres:\/\/ URL.*PARLEY_ADMIN_PASSWORD must have at least 8 characters/,
     );
   });
+
+  it('reads host names, trusted proxies and /metrics access as lists, naming a bad entry (issue 8)', () => {
+    expect(configFromEnv({})).toMatchObject({
+      allowedHosts: [],
+      trustedProxies: [],
+      metricsAllow: ['127.0.0.0/8', '::1'],
+      metricsToken: null,
+    });
+    const config = configFromEnv({
+      PARLEY_ALLOWED_HOSTS: 'help.example.com, parley.corp ',
+      PARLEY_TRUSTED_PROXIES: '10.0.0.0/8,::1',
+      PARLEY_METRICS_ALLOW: '',
+    });
+    expect(config).toMatchObject({
+      allowedHosts: ['help.example.com', 'parley.corp'],
+      trustedProxies: ['10.0.0.0/8', '::1'],
+      metricsAllow: [],
+    });
+    expect(() => configFromEnv({ PARLEY_TRUSTED_PROXIES: '10.0.0.0/8,proxy.corp' })).toThrow(
+      /PARLEY_TRUSTED_PROXIES: not an IP address or network: proxy.corp/,
+    );
+    expect(() => configFromEnv({ PARLEY_METRICS_TOKEN: 'short' })).toThrow(/at least 16 characters/);
+  });
 });

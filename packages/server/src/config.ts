@@ -1,9 +1,12 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AddressList } from './http/addresses.js';
 import type { StoreLocation } from './store/open.js';
 
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
+/** Loopback: a Prometheus on the server's own machine scrapes without a token. */
+export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1'];
 
 export interface Config {
   /** Where people reach the server when a TLS proxy stands in front (its origin passes the Origin check). */
@@ -22,6 +25,38 @@ export interface Config {
   logLevel: string;
   /** Failed and successful sign-ins allowed per client address and minute. */
   loginAttemptsPerMinute: number;
+  /** Names besides IP literals, localhost, this machine and the public URL's host that requests may address. */
+  allowedHosts: string[];
+  /** TLS proxies whose X-Forwarded-For / -Proto headers are believed (addresses or networks). */
+  trustedProxies: string[];
+  /** Who may scrape /metrics: these addresses or networks, or anyone sending this bearer token. */
+  metricsAllow: string[];
+  metricsToken: string | null;
+}
+
+/** A comma-separated list; blanks dropped. */
+const list = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+function addresses(name: string) {
+  return list.check((context) => {
+    try {
+      new AddressList(context.value);
+    } catch (error) {
+      context.issues.push({
+        code: 'custom',
+        input: context.value,
+        message: `${name}: ${(error as Error).message}`,
+      });
+    }
+  });
 }
 
 const Env = z.object({
@@ -45,6 +80,13 @@ const Env = z.object({
   PARLEY_ORGANIZATION: z.string().min(1).max(120).default(DEFAULT_ORGANIZATION),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  PARLEY_ALLOWED_HOSTS: list,
+  PARLEY_TRUSTED_PROXIES: addresses('PARLEY_TRUSTED_PROXIES').default([]),
+  PARLEY_METRICS_ALLOW: addresses('PARLEY_METRICS_ALLOW').default(DEFAULT_METRICS_ALLOW),
+  PARLEY_METRICS_TOKEN: z
+    .string()
+    .min(16, 'PARLEY_METRICS_TOKEN must have at least 16 characters')
+    .optional(),
 });
 
 /** Reads the server's settings from the environment; throws with every problem listed. */
@@ -72,5 +114,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     nodeId: e.PARLEY_NODE_ID ?? `${hostname()}:${e.PORT}`,
     logLevel: e.PARLEY_LOG_LEVEL,
     loginAttemptsPerMinute: e.PARLEY_LOGIN_ATTEMPTS_PER_MINUTE,
+    allowedHosts: e.PARLEY_ALLOWED_HOSTS,
+    trustedProxies: e.PARLEY_TRUSTED_PROXIES,
+    metricsAllow: e.PARLEY_METRICS_ALLOW,
+    metricsToken: e.PARLEY_METRICS_TOKEN ?? null,
   };
 }

@@ -4,11 +4,14 @@ import { AuthService } from './auth/sessions.js';
 import { type Bus, LocalBus } from './bus/bus.js';
 import { NatsBus } from './bus/natsBus.js';
 import { ChatService } from './chats/chats.js';
-import { type Config, DEFAULT_ORGANIZATION } from './config.js';
+import { type Config, DEFAULT_METRICS_ALLOW, DEFAULT_ORGANIZATION } from './config.js';
 import { DeviceService } from './devices/devices.js';
+import { AddressList } from './http/addresses.js';
 import { createApp } from './http/app.js';
+import { HostCheck } from './http/hosts.js';
 import type { RouteSummary } from './http/request.js';
 import { createMetrics } from './metrics/metrics.js';
+import { registerMetricsRoute } from './metrics/routes.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -28,18 +31,19 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> & {
-  /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
-  natsUrl?: string | null;
-  publicUrl?: string | null;
-  organization?: string;
-  logger?: Logger;
-  heartbeatMs?: number;
-  /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
-  presenceMs?: number;
-  /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
-  deviceUpdateMs?: number;
-};
+export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> &
+  Partial<Pick<Config, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>> & {
+    /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
+    natsUrl?: string | null;
+    publicUrl?: string | null;
+    organization?: string;
+    logger?: Logger;
+    heartbeatMs?: number;
+    /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
+    presenceMs?: number;
+    /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
+    deviceUpdateMs?: number;
+  };
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
@@ -57,9 +61,15 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   };
 
   const publicOrigin = config.publicUrl ?? null;
+  const hosts = new HostCheck([
+    ...(config.allowedHosts ?? []),
+    ...(publicOrigin ? [new URL(publicOrigin).hostname] : []),
+  ]);
   const { app, routeTable } = await createApp({
     services,
     log,
+    hosts,
+    trustedProxies: config.trustedProxies ?? [],
     loginAttemptsPerMinute: config.loginAttemptsPerMinute,
     publicOrigin,
   });
@@ -68,11 +78,16 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     log,
     parseCookies: (header) => app.parseCookie(header),
     publicOrigin,
+    hosts,
     ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
   });
-  const metrics = createMetrics(() => gateway.counts);
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
+  registerMetricsRoute(
+    app,
+    createMetrics(() => gateway.counts),
+    {
+      allow: new AddressList(config.metricsAllow ?? DEFAULT_METRICS_ALLOW),
+      token: config.metricsToken ?? null,
+    },
   );
   app.server.on('upgrade', (request, socket, head) => {
     gateway.handleUpgrade(request, socket, head).catch((error: unknown) => {

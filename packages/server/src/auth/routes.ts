@@ -1,8 +1,19 @@
 import { ApiError, LoginBody, OperatorView } from '@parley/protocol';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type App, type RouteOptions, sendError, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 import { presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
+
+/** The session cookie's flags, the same when it is set and when sign-out clears it. */
+function sessionCookieFlags(request: FastifyRequest, options: RouteOptions) {
+  return {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https' || options.publicOrigin?.startsWith('https:') === true,
+    path: '/',
+  } as const;
+}
 
 export function registerAuthRoutes(app: App, { auth }: Services, options: RouteOptions): void {
   app.post(
@@ -20,10 +31,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
       const session = await auth.login(request.body.username, request.body.password);
       if (!session) return sendError(reply, 401, 'unauthorized', 'wrong username or password');
       reply.setCookie(SESSION_COOKIE, session.token, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: request.protocol === 'https' || options.publicOrigin?.startsWith('https:') === true,
-        path: '/',
+        ...sessionCookieFlags(request, options),
         maxAge: SESSION_HOURS * 3600,
       });
       return presentOperator(session.operator);
@@ -38,7 +46,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
     },
     async (request, reply) => {
       await auth.logout(request.cookies[SESSION_COOKIE]);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(SESSION_COOKIE, sessionCookieFlags(request, options));
       return reply.code(204).send(null);
     },
   );

@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import type { Services } from '../services.js';
+import type { HostCheck } from './hosts.js';
 import { originAllowed } from './origin.js';
 import { type App, checkAccess, type RouteOptions, type RouteSummary, sendError } from './request.js';
 import { registerRoutes } from './routes.js';
@@ -39,17 +40,37 @@ function consoleDist(): string | null {
 export interface AppOptions extends RouteOptions {
   services: Services;
   log: Logger;
+  hosts: HostCheck;
+  /** Proxies whose X-Forwarded-For / -Proto are believed (request.ip, request.protocol); none by default. */
+  trustedProxies: readonly string[];
 }
+
+/**
+ * Sent with every response: console pages, their assets and API answers alike. No inline script or style, no
+ * framing by any site, no sniffing, no referrer to the links an operator follows out of a chat.
+ */
+export const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+} as const;
 
 /** The HTTP side: plugins, the Origin check, sessions, error shape, OpenAPI and the console's files. */
 export async function createApp({
   services,
   log,
+  hosts,
+  trustedProxies,
   ...routeOptions
 }: AppOptions): Promise<{ app: App; routeTable: readonly RouteSummary[] }> {
   const app: App = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   const routeTable: RouteSummary[] = [];
@@ -79,7 +100,18 @@ export async function createApp({
   });
 
   app.decorateRequest('operator', null);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   app.addHook('onRequest', async (request, reply) => {
+    if (!hosts.allows(request.headers.host)) {
+      return sendError(
+        reply,
+        421,
+        'wrong_host',
+        'this server does not answer to that name: add it to PARLEY_ALLOWED_HOSTS or set PARLEY_PUBLIC_URL',
+      );
+    }
     if (
       UNSAFE_METHODS.has(request.method) &&
       !originAllowed(request.headers, request.protocol === 'https', true, routeOptions.publicOrigin)

@@ -4,6 +4,7 @@ import { type Beatable, CloseCode, HEARTBEAT_MS, Heartbeat, MAX_CLIENT_FRAME_BYT
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
+import type { HostCheck } from '../http/hosts.js';
 import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
 import { AgentConnection } from './agentConnection.js';
@@ -16,6 +17,8 @@ interface GatewayOptions {
   heartbeatMs?: number;
   /** See RouteOptions.publicOrigin. */
   publicOrigin: string | null;
+  /** The names this server answers to (DNS rebinding), as for HTTP requests. */
+  hosts: HostCheck;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -63,6 +66,7 @@ export class Gateway {
     const { log, services } = this.options;
     const path = (request.url ?? '').split('?')[0];
     const secure = 'encrypted' in socket && socket.encrypted === true;
+    if (!this.options.hosts.allows(request.headers.host)) return refuse(socket, 421, 'Misdirected Request');
     if (path === '/ws/console') {
       if (!originAllowed(request.headers, secure, true, this.options.publicOrigin))
         return refuse(socket, 403, 'Forbidden');

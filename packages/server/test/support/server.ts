@@ -2,7 +2,7 @@ import { type AgentHello, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
-import { type ParleyServer, startServer } from '../../src/server.js';
+import { type ParleyServer, type ServerConfig, startServer } from '../../src/server.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
 
 /** The NATS server the tests use; the machine and CI run one. */
@@ -27,6 +27,8 @@ export async function startTestServer(
     nats?: boolean;
     nodeId?: string;
     publicUrl?: string;
+    /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
+    edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
   } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (options.postgres ? await tempPostgres() : tempSqlite());
@@ -41,6 +43,7 @@ export async function startTestServer(
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
+    ...options.edge,
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
