@@ -7,7 +7,7 @@ import {
 } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { ServerConnection, type Welcome } from './connection.js';
+import { ServerConnection, type ServerConnectionOptions, type Welcome } from './connection.js';
 
 function chat(i: number): ChatInfo {
   return {
@@ -27,6 +27,9 @@ function chat(i: number): ChatInfo {
 async function fakeServer() {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  /** Every connection the agent made, in order. */
+  const connections: WebSocket[] = [];
+  wss.on('connection', (ws) => connections.push(ws));
   const peer = new Promise<WebSocket>((resolve) =>
     wss.once('connection', (ws) => ws.once('message', () => resolve(ws))),
   );
@@ -34,9 +37,13 @@ async function fakeServer() {
   return {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws/agent`,
     send,
+    connections,
     close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
   };
 }
+
+/** A watchdog that looks every 20 ms and gives a silent server 150 ms (HEARTBEAT_MS and SERVER_SILENCE_MS, shrunk). */
+const QUICK_WATCHDOG = { beatMs: 20, silenceMs: 150 };
 
 describe('ServerConnection', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -44,7 +51,7 @@ describe('ServerConnection', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function connect() {
+  async function connect(watchdog?: ServerConnectionOptions['watchdog']) {
     const server = await fakeServer();
     const welcomes: Welcome[] = [];
     const frames: AgentServerFrame[] = [];
@@ -63,6 +70,7 @@ describe('ServerConnection', () => {
       onFrame: (frame) => frames.push(frame),
       onDown: () => {},
       log: (message) => logs.push(message),
+      watchdog,
     });
     connection.start();
     cleanups.push(server.close, () => connection.stop());
@@ -113,5 +121,29 @@ describe('ServerConnection', () => {
     await expect.poll(() => frames.length).toBe(1);
     expect(connection.isReady).toBe(false);
     expect(logs).toEqual(['ignored open chats that came without a welcome']);
+  });
+
+  it('P-5: cuts off a server it heard nothing from (no ping, no frame) for the silence, and connects again', async () => {
+    const { server, logs } = await connect(QUICK_WATCHDOG);
+    await expect.poll(() => server.connections.length, { timeout: 5000 }).toBe(2);
+    expect(logs).toContain('server silent: reconnecting');
+  });
+
+  it('P-5: keeps a connection whose server pings, through ten times the silence it would be cut off after', async () => {
+    const { server, logs } = await connect(QUICK_WATCHDOG);
+    await expect.poll(() => server.connections.length).toBe(1);
+    const first = server.connections[0];
+    let pings = 0;
+    const pinger = setInterval(() => {
+      first?.ping();
+      pings++;
+    }, QUICK_WATCHDOG.beatMs);
+    cleanups.push(async () => clearInterval(pinger));
+    // Ten times the silence a server has, every moment of it pinged.
+    await expect
+      .poll(() => pings, { timeout: 10_000 })
+      .toBeGreaterThan((10 * QUICK_WATCHDOG.silenceMs) / QUICK_WATCHDOG.beatMs);
+    expect(server.connections).toHaveLength(1);
+    expect(logs).not.toContain('server silent: reconnecting');
   });
 });

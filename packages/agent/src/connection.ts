@@ -4,10 +4,13 @@ import {
   AgentServerFrame,
   type ChatInfo,
   CloseCode,
+  HEARTBEAT_MS,
+  Heartbeat,
   MAX_SERVER_FRAME_BYTES,
   parseServerFrame,
   reconnectDelay,
   SERVER_SILENCE_MS,
+  Silence,
 } from '@parley/protocol';
 import WebSocket from 'ws';
 
@@ -29,31 +32,32 @@ export interface ServerConnectionOptions {
   hello(): Promise<AgentHello>;
   /** Once per connection, when the last part of the open chats came; the connection is ready from then on. */
   onWelcome(welcome: Welcome): void;
-  /** Every other frame, including those that come while the welcome's parts are still coming. */
   /** Every frame after the welcome and its open chats, which this connection takes itself. */
   onFrame(frame: AgentLiveFrame): void;
   onDown(): void;
   log(message: string): void;
+  /** How often the watchdog looks, and how long a silent server has (HEARTBEAT_MS, SERVER_SILENCE_MS): for tests. */
+  watchdog?: { beatMs: number; silenceMs: number };
 }
 
-/** The agent's one connection to the server: hello, then frames; reconnects with backoff and jitter. */
+/**
+ * The agent's one connection to the server: hello, then frames; reconnects with backoff and jitter. Its watchdog, the
+ * protocol's heartbeat, cuts off a server that fell silent (P-5), but not after a stall of the agent itself.
+ */
 export class ServerConnection {
   private ws: WebSocket | null = null;
+  /** When the server of this socket was last heard. */
+  private silence: Silence | null = null;
   private ready = false;
   private stopped = false;
   private attempt = 0;
-  private lastHeard = Date.now();
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly watchdog: Heartbeat;
 
   constructor(private readonly options: ServerConnectionOptions) {
-    this.watchdog = setInterval(() => {
-      if (this.ws && Date.now() - this.lastHeard > SERVER_SILENCE_MS) {
-        options.log('server silent: reconnecting');
-        this.ws.terminate();
-      }
-    }, 5000);
-    this.watchdog.unref();
+    this.watchdog = new Heartbeat(() => [{ beat: (judge: boolean) => this.listen(judge) }], {
+      intervalMs: options.watchdog?.beatMs ?? HEARTBEAT_MS,
+    });
   }
 
   get isReady(): boolean {
@@ -63,6 +67,7 @@ export class ServerConnection {
   start(): void {
     this.stopped = false;
     this.connect();
+    this.watchdog.start();
   }
 
   /** Sends when connected and greeted; false otherwise (the caller decides whether to keep it). */
@@ -74,7 +79,7 @@ export class ServerConnection {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.watchdog);
+    this.watchdog.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -88,13 +93,18 @@ export class ServerConnection {
     });
   }
 
+  /** One beat of the watchdog: the server of this socket, if silent too long, is cut off (and retried). */
+  private listen(judge: boolean): void {
+    if (this.silence?.beat(judge) === 'cut') this.options.log('server silent: reconnecting');
+  }
+
   private connect(): void {
     const ws = new WebSocket(this.options.url, {
       perMessageDeflate: false,
       maxPayload: MAX_SERVER_FRAME_BYTES,
     });
     this.ws = ws;
-    this.lastHeard = Date.now();
+    this.silence = new Silence(ws, { silenceMs: this.options.watchdog?.silenceMs ?? SERVER_SILENCE_MS });
     /** This connection's welcome while its open chats are still coming in parts. */
     let greeting: Welcome | null = null;
     ws.on('open', () => {
@@ -106,11 +116,7 @@ export class ServerConnection {
           ws.terminate();
         });
     });
-    ws.on('ping', () => {
-      this.lastHeard = Date.now();
-    });
     ws.on('message', (data) => {
-      this.lastHeard = Date.now();
       const parsed = parseServerFrame(AgentServerFrame, data.toString());
       if (!parsed.ok) {
         this.options.log(`ignored a frame from the server: ${parsed.error.message}`);
@@ -143,6 +149,7 @@ export class ServerConnection {
       const wasReady = this.ready;
       this.ready = false;
       this.ws = null;
+      this.silence = null;
       if (wasReady) this.options.onDown();
       if (this.stopped) return;
       const delay = reconnectDelay(this.attempt++, Math.random, AGENT_BACKOFF);

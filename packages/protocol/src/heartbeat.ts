@@ -1,4 +1,7 @@
-import { HEARTBEAT_MS } from './limits.js';
+import { HEARTBEAT_MS, SERVER_SILENCE_MS } from './limits.js';
+
+/** The heartbeat's clock: monotonic, so a change of the wall clock is no stall and no silence. */
+const monotonic = (): number => performance.now();
 
 /** What the heartbeat needs of a socket (the `ws` package's WebSocket fits). */
 export interface PingableSocket {
@@ -7,7 +10,7 @@ export interface PingableSocket {
   on(event: 'pong', listener: () => void): unknown;
 }
 
-/** What a heartbeat beats: a peer that answers `beat` by cutting itself off or being pinged. */
+/** What a heartbeat beats: a peer that answers `beat` by cutting itself off, or else staying (being pinged). */
 export interface Beatable {
   beat(judge: boolean): unknown;
 }
@@ -36,11 +39,54 @@ export class Liveness implements Beatable {
   }
 }
 
+/** What the listening end's watch needs of its socket (the `ws` package's WebSocket fits). */
+export interface ListenedSocket {
+  terminate(): void;
+  on(event: 'ping' | 'message', listener: () => void): unknown;
+}
+
 /**
- * The one heartbeat of every socket's serving end (P-5): each beat, a peer that answered nothing since the previous
- * beat is cut off and the others are pinged, so a silent peer is gone within two beats. A beat that comes late means
- * this process stalled: pongs may be waiting unread in the sockets, so nobody is judged that time; everyone is pinged
- * again and judged at the next, on-time, beat.
+ * The listening end of a heartbeat (the agent towards the server): the server pings, this side only hears. A server
+ * heard from neither by a ping nor by a frame for `silenceMs` is cut off (P-5). Beaten by a `Heartbeat` like a
+ * `Liveness`, so it passes no verdict on a beat that came late: after a stall of this process, pings may be waiting
+ * unread in the socket.
+ */
+export class Silence implements Beatable {
+  private lastHeard: number;
+
+  constructor(
+    private readonly socket: ListenedSocket,
+    private readonly options: { silenceMs?: number; now?: () => number } = {},
+  ) {
+    this.lastHeard = this.now();
+    socket.on('ping', () => this.heard());
+    socket.on('message', () => this.heard());
+  }
+
+  private now(): number {
+    return (this.options.now ?? monotonic)();
+  }
+
+  heard(): void {
+    this.lastHeard = this.now();
+  }
+
+  /** Cuts the socket off if it was silent for `silenceMs` (when `judge`). */
+  beat(judge: boolean): 'cut' | 'listening' {
+    if (judge && this.now() - this.lastHeard >= (this.options.silenceMs ?? SERVER_SILENCE_MS)) {
+      this.socket.terminate();
+      return 'cut';
+    }
+    return 'listening';
+  }
+}
+
+/**
+ * The one heartbeat of every socket (P-5). At the serving end it beats each peer's `Liveness`: a peer that answered
+ * nothing since the previous beat is cut off and the others are pinged, so a silent peer is gone within two beats. At
+ * the listening end it beats the socket's `Silence`. A beat that comes late means this process stalled: pongs and
+ * pings may be waiting unread in the sockets, so nobody is judged that time; everyone is pinged again and judged at
+ * the next, on-time, beat.
  */
 export class Heartbeat {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -59,7 +105,7 @@ export class Heartbeat {
   }
 
   private now(): number {
-    return (this.options.now ?? (() => performance.now()))();
+    return (this.options.now ?? monotonic)();
   }
 
   private get intervalMs(): number {
