@@ -5,3 +5,4 @@ export * from './frames.js';
 export * from './heartbeat.js';
 export * from './limits.js';
 export * from './protocol.js';
+export * from './reconnect.js';

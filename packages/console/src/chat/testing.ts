@@ -1,6 +1,7 @@
 import type { ChatClientFrame, ChatEntry, ChatInfo, ChatServerFrame } from '@parley/protocol';
-import type { SocketFactory, SocketHandlers } from './reconnectingSocket';
 import type { ChatTransport, ChatTransportListener } from './transport';
+
+export { FakeSockets } from '../../../protocol/src/testing';
 
 /** Test helpers (not shipped: only tests import this module). */
 
@@ -91,57 +92,5 @@ export class FakeTransport implements ChatTransport {
     const sent = this.sent;
     this.sent = [];
     return sent;
-  }
-}
-
-/** A socket factory whose sockets the test opens, feeds and closes. */
-export class FakeSockets {
-  readonly sockets: {
-    url: string;
-    handlers: SocketHandlers;
-    sent: string[];
-    closed: number | null;
-    open: boolean;
-  }[] = [];
-
-  readonly factory: SocketFactory = (url, handlers) => {
-    const socket = { url, handlers, sent: [] as string[], closed: null as number | null, open: false };
-    this.sockets.push(socket);
-    return {
-      send: (data) => {
-        if (!socket.open) return false;
-        socket.sent.push(data);
-        return true;
-      },
-      close: (code) => {
-        socket.open = false;
-        socket.closed = code ?? 1000;
-      },
-    };
-  };
-
-  get last() {
-    const socket = this.sockets.at(-1);
-    if (!socket) throw new Error('no socket was made');
-    return socket;
-  }
-
-  open(): void {
-    this.last.open = true;
-    this.last.handlers.open();
-  }
-
-  message(frame: object): void {
-    this.last.handlers.message(JSON.stringify(frame));
-  }
-
-  /** The server (or network) closes the last socket. */
-  drop(code = 1006): void {
-    this.last.open = false;
-    this.last.handlers.close(code);
-  }
-
-  sentFrames(index = this.sockets.length - 1): unknown[] {
-    return (this.sockets[index]?.sent ?? []).map((data) => JSON.parse(data));
   }
 }
