@@ -8,11 +8,14 @@ import {
   Heartbeat,
   MAX_SERVER_FRAME_BYTES,
   parseServerFrame,
-  reconnectDelay,
+  ReconnectLoop,
   SERVER_SILENCE_MS,
   Silence,
+  type SocketHandle,
+  type SocketHandlers,
 } from '@parley/protocol';
 import WebSocket from 'ws';
+import { wsSocketHandle } from './wsSocket.js';
 
 /** The server's greeting: its welcome and every part of the device's open chats (P-11). */
 export interface Welcome {
@@ -41,20 +44,29 @@ export interface ServerConnectionOptions {
 }
 
 /**
- * The agent's one connection to the server: hello, then frames; reconnects with backoff and jitter. Its watchdog, the
- * protocol's heartbeat, cuts off a server that fell silent (P-5), but not after a stall of the agent itself.
+ * The agent's one connection to the server: hello, then frames. The protocol's reconnect loop brings it back with
+ * backoff and jitter; its watchdog, the protocol's heartbeat, cuts off a server that fell silent (P-5), but not after a
+ * stall of the agent itself.
  */
 export class ServerConnection {
-  private ws: WebSocket | null = null;
-  /** When the server of this socket was last heard. */
-  private silence: Silence | null = null;
-  private ready = false;
-  private stopped = false;
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly loop: ReconnectLoop;
   private readonly watchdog: Heartbeat;
+  /** The socket of this attempt, and when its server was last heard. */
+  private current: { ws: WebSocket; silence: Silence } | null = null;
+  private ready = false;
+  /** This connection's welcome while its open chats are still coming in parts. */
+  private greeting: Welcome | null = null;
+  /** How the last socket closed, for the log. */
+  private lastClose = '';
 
   constructor(private readonly options: ServerConnectionOptions) {
+    this.loop = new ReconnectLoop({
+      url: () => options.url,
+      connect: (url, handlers) => this.open(url, handlers),
+      backoff: AGENT_BACKOFF,
+      onMessage: (data) => this.receive(data),
+      onWait: (delay) => options.log(`disconnected (${this.lastClose}); retrying in ${delay} ms`),
+    });
     this.watchdog = new Heartbeat(() => [{ beat: (judge: boolean) => this.listen(judge) }], {
       intervalMs: options.watchdog?.beatMs ?? HEARTBEAT_MS,
     });
@@ -65,48 +77,43 @@ export class ServerConnection {
   }
 
   start(): void {
-    this.stopped = false;
-    this.connect();
+    this.loop.start();
     this.watchdog.start();
   }
 
   /** Sends when connected and greeted; false otherwise (the caller decides whether to keep it). */
   send(frame: AgentClientFrame): boolean {
-    if (!this.ready || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(frame));
-    return true;
+    return this.ready && this.loop.send(JSON.stringify(frame));
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.watchdog.stop();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close(CloseCode.goingAway, 'agent stopping');
-      setTimeout(() => {
-        ws.terminate();
-        resolve();
-      }, 2000).unref();
-    });
+    const ws = this.current?.ws;
+    const closed =
+      ws && ws.readyState !== WebSocket.CLOSED
+        ? new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 2000).unref();
+          })
+        : null;
+    this.loop.stop(CloseCode.goingAway, 'agent stopping');
+    await closed;
   }
 
-  /** One beat of the watchdog: the server of this socket, if silent too long, is cut off (and retried). */
+  /** One beat of the watchdog: the server of this attempt, if silent too long, is cut off and the loop retries. */
   private listen(judge: boolean): void {
-    if (this.silence?.beat(judge) === 'cut') this.options.log('server silent: reconnecting');
+    if (this.current?.silence.beat(judge) === 'cut') this.options.log('server silent: reconnecting');
   }
 
-  private connect(): void {
-    const ws = new WebSocket(this.options.url, {
-      perMessageDeflate: false,
-      maxPayload: MAX_SERVER_FRAME_BYTES,
-    });
-    this.ws = ws;
-    this.silence = new Silence(ws, { silenceMs: this.options.watchdog?.silenceMs ?? SERVER_SILENCE_MS });
-    /** This connection's welcome while its open chats are still coming in parts. */
-    let greeting: Welcome | null = null;
+  /** The loop's socket factory: a `ws` socket that says hello once open, watched from its first moment. */
+  private open(url: string, handlers: SocketHandlers): SocketHandle {
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_SERVER_FRAME_BYTES });
+    const silenceMs = this.options.watchdog?.silenceMs ?? SERVER_SILENCE_MS;
+    this.current = { ws, silence: new Silence(ws, { silenceMs }) };
+    this.greeting = null;
     ws.on('open', () => {
       this.options
         .hello()
@@ -116,47 +123,47 @@ export class ServerConnection {
           ws.terminate();
         });
     });
-    ws.on('message', (data) => {
-      const parsed = parseServerFrame(AgentServerFrame, data.toString());
-      if (!parsed.ok) {
-        this.options.log(`ignored a frame from the server: ${parsed.error.message}`);
-        return;
-      }
-      const frame = parsed.frame;
-      if (frame.type === 'agent.welcome') {
-        greeting = { protocolVersion: frame.protocolVersion, openChats: [] };
-        return;
-      }
-      if (frame.type === 'agent.open_chats') {
-        if (!greeting) {
-          this.options.log('ignored open chats that came without a welcome');
-          return;
-        }
-        greeting.openChats.push(...frame.chats);
-        if (frame.more) return;
-        const welcome = greeting;
-        greeting = null;
-        this.ready = true;
-        this.attempt = 0;
-        this.options.onWelcome(welcome);
-        return;
-      }
-      if (frame.type === 'error' && frame.code === 'not_authenticated') this.options.log(frame.message);
-      this.options.onFrame(frame);
-    });
     ws.on('error', (error) => this.options.log(`connection error: ${error.message}`));
-    ws.on('close', (code, reason) => {
-      const wasReady = this.ready;
-      this.ready = false;
-      this.ws = null;
-      this.silence = null;
-      if (wasReady) this.options.onDown();
-      if (this.stopped) return;
-      const delay = reconnectDelay(this.attempt++, Math.random, AGENT_BACKOFF);
-      this.options.log(
-        `disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''}); retrying in ${delay} ms`,
-      );
-      this.retryTimer = setTimeout(() => this.connect(), delay);
-    });
+    // Before the loop hears of the close (wsSocketHandle listens after this), so `onWait` can say how it closed.
+    ws.on('close', (code, reason) => this.closed(ws, code, reason.toString()));
+    return wsSocketHandle(ws, handlers);
+  }
+
+  private closed(ws: WebSocket, code: number, reason: string): void {
+    if (this.current?.ws !== ws) return;
+    this.current = null;
+    this.lastClose = `${code}${reason.length ? ` ${reason}` : ''}`;
+    const wasReady = this.ready;
+    this.ready = false;
+    if (wasReady) this.options.onDown();
+  }
+
+  private receive(data: string): void {
+    const parsed = parseServerFrame(AgentServerFrame, data);
+    if (!parsed.ok) {
+      this.options.log(`ignored a frame from the server: ${parsed.error.message}`);
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'agent.welcome') {
+      this.greeting = { protocolVersion: frame.protocolVersion, openChats: [] };
+      return;
+    }
+    if (frame.type === 'agent.open_chats') {
+      if (!this.greeting) {
+        this.options.log('ignored open chats that came without a welcome');
+        return;
+      }
+      this.greeting.openChats.push(...frame.chats);
+      if (frame.more) return;
+      const welcome = this.greeting;
+      this.greeting = null;
+      this.ready = true;
+      this.loop.resetBackoff();
+      this.options.onWelcome(welcome);
+      return;
+    }
+    if (frame.type === 'error' && frame.code === 'not_authenticated') this.options.log(frame.message);
+    this.options.onFrame(frame);
   }
 }

@@ -1,6 +1,7 @@
-import type { AgentServerFrame, ChatInfo } from '@parley/protocol';
+import type { AgentServerFrame, ChatInfo, SocketFactory } from '@parley/protocol';
 import WebSocket from 'ws';
 import { ServerConnection } from '../../../agent/src/connection.js';
+import { wsSocketHandle } from '../../../agent/src/wsSocket.js';
 import { type ApiClient, agentHello, type TestServer, wsUrl } from './server.js';
 
 /**
@@ -9,42 +10,14 @@ import { type ApiClient, agentHello, type TestServer, wsUrl } from './server.js'
  * agent's `ServerConnection`.
  */
 
-/** What the console's `SocketFactory` hands a socket (the same shape, kept here so the server needs no DOM types). */
-interface SocketHandlers {
-  open(): void;
-  message(data: string): void;
-  close(code: number): void;
-}
-
 /**
- * The browser's WebSocket as the console's `browserSocket` wraps it, over `ws`, with the headers a browser would
- * send (the session cookie, the server's Origin). Binary frames are dropped, as the browser wrapper does.
+ * The browser's WebSocket as the console's `browserSocket` wraps it, over `ws` (as the agent wraps it), with the
+ * headers a browser would send (the session cookie, the server's Origin). Binary frames are dropped, as the browser
+ * wrapper does.
  */
-export function nodeSocketFactory(headers: Record<string, string>) {
-  return (url: string, handlers: SocketHandlers) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    let closed = false;
-    ws.on('open', () => handlers.open());
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) handlers.message(data.toString());
-    });
-    ws.on('error', () => {});
-    ws.on('close', (code) => {
-      if (closed) return;
-      closed = true;
-      handlers.close(code);
-    });
-    return {
-      send(data: string): boolean {
-        if (ws.readyState !== WebSocket.OPEN) return false;
-        ws.send(data);
-        return true;
-      },
-      close(code?: number, reason?: string): void {
-        ws.close(code, reason);
-      },
-    };
-  };
+export function nodeSocketFactory(headers: Record<string, string>): SocketFactory {
+  return (url, handlers) =>
+    wsSocketHandle(new WebSocket(url, { headers, perMessageDeflate: false }), handlers);
 }
 
 /** The console's socket options for a signed-in operator of `api`: its URL, cookie and Origin. */
