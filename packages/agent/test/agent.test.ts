@@ -161,7 +161,7 @@ describe('parley-agent with the real server (SQLite)', () => {
     await expect(enroll(server.url, token, 'PC-AGAIN', 'linux')).rejects.toThrow(
       /401.*unknown, used or expired/,
     );
-    const stored = await server.store.findDevice(config.deviceId);
+    const stored = await server.store.devices.find(config.deviceId);
     expect(stored?.credentialHash).not.toContain(config.credential);
     expect(stored?.credentialHash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -189,7 +189,7 @@ describe('parley-agent with the real server (SQLite)', () => {
   it('opens the end-user page for the logged-on user and relays the chat both ways', async () => {
     const { config, opened } = await startAgent('PC-CHAT', () => [user('bob')]);
     await expect
-      .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
+      .poll(async () => (await server.store.devices.find(config.deviceId))?.onlineNode)
       .toBe('test-node');
     const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`)).body.chatId as string;
     await expect.poll(() => opened.length).toBe(1);
@@ -242,7 +242,7 @@ describe('parley-agent with the real server (SQLite)', () => {
   it('P-13: guards the end-user page: private launch file, no cookie, Host, Origin, proof both ways, chat id', async () => {
     const { config, opened } = await startAgent('PC-GUARD', () => [user('bob')]);
     await expect
-      .poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode)
+      .poll(async () => (await server.store.devices.find(config.deviceId))?.onlineNode)
       .toBe('test-node');
     await api.request('POST', `/api/devices/${config.deviceId}/chats`);
     await expect.poll(() => opened.length).toBe(1);
@@ -368,7 +368,7 @@ describe('parley-agent with the real server (SQLite)', () => {
     try {
       await expect.poll(() => agent.connected, { timeout: 10_000 }).toBe(true);
       await page.next((f) => f.type === 'chat.ack' && f.clientId === 'eu-offline-2', 10_000);
-      const entries = await restarted.store.entriesAfter(chatId, 0, 100);
+      const entries = await restarted.store.chats.entriesAfter(chatId, 0, 100);
       expect(entries.flatMap((e) => (e.kind === 'message' ? [e.text] : []))).toEqual([
         'are you there?',
         'hello?',
@@ -458,7 +458,9 @@ describe('parley-agent behind a network that can drop', () => {
     /** Drops the network until the server has cut the agent off (the agent has not noticed yet). */
     const loseNetwork = async () => {
       proxy.blackhole();
-      await expect.poll(async () => (await server.store.findDevice(config.deviceId))?.onlineNode).toBeNull();
+      await expect
+        .poll(async () => (await server.store.devices.find(config.deviceId))?.onlineNode)
+        .toBeNull();
     };
     return { agent, chatId, page, pageUrl, loseNetwork };
   }
@@ -473,7 +475,7 @@ describe('parley-agent behind a network that can drop', () => {
 
     const ack = await page.next((f) => f.type === 'chat.ack' && f.clientId === 'into-the-void', 10_000);
     expect(page.ofType('page.link').map((f) => f.up)).toEqual([true, false, true]);
-    const stored = (await suite.server.store.entriesAfter(chatId, 0, 100)).filter(
+    const stored = (await suite.server.store.chats.entriesAfter(chatId, 0, 100)).filter(
       (e) => e.kind === 'message',
     );
     expect(stored).toMatchObject([{ clientId: 'into-the-void', text: 'anyone?', seq: ack.seq }]);
@@ -483,7 +485,7 @@ describe('parley-agent behind a network that can drop', () => {
   it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
     const { chatId, page, pageUrl, loseNetwork } = await chatThroughProxy('PC-AWAY');
     await loseNetwork();
-    const admin = await suite.server.store.findOperatorByUsername('admin');
+    const admin = await suite.server.store.operators.findByUsername('admin');
     if (!admin) throw new Error('admin missing');
     await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
     proxy.restore();

@@ -54,7 +54,7 @@ describe('frames bigger than a client may send reach the real clients', () => {
     }
     await expect.poll(() => sender.ofType('chat.ack').length, { timeout: 10_000 }).toBe(14);
     sender.close();
-    const stored = await server.store.entriesAfter(chatId, 0, 100);
+    const stored = await server.store.chats.entriesAfter(chatId, 0, 100);
     // One frame of all of it would be over what a client may send: the old cap dropped it.
     expect(Buffer.byteLength(JSON.stringify(stored))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
 
@@ -92,7 +92,7 @@ describe('a large fleet', () => {
 
   it('P-10: a console gets every one of 600 enrolled devices before it leaves "Loading devices…"', async () => {
     const { server } = suite;
-    const admin = await server.store.findOperatorByUsername('admin');
+    const admin = await server.store.operators.findByUsername('admin');
     if (!admin) throw new Error('admin missing');
     const ids = new Set<string>();
     for (let i = 0; i < 600; i++) {
@@ -123,7 +123,7 @@ describe('a large fleet', () => {
     const users = Array.from({ length: 8 }, (_, i) => ({ name: `${'u'.repeat(200)}-${i}` }));
     const at = new Date().toISOString();
     for (const device of await server.services.devices.list())
-      await server.store.setLoggedOnUsers(device.id, users, at);
+      await server.store.devices.setLoggedOnUsers(device.id, users, at);
     const wire = await connectConsole(server, api);
     await expect.poll(() => wire.ofType('devices.snapshot').at(-1)?.more, { timeout: 10_000 }).toBe(false);
     const parts = wire.ofType('devices.snapshot');

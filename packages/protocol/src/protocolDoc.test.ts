@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
+/** Test files, and the store contract parts (`*.contract.ts`: tests the store contract suite runs). */
 function testFiles(dir: string): string[] {
   const found: string[] = [];
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) found.push(...testFiles(path));
-    else if (/\.test\.tsx?$/.test(name)) found.push(path);
+    else if (/\.(test|contract)\.tsx?$/.test(name)) found.push(path);
   }
   return found;
 }

@@ -24,7 +24,7 @@ tokens
     const config = configFromEnv();
     const store = await openStore(config.store);
     try {
-      const operator = await store.findOperatorByUsername(options.by);
+      const operator = await store.operators.findByUsername(options.by);
       if (!operator)
         throw new Error(`no operator named ${options.by}; start the server once to create admin`);
       const devices = new DeviceService(store, new LocalBus(), config.nodeId);

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const operator = await server.store.findOperatorByUsername('admin');
+  const operator = await server.store.operators.findByUsername('admin');
   const demo =
     config.demoAgent && operator
       ? await startDemoAgent(server, { dataDir: config.dataDir, adminId: operator.id, log })

@@ -50,7 +50,9 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     console.send({ type: 'chat.send', chatId, clientId: 'client-empty', text: '   ' });
     await expect.poll(() => console.ofType('error').length).toBe(3);
     expect(console.ofType('error').every((e) => e.code === 'bad_frame')).toBe(true);
-    expect((await suite.server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    expect((await suite.server.store.chats.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual([
+      'event',
+    ]);
     console.close();
     agent.socket.close();
   });
@@ -115,7 +117,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
       expect(closed.code).toBe(CloseCode.versionMismatch);
       expect(closed.reason).toBe(version > PROTOCOL_VERSION ? 'server too old' : 'client too old');
     }
-    expect((await suite.server.store.findDevice(real.deviceId))?.onlineNode).toBe('test-node');
+    expect((await suite.server.store.devices.find(real.deviceId))?.onlineNode).toBe('test-node');
     real.socket.close();
   });
 
@@ -164,7 +166,9 @@ describe('bad input gets a clear error and the server keeps serving others', () 
     expect(await eveSocket.next((f) => f.type === 'error' && f.ref === 'intruder-02')).toMatchObject({
       code: 'forbidden',
     });
-    expect((await suite.server.store.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual(['event']);
+    expect((await suite.server.store.chats.entriesAfter(chatId, 0, 10)).map((e) => e.kind)).toEqual([
+      'event',
+    ]);
     eveSocket.close();
     agentA.socket.close();
     agentB.socket.close();

@@ -75,7 +75,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
       ref: chatId,
     });
 
-    const admin = await suite.server.store.findOperatorByUsername('admin');
+    const admin = await suite.server.store.operators.findByUsername('admin');
     if (!admin) throw new Error('admin missing');
     await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
     const next = await suite.api.request('POST', path);
@@ -84,7 +84,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     // The device goes offline: Instant Messaging still shows the operator their chat on it, rather than refusing.
     agent.socket.close();
     await expect
-      .poll(async () => (await suite.server.store.findDevice(agent.deviceId))?.onlineNode)
+      .poll(async () => (await suite.server.store.devices.find(agent.deviceId))?.onlineNode)
       .toBeNull();
     const offline = await suite.api.request('POST', path);
     expect(offline).toMatchObject({ status: 200, body: { chatId: next.body.chatId, reused: true } });
@@ -157,7 +157,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
     agent.socket.send({ type: 'chat.receipt', chatId, seq: ack.seq as number, state: 'read' });
     await console.next((f) => f.type === 'chat.receipts' && f.readSeq === ack.seq);
 
-    const history = await suite.server.store.entriesAfter(chatId, 0, 100);
+    const history = await suite.server.store.chats.entriesAfter(chatId, 0, 100);
     expect(history.map((e) => (e.kind === 'message' ? e.text : e.event))).toEqual([
       'chat_opened',
       'end_user_connected',
@@ -202,7 +202,9 @@ describe('client ids belong to their sender', () => {
     await expect.poll(() => agent.socket.ofType('chat.ack').length).toBe(2);
     expect(agent.socket.ofType('chat.ack')[1]?.seq).toBe(endUserAck.seq);
 
-    const messages = (await server.store.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message');
+    const messages = (await server.store.chats.entriesAfter(chatId, 0, 100)).filter(
+      (e) => e.kind === 'message',
+    );
     expect(messages.map((e) => e.kind === 'message' && [e.from.role, e.text])).toEqual([
       ['operator', 'operator says hi'],
       ['end_user', 'end user says hi'],
@@ -224,7 +226,9 @@ describe('rights are checked on every frame', () => {
     console.send({ type: 'chat.send', chatId, clientId: 'after-logout', text: 'hello?' });
     expect(await console.next((f) => f.type === 'error')).toMatchObject({ code: 'not_authenticated' });
     expect((await console.closed).code).toBe(CloseCode.sessionEnded);
-    expect((await server.store.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(false);
+    expect((await server.store.chats.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(
+      false,
+    );
     agent.socket.close();
   });
 });
@@ -235,7 +239,7 @@ describe('closing races', () => {
   it('P-27: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
     const { server, api } = suite;
     const agent = await connectRawAgent(server, api, ['bob']);
-    const operator = await server.store.findOperatorByUsername('admin');
+    const operator = await server.store.operators.findByUsername('admin');
     if (!operator) throw new Error('admin missing');
     const { chats } = server.services;
     for (let round = 0; round < 20; round++) {
@@ -249,8 +253,8 @@ describe('closing races', () => {
       ]);
       expect(closed.ok && closedAgain.ok).toBe(true);
       if (!sent.ok) expect(sent.code).toBe('chat_closed');
-      expect(await server.store.entriesAfter(chatId, 0, 100)).toEqual([]);
-      expect((await server.store.findChat(chatId))?.status).toBe('closed');
+      expect(await server.store.chats.entriesAfter(chatId, 0, 100)).toEqual([]);
+      expect((await server.store.chats.find(chatId))?.status).toBe('closed');
     }
     agent.socket.close();
   });

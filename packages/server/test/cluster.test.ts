@@ -81,23 +81,23 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     const first = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-MOVING');
     const chatId = (await apiA.request('POST', `/api/devices/${first.deviceId}/chats`)).body.chatId as string;
     first.socket.send({ type: 'agent.end_user', chatId, connected: true });
-    await expect.poll(async () => (await nodeA.store.entriesAfter(chatId, 0, 10)).length).toBe(2);
+    await expect.poll(async () => (await nodeA.store.chats.entriesAfter(chatId, 0, 10)).length).toBe(2);
 
     // The agent's network moved it to node B before node A noticed the old connection was dead.
     const second = await TestSocket.connect(wsUrl(nodeB, '/ws/agent'));
     second.send(agentHello(first.deviceId, first.credential, 'PC-MOVING'));
     await second.next((f) => f.type === 'agent.welcome');
     second.send({ type: 'agent.end_user', chatId, connected: true });
-    await expect.poll(async () => (await nodeA.store.entriesAfter(chatId, 0, 10)).length).toBe(3);
+    await expect.poll(async () => (await nodeA.store.chats.entriesAfter(chatId, 0, 10)).length).toBe(3);
 
     first.socket.close();
     await first.socket.closed;
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const events = (await nodeA.store.entriesAfter(chatId, 0, 10)).map((e) =>
+    const events = (await nodeA.store.chats.entriesAfter(chatId, 0, 10)).map((e) =>
       e.kind === 'event' ? e.event : e.text,
     );
     expect(events).toEqual(['chat_opened', 'end_user_connected', 'end_user_connected']);
-    expect((await nodeA.store.findDevice(first.deviceId))?.onlineNode).toBe('node-b');
+    expect((await nodeA.store.devices.find(first.deviceId))?.onlineNode).toBe('node-b');
     second.close();
   });
 
@@ -108,7 +108,7 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     const agent = await connectRawAgent(nodeB, apiA, ['bob'], 'PC-ORPHAN');
     // Node B "dies" without a goodbye: as far as the database knows, a silent node holds the device.
     const long = new Date(Date.now() - 60_000).toISOString();
-    await nodeA.store.setDeviceOnline(
+    await nodeA.store.devices.setOnline(
       agent.deviceId,
       'node-gone',
       { name: 'PC-ORPHAN', os: 'linux', loggedOnUsers: [] },
@@ -121,7 +121,7 @@ describe('two server nodes on PostgreSQL and NATS', () => {
         (f.device as { id: string }).id === agent.deviceId &&
         !(f.device as { online: boolean }).online,
     );
-    expect((await nodeA.store.findDevice(agent.deviceId))?.onlineNode).toBeNull();
+    expect((await nodeA.store.devices.find(agent.deviceId))?.onlineNode).toBeNull();
     agent.socket.close();
     console.close();
   });

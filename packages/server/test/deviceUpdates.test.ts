@@ -43,7 +43,7 @@ describe('device.updated: only real changes, at most one a second per device (P-
     expect(updates.length).toBeLessThanOrEqual(2 + seconds);
     expect(updates.at(-1)?.loggedOnUsers).toEqual(last);
     expect(agent.socket.ofType('error')).toEqual([]);
-    expect((await server.store.findDevice(agent.deviceId))?.loggedOnUsers).toEqual(last);
+    expect((await server.store.devices.find(agent.deviceId))?.loggedOnUsers).toEqual(last);
     console.close();
     agent.socket.close();
   });

@@ -133,7 +133,7 @@ describe('HTTP API', () => {
     });
     nobody.socket.close();
     await expect
-      .poll(async () => (await suite.server.store.findDevice(nobody.deviceId))?.onlineNode)
+      .poll(async () => (await suite.server.store.devices.find(nobody.deviceId))?.onlineNode)
       .toBeNull();
     expect(await suite.api.request('POST', `/api/devices/${nobody.deviceId}/chats`)).toMatchObject({
       status: 409,

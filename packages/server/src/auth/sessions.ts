@@ -1,7 +1,8 @@
 import type { OperatorView } from '@parley/protocol';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import { CAPABILITIES } from '../rights/capabilities.js';
-import type { OperatorRecord, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { OperatorRecord } from './operatorStore.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export const SESSION_COOKIE = 'parley_session';
@@ -23,24 +24,24 @@ export class AuthService {
     username: string,
     password: string,
   ): Promise<{ token: string; operator: OperatorRecord } | null> {
-    const operator = await this.store.findOperatorByUsername(username);
+    const operator = await this.store.operators.findByUsername(username);
     const ok = await verifyPassword(operator?.passwordHash, password);
     if (!operator || !ok) return null;
     const token = newSecret();
     const at = this.now();
     await this.store.deleteExpired(at.toISOString());
     const expires = new Date(at.getTime() + SESSION_HOURS * 3600_000);
-    await this.store.createSession(hashSecret(token), operator.id, at.toISOString(), expires.toISOString());
+    await this.store.sessions.create(hashSecret(token), operator.id, at.toISOString(), expires.toISOString());
     return { token, operator };
   }
 
   async operatorForSession(token: string | undefined): Promise<OperatorRecord | undefined> {
     if (!token || token.length > 256) return undefined;
-    return this.store.findSessionOperator(hashSecret(token), this.now().toISOString());
+    return this.store.sessions.findOperator(hashSecret(token), this.now().toISOString());
   }
 
   async logout(token: string | undefined): Promise<void> {
-    if (token) await this.store.deleteSession(hashSecret(token));
+    if (token) await this.store.sessions.delete(hashSecret(token));
   }
 
   async createOperator(input: {
@@ -56,7 +57,7 @@ export class AuthService {
       passwordHash: await hashPassword(input.password),
       capabilities: [...input.capabilities],
     };
-    await this.store.createOperator(operator, this.now().toISOString());
+    await this.store.operators.create(operator, this.now().toISOString());
     return operator;
   }
 
@@ -64,7 +65,8 @@ export class AuthService {
   async ensureAdmin(
     password: string | null,
   ): Promise<{ created: boolean; generatedPassword: string | null }> {
-    if (await this.store.findOperatorByUsername('admin')) return { created: false, generatedPassword: null };
+    if (await this.store.operators.findByUsername('admin'))
+      return { created: false, generatedPassword: null };
     const chosen = password ?? newSecret().slice(0, 20);
     try {
       await this.createOperator({
@@ -75,7 +77,7 @@ export class AuthService {
       });
     } catch (error) {
       // Another node of the cluster created it first.
-      if (await this.store.findOperatorByUsername('admin'))
+      if (await this.store.operators.findByUsername('admin'))
         return { created: false, generatedPassword: null };
       throw error;
     }

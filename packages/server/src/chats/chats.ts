@@ -1,8 +1,10 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
+import type { OperatorRecord } from '../auth/operatorStore.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { type Actor, authorize, operatorMay } from '../rights/policy.js';
-import type { ChatRecord, OperatorRecord, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { ChatRecord } from './chatStore.js';
 
 /** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
 export type ChatActor = Actor;
@@ -55,18 +57,18 @@ export class ChatService {
   ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
     // Asked first, so an operator who may not cannot learn which device ids exist.
     if (!operatorMay(operator, { kind: 'chat.open', deviceId })) return { ok: false, error: 'forbidden' };
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.devices.find(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
     const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
     if (!endUser) {
       // Nobody to show it to now, but the operator's chat on this device is still theirs to look at.
-      const mine = (await this.store.listOpenChats(deviceId))
+      const mine = (await this.store.chats.listOpen(deviceId))
         .filter((c) => c.operatorId === operator.id)
         .at(-1);
       if (mine) return { ok: true, chatId: mine.id, reused: true };
       return { ok: false, error: device.onlineNode === null ? 'device_offline' : 'no_user_logged_on' };
     }
-    const existing = await this.store.findOpenChatWith(operator.id, deviceId, endUser.name);
+    const existing = await this.store.chats.findOpenWith(operator.id, deviceId, endUser.name);
     if (existing) return { ok: true, chatId: this.showAgain(existing), reused: true };
     const chat: ChatRecord = {
       id: uuidv7(),
@@ -83,10 +85,10 @@ export class ChatService {
       receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
     };
     try {
-      await this.store.createChat(chat, { role: 'operator', name: operator.displayName });
+      await this.store.chats.create(chat, { role: 'operator', name: operator.displayName });
     } catch (error) {
       // Another request (another node, a double click) opened it a moment ago: that one is the chat.
-      const opened = await this.store.findOpenChatWith(operator.id, deviceId, endUser.name);
+      const opened = await this.store.chats.findOpenWith(operator.id, deviceId, endUser.name);
       if (!opened) throw error;
       return { ok: true, chatId: this.showAgain(opened), reused: true };
     }
@@ -108,7 +110,13 @@ export class ChatService {
     if (!access.ok) return access;
     const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
-    const entry = await this.store.appendEvent(chatId, 'page_failed', null, this.now().toISOString(), reason);
+    const entry = await this.store.chats.appendEvent(
+      chatId,
+      'page_failed',
+      null,
+      this.now().toISOString(),
+      reason,
+    );
     if (entry) this.publishEntries(chat, [entry]);
     return { ok: true, value: null };
   }
@@ -122,7 +130,7 @@ export class ChatService {
     const access = await this.authorize(chatId, actor);
     if (!access.ok) return access;
     const { chat } = access.value;
-    const entries = await this.store.entriesAfter(chatId, afterSeq, HISTORY_PAGE);
+    const entries = await this.store.chats.entriesAfter(chatId, afterSeq, HISTORY_PAGE);
     return { ok: true, value: { info: presentChat(chat, this.organization), entries } };
   }
 
@@ -137,7 +145,7 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
     const from = this.personOf(chat, actor);
-    const appended = await this.store.appendMessage(chatId, {
+    const appended = await this.store.chats.appendMessage(chatId, {
       clientId,
       from,
       text,
@@ -174,7 +182,7 @@ export class ChatService {
     const access = await this.authorize(chatId, actor);
     if (!access.ok) return access;
     const role = actor.kind === 'operator' ? 'operator' : 'end_user';
-    const receipts = await this.store.advanceReceipt(chatId, role, state, seq);
+    const receipts = await this.store.chats.advanceReceipt(chatId, role, state, seq);
     if (receipts) this.publish(access.value.chat, { type: 'chat.receipts', chatId, role, ...receipts });
     return { ok: true, value: null };
   }
@@ -186,7 +194,7 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
     const at = this.now().toISOString();
-    const event = await this.store.closeChat(chatId, this.personOf(chat, actor), at);
+    const event = await this.store.chats.close(chatId, this.personOf(chat, actor), at);
     if (!event) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
     const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);
@@ -202,23 +210,23 @@ export class ChatService {
     if (chat.status === 'closed') return { ok: true, value: null };
     const person: Person = { role: 'end_user', name: chat.endUserName };
     const event = connected ? 'end_user_connected' : 'end_user_disconnected';
-    const entry = await this.store.appendEvent(chatId, event, person, this.now().toISOString());
+    const entry = await this.store.chats.appendEvent(chatId, event, person, this.now().toISOString());
     if (entry) this.publishEntries(chat, [entry]);
     return { ok: true, value: null };
   }
 
   /** The operator's chats that are still open, oldest first, to put their windows back. */
   async openChatsOfOperator(operator: OperatorRecord): Promise<ChatInfo[]> {
-    const chats = await this.store.listOpenChatsOfOperator(operator.id);
+    const chats = await this.store.chats.listOpenOfOperator(operator.id);
     return chats.map((chat) => presentChat(chat, this.organization));
   }
 
   async openChatsOf(deviceId: string): Promise<ChatInfo[]> {
-    return (await this.store.listOpenChats(deviceId)).map((chat) => presentChat(chat, this.organization));
+    return (await this.store.chats.listOpen(deviceId)).map((chat) => presentChat(chat, this.organization));
   }
 
   private async authorize(chatId: string, actor: ChatActor): Promise<ChatResult<{ chat: ChatRecord }>> {
-    const chat = await this.store.findChat(chatId);
+    const chat = await this.store.chats.find(chatId);
     if (!chat) return fail('not_found', 'no such chat');
     const decision = authorize(actor, { kind: 'chat.take_part', chat });
     if (decision.allowed) return { ok: true, value: { chat } };

@@ -19,7 +19,7 @@ async function enrolledDeviceExists(server: ParleyServer, configFile: string): P
   if (!existsSync(configFile)) return false;
   try {
     const { deviceId } = JSON.parse(readFileSync(configFile, 'utf8')) as { deviceId?: string };
-    return typeof deviceId === 'string' && (await server.store.findDevice(deviceId)) !== undefined;
+    return typeof deviceId === 'string' && (await server.store.devices.find(deviceId)) !== undefined;
   } catch {
     return false;
   }

@@ -2,7 +2,8 @@ import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol'
 import type { Logger } from 'pino';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
-import type { DeviceRecord, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import type { DeviceRecord } from './deviceStore.js';
 
 export const ENROLLMENT_TOKEN_HOURS = 24;
 
@@ -53,7 +54,7 @@ export class DeviceService {
     const token = newSecret();
     const at = this.now();
     const expiresAt = new Date(at.getTime() + ENROLLMENT_TOKEN_HOURS * 3600_000).toISOString();
-    await this.store.createEnrollmentToken(hashSecret(token), createdBy, at.toISOString(), expiresAt);
+    await this.store.devices.createEnrollmentToken(hashSecret(token), createdBy, at.toISOString(), expiresAt);
     return { token, expiresAt };
   }
 
@@ -68,33 +69,33 @@ export class DeviceService {
     const credential = newSecret();
     // The token is used up exactly when the device exists: one transaction.
     const enrolled = await this.store.transaction(async (store) => {
-      if (!(await store.consumeEnrollmentToken(hashSecret(token), at))) return false;
-      await store.createDevice({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
+      if (!(await store.devices.consumeEnrollmentToken(hashSecret(token), at))) return false;
+      await store.devices.create({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
       return true;
     });
     if (!enrolled) return null;
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.devices.find(deviceId);
     if (device) this.announce(device);
     return { deviceId, credential };
   }
 
   async authenticate(deviceId: string, credential: string): Promise<DeviceRecord | null> {
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.devices.find(deviceId);
     if (!device || device.credentialHash !== hashSecret(credential)) return null;
     return device;
   }
 
   async list(): Promise<DeviceSummary[]> {
-    return (await this.store.listDevices()).map(presentDevice);
+    return (await this.store.devices.list()).map(presentDevice);
   }
 
   async find(deviceId: string): Promise<DeviceRecord | undefined> {
-    return this.store.findDevice(deviceId);
+    return this.store.devices.find(deviceId);
   }
 
   async connected(deviceId: string, facts: DeviceFacts, users: LoggedOnUser[]): Promise<void> {
     const at = this.now();
-    await this.store.setDeviceOnline(
+    await this.store.devices.setOnline(
       deviceId,
       this.nodeId,
       { ...facts, loggedOnUsers: users },
@@ -115,7 +116,7 @@ export class DeviceService {
     const json = JSON.stringify(users);
     const held = this.held.get(deviceId);
     if (held?.users === json) return;
-    await this.store.setLoggedOnUsers(deviceId, users, this.now().toISOString());
+    await this.store.devices.setLoggedOnUsers(deviceId, users, this.now().toISOString());
     if (!held) {
       // Not held here (any more): a report that raced the disconnect.
       await this.announceById(deviceId);
@@ -144,7 +145,7 @@ export class DeviceService {
   async disconnected(deviceId: string): Promise<boolean> {
     // What was pending goes out with the offline state below (it reads the stored users), or not at all.
     this.forget(deviceId);
-    if (!(await this.store.setDeviceOffline(deviceId, this.nodeId, this.now().toISOString()))) return false;
+    if (!(await this.store.devices.setOffline(deviceId, this.nodeId, this.now().toISOString()))) return false;
     await this.announceById(deviceId);
     return true;
   }
@@ -156,7 +157,7 @@ export class DeviceService {
 
   /** At start: whatever this node held before it stopped is offline now. */
   async forgetStaleConnections(): Promise<void> {
-    for (const id of await this.store.clearNodeDevices(this.nodeId, this.startedAt)) {
+    for (const id of await this.store.devices.clearNode(this.nodeId, this.startedAt)) {
       await this.announceById(id);
     }
   }
@@ -167,9 +168,9 @@ export class DeviceService {
    */
   async renewPresence(intervalMs: number): Promise<void> {
     const now = this.now();
-    await this.store.touchNodeDevices(this.nodeId, now.toISOString());
+    await this.store.devices.touchNode(this.nodeId, now.toISOString());
     const before = new Date(now.getTime() - 3 * intervalMs).toISOString();
-    for (const id of await this.store.expireStaleDevices(before, now.toISOString()))
+    for (const id of await this.store.devices.expireStale(before, now.toISOString()))
       await this.announceById(id);
   }
 
@@ -184,12 +185,12 @@ export class DeviceService {
    * connected anew): then the announcement that did that is the newer one, and this one would undo it.
    */
   private async announceHeld(deviceId: string, held: Held): Promise<void> {
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.devices.find(deviceId);
     if (device && this.held.get(deviceId) === held) this.announce(device);
   }
 
   private async announceById(deviceId: string): Promise<void> {
-    const device = await this.store.findDevice(deviceId);
+    const device = await this.store.devices.find(deviceId);
     if (device) this.announce(device);
   }
 

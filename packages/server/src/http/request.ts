@@ -9,8 +9,8 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { OperatorRecord } from '../auth/operatorStore.js';
 import { type Action, authorize } from '../rights/policy.js';
-import type { OperatorRecord } from '../store/store.js';
 
 /*
  * What every route handler needs from the HTTP layer, with nothing that points back at the routes: features import

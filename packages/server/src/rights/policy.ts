@@ -1,4 +1,4 @@
-import type { OperatorRecord } from '../store/store.js';
+import type { OperatorRecord } from '../auth/operatorStore.js';
 import { type Capability, hasCapability } from './capabilities.js';
 
 /**

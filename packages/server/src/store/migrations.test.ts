@@ -35,11 +35,11 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
     const database = await makeDatabase();
     try {
       let store = await openStore(database.location);
-      await store.createOperator(
+      await store.operators.create(
         { id: 'op1', username: 'alice', displayName: 'Alice', passwordHash: 'h', capabilities: [] },
         new Date().toISOString(),
       );
-      await store.createDevice(
+      await store.devices.create(
         { id: 'dev1', name: 'PC-1', os: 'linux', credentialHash: 'c' },
         new Date().toISOString(),
       );
@@ -63,17 +63,17 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
           endUserName: 'bob',
           openedAt: at,
         };
-        await store.createChat({ ...chat, recorded: false }, { role: 'operator', name: 'Alice' });
+        await store.chats.create({ ...chat, recorded: false }, { role: 'operator', name: 'Alice' });
       }
       await store.close();
 
       store = await openStore(database.location);
-      expect((await store.listOpenChats('dev1')).map((c) => c.id)).toEqual([ids[0]]);
+      expect((await store.chats.listOpen('dev1')).map((c) => c.id)).toEqual([ids[0]]);
       for (const id of ids.slice(1)) {
-        expect((await store.findChat(id))?.status).toBe('closed');
-        expect(await store.entriesAfter(id, 0, 10)).toEqual([]);
+        expect((await store.chats.find(id))?.status).toBe('closed');
+        expect(await store.chats.entriesAfter(id, 0, 10)).toEqual([]);
       }
-      expect(await store.entriesAfter(ids[0] ?? '', 0, 10)).toHaveLength(1);
+      expect(await store.chats.entriesAfter(ids[0] ?? '', 0, 10)).toHaveLength(1);
       await store.close();
     } finally {
       await database.drop();

@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
-import { SqlStore, type Store } from './store.js';
+import { type Store, sqlStore } from './store.js';
 
 /** Statements kept prepared: the queries are a fixed, small set, so this holds all of them. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -68,5 +68,5 @@ export async function openStore(location: StoreLocation, log?: Logger): Promise<
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
-  return new SqlStore(db);
+  return sqlStore(db);
 }

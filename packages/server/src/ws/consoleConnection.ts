@@ -9,11 +9,11 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import type { OperatorRecord } from '../auth/operatorStore.js';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
 import { operatorMay } from '../rights/policy.js';
 import type { Services } from '../services.js';
-import type { OperatorRecord } from '../store/store.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer } from './peer.js';

@@ -241,16 +241,16 @@ export async function openManyChats(
   count: number,
   userName: (i: number) => string = (i) => `user-${i}`,
 ): Promise<Set<string>> {
-  const admin = await server.store.findOperatorByUsername('admin');
-  const device = await server.store.findDevice(deviceId);
+  const admin = await server.store.operators.findByUsername('admin');
+  const device = await server.store.devices.find(deviceId);
   if (!admin || !device) throw new Error('admin or device missing');
   const chatIds = new Set<string>();
   for (let i = 0; i < count; i++) {
-    await server.store.setLoggedOnUsers(deviceId, [{ name: userName(i) }], new Date().toISOString());
+    await server.store.devices.setLoggedOnUsers(deviceId, [{ name: userName(i) }], new Date().toISOString());
     const opened = await server.services.chats.open(admin, deviceId);
     if (!opened.ok) throw new Error(opened.error);
     chatIds.add(opened.chatId);
   }
-  await server.store.setLoggedOnUsers(deviceId, device.loggedOnUsers, new Date().toISOString());
+  await server.store.devices.setLoggedOnUsers(deviceId, device.loggedOnUsers, new Date().toISOString());
   return chatIds;
 }

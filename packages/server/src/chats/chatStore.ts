@@ -1,0 +1,366 @@
+import type {
+  ChatEntry,
+  ChatEventName,
+  ChatStatus,
+  Person,
+  ReceiptState,
+  Receipts,
+  Role,
+} from '@parley/protocol';
+import { sql } from 'kysely';
+import { atomically, type Db } from '../store/db.js';
+import type { ChatEntriesTable, ChatsTable } from '../store/schema.js';
+
+export interface ChatRecord {
+  id: string;
+  deviceId: string;
+  /** The device's current name (read with the chat). */
+  deviceName: string;
+  operatorId: string;
+  operatorName: string;
+  endUserName: string;
+  status: ChatStatus;
+  openedAt: string;
+  closedAt: string | null;
+  lastSeq: number;
+  recorded: boolean;
+  receipts: Record<Role, Receipts>;
+}
+
+export interface NewMessage {
+  clientId: string;
+  from: Person;
+  text: string;
+  at: string;
+}
+
+export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'receipts' | 'deviceName'>;
+
+export interface AppendResult {
+  entry: ChatEntry;
+  /**
+   * True when the same sender (role) already stored this client id in this chat: the stored entry is returned,
+   * nothing is written.
+   */
+  duplicate: boolean;
+}
+
+/**
+ * The chats and chat_entries tables: chats, their messages and events in one sequence, and receipts. Contract:
+ * chatStore.contract.ts.
+ */
+export interface ChatStore {
+  /**
+   * Creates the chat with its first entry, the chat_opened event, at seq 1. Rejects a second open chat of the same
+   * operator, device and end user (a unique index).
+   */
+  create(chat: NewChat, opener: Person): Promise<ChatEntry>;
+  find(id: string): Promise<ChatRecord | undefined>;
+  /** A device's open chats, oldest first. */
+  listOpen(deviceId: string): Promise<ChatRecord[]>;
+  /** An operator's open chats, oldest first. */
+  listOpenOfOperator(operatorId: string): Promise<ChatRecord[]>;
+  /** The one open chat of an operator with a device's end user (a unique index keeps it one), if any. */
+  findOpenWith(operatorId: string, deviceId: string, endUserName: string): Promise<ChatRecord | undefined>;
+  /**
+   * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry. Null when
+   * the chat is not open (closed, or closing at this very moment): nothing is written.
+   */
+  appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
+  /** Null when the chat is not open. `detail` says more where the event has more to say (`page_failed`). */
+  appendEvent(
+    chatId: string,
+    event: ChatEventName,
+    from: Person | null,
+    at: string,
+    detail?: string,
+  ): Promise<ChatEntry | null>;
+  entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]>;
+  /**
+   * Moves `role`'s delivered (and, for `read`, read) mark up to `seq`, never down and never past the chat's last
+   * entry. Returns the new marks, or null when nothing moved.
+   */
+  advanceReceipt(chatId: string, role: Role, state: ReceiptState, seq: number): Promise<Receipts | null>;
+  /**
+   * Closes an open chat and returns its chat_closed event; null when it was already closed. Entries are deleted
+   * unless the chat is recorded.
+   */
+  close(chatId: string, by: Person, at: string): Promise<ChatEntry | null>;
+}
+
+function toEntry(row: ChatEntriesTable): ChatEntry {
+  const from = row.from_role && row.from_name !== null ? { role: row.from_role, name: row.from_name } : null;
+  if (row.kind === 'message' && from) {
+    return {
+      kind: 'message',
+      seq: row.seq,
+      at: row.at,
+      clientId: row.client_id ?? '',
+      from,
+      text: row.text ?? '',
+    };
+  }
+  const event = { kind: 'event', seq: row.seq, at: row.at, event: row.event as ChatEventName, from } as const;
+  return row.text === null ? event : { ...event, detail: row.text };
+}
+
+function toChat(row: ChatsTable & { device_name: string }): ChatRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    deviceName: row.device_name,
+    operatorId: row.operator_id,
+    operatorName: row.operator_name,
+    endUserName: row.end_user_name,
+    status: row.status,
+    openedAt: row.opened_at,
+    closedAt: row.closed_at,
+    lastSeq: Number(row.last_seq),
+    recorded: Number(row.recorded) === 1,
+    receipts: {
+      operator: { deliveredSeq: Number(row.operator_delivered_seq), readSeq: Number(row.operator_read_seq) },
+      end_user: { deliveredSeq: Number(row.end_user_delivered_seq), readSeq: Number(row.end_user_read_seq) },
+    },
+  };
+}
+
+const RECEIPT_COLUMNS = {
+  operator: { delivered: 'operator_delivered_seq', read: 'operator_read_seq' },
+  end_user: { delivered: 'end_user_delivered_seq', read: 'end_user_read_seq' },
+} as const satisfies Record<Role, { delivered: keyof ChatsTable; read: keyof ChatsTable }>;
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return (
+    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}
+
+export class SqlChatStore implements ChatStore {
+  constructor(private readonly db: Db) {}
+
+  async create(chat: NewChat, opener: Person): Promise<ChatEntry> {
+    return atomically(this.db, async (trx) => {
+      await trx
+        .insertInto('chats')
+        .values({
+          id: chat.id,
+          device_id: chat.deviceId,
+          operator_id: chat.operatorId,
+          operator_name: chat.operatorName,
+          end_user_name: chat.endUserName,
+          status: 'open',
+          opened_at: chat.openedAt,
+          closed_at: null,
+          last_seq: 0,
+          recorded: chat.recorded ? 1 : 0,
+          operator_delivered_seq: 0,
+          operator_read_seq: 0,
+          end_user_delivered_seq: 0,
+          end_user_read_seq: 0,
+        })
+        .execute();
+      const opened = await insertEntry(trx, chat.id, {
+        kind: 'event',
+        client_id: null,
+        from_role: opener.role,
+        from_name: opener.name,
+        text: null,
+        event: 'chat_opened',
+        at: chat.openedAt,
+      });
+      if (!opened) throw new Error(`chat ${chat.id} was not open right after its creation`);
+      return opened;
+    });
+  }
+
+  async find(id: string): Promise<ChatRecord | undefined> {
+    const row = await this.chatsWithDevice().where('chats.id', '=', id).executeTakeFirst();
+    return row && toChat(row);
+  }
+
+  async listOpen(deviceId: string): Promise<ChatRecord[]> {
+    const rows = await this.chatsWithDevice()
+      .where('chats.device_id', '=', deviceId)
+      .where('chats.status', '=', 'open')
+      .orderBy('chats.opened_at')
+      .execute();
+    return rows.map(toChat);
+  }
+
+  async listOpenOfOperator(operatorId: string): Promise<ChatRecord[]> {
+    const rows = await this.chatsWithDevice()
+      .where('chats.operator_id', '=', operatorId)
+      .where('chats.status', '=', 'open')
+      .orderBy('chats.opened_at')
+      .execute();
+    return rows.map(toChat);
+  }
+
+  async findOpenWith(
+    operatorId: string,
+    deviceId: string,
+    endUserName: string,
+  ): Promise<ChatRecord | undefined> {
+    const row = await this.chatsWithDevice()
+      .where('chats.operator_id', '=', operatorId)
+      .where('chats.device_id', '=', deviceId)
+      .where('chats.end_user_name', '=', endUserName)
+      .where('chats.status', '=', 'open')
+      .executeTakeFirst();
+    return row && toChat(row);
+  }
+
+  async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null> {
+    try {
+      const entry = await atomically(this.db, (trx) =>
+        insertEntry(trx, chatId, {
+          kind: 'message',
+          client_id: message.clientId,
+          from_role: message.from.role,
+          from_name: message.from.name,
+          text: message.text,
+          event: null,
+          at: message.at,
+        }),
+      );
+      return entry && { entry, duplicate: false };
+    } catch (error) {
+      // This sender stored this client id already (a resend, or two nodes racing): answer with the stored entry.
+      // The transaction rolled back, sequence number included.
+      if (!isUniqueViolation(error)) throw error;
+      const stored = await this.db
+        .selectFrom('chat_entries')
+        .selectAll()
+        .where('chat_id', '=', chatId)
+        .where('from_role', '=', message.from.role)
+        .where('client_id', '=', message.clientId)
+        .executeTakeFirst();
+      if (!stored) throw error;
+      return { entry: toEntry({ ...stored, seq: Number(stored.seq) }), duplicate: true };
+    }
+  }
+
+  async appendEvent(
+    chatId: string,
+    event: ChatEventName,
+    from: Person | null,
+    at: string,
+    detail?: string,
+  ): Promise<ChatEntry | null> {
+    return atomically(this.db, (trx) =>
+      insertEntry(trx, chatId, {
+        kind: 'event',
+        client_id: null,
+        from_role: from?.role ?? null,
+        from_name: from?.name ?? null,
+        text: detail ?? null,
+        event,
+        at,
+      }),
+    );
+  }
+
+  async entriesAfter(chatId: string, afterSeq: number, limit: number): Promise<ChatEntry[]> {
+    const rows = await this.db
+      .selectFrom('chat_entries')
+      .selectAll()
+      .where('chat_id', '=', chatId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => toEntry({ ...row, seq: Number(row.seq) }));
+  }
+
+  async advanceReceipt(
+    chatId: string,
+    role: Role,
+    state: ReceiptState,
+    seq: number,
+  ): Promise<Receipts | null> {
+    const { delivered, read } = RECEIPT_COLUMNS[role];
+    const moved = state === 'delivered' ? delivered : read;
+    const set =
+      state === 'delivered'
+        ? { [delivered]: seq }
+        : {
+            [read]: seq,
+            [delivered]: sql<number>`case when ${sql.ref(delivered)} < ${seq} then ${seq} else ${sql.ref(delivered)} end`,
+          };
+    const result = await this.db
+      .updateTable('chats')
+      .set(set)
+      .where('id', '=', chatId)
+      .where(moved, '<', seq)
+      .where('last_seq', '>=', seq)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    const chat = await this.find(chatId);
+    return chat ? chat.receipts[role] : null;
+  }
+
+  async close(chatId: string, by: Person, at: string): Promise<ChatEntry | null> {
+    // The closing event, the status and the deletion are one transaction: a message racing the close either
+    // lands before it (and goes with the chat) or finds the chat closed.
+    return atomically(this.db, async (trx) => {
+      const event = await insertEntry(trx, chatId, {
+        kind: 'event',
+        client_id: null,
+        from_role: by.role,
+        from_name: by.name,
+        text: null,
+        event: 'chat_closed',
+        at,
+      });
+      if (!event) return null;
+      await trx
+        .updateTable('chats')
+        .set({ status: 'closed', closed_at: at })
+        .where('id', '=', chatId)
+        .execute();
+      await trx
+        .deleteFrom('chat_entries')
+        .where('chat_id', '=', chatId)
+        .where(sql<boolean>`(select recorded from chats where chats.id = chat_entries.chat_id) = 0`)
+        .execute();
+      return event;
+    });
+  }
+
+  private chatsWithDevice() {
+    return this.db
+      .selectFrom('chats')
+      .innerJoin('devices', 'devices.id', 'chats.device_id')
+      .selectAll('chats')
+      .select('devices.name as device_name');
+  }
+}
+
+/**
+ * Takes an open chat's next sequence number, inside the caller's transaction (which holds the chat's row from here
+ * on); null when the chat is not open.
+ */
+async function takeNextSeq(trx: Db, chatId: string): Promise<number | null> {
+  const next = await trx
+    .updateTable('chats')
+    .set({ last_seq: sql`last_seq + 1` })
+    .where('id', '=', chatId)
+    .where('status', '=', 'open')
+    .returning('last_seq')
+    .executeTakeFirst();
+  return next ? Number(next.last_seq) : null;
+}
+
+/** Writes an entry at the chat's next sequence number, inside the caller's transaction; null when it is not open. */
+async function insertEntry(
+  trx: Db,
+  chatId: string,
+  entry: Omit<ChatEntriesTable, 'chat_id' | 'seq'>,
+): Promise<ChatEntry | null> {
+  const seq = await takeNextSeq(trx, chatId);
+  if (seq === null) return null;
+  const row: ChatEntriesTable = { ...entry, chat_id: chatId, seq };
+  await trx.insertInto('chat_entries').values(row).execute();
+  return toEntry(row);
+}

@@ -1,0 +1,25 @@
+import type { OperatorRecord } from '../../src/auth/operatorStore.js';
+import type { NewDevice } from '../../src/devices/deviceStore.js';
+import type { Store } from '../../src/store/store.js';
+
+/**
+ * A feature store's part of the store contract (`<name>Store.contract.ts`): it registers its tests, which reach the
+ * store through `store()`. src/store/store.contract.test.ts runs each part on a fresh SQLite and PostgreSQL
+ * database, so one part's rows never meet another part's assertions.
+ */
+export type StoreContract = (store: () => Store) => void;
+
+/** The n-th second of 2026: the times the contract tests write. */
+export const at = (n: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+
+/** An operator the parts that need one create first. */
+export const alice: OperatorRecord = {
+  id: 'op1',
+  username: 'alice',
+  displayName: 'Alice Admin',
+  passwordHash: 'h',
+  capabilities: ['x'],
+};
+
+/** A device the parts that need one create first. */
+export const pc1: NewDevice = { id: 'dev1', name: 'PC-1', os: 'linux', credentialHash: 'c' };
