@@ -69,6 +69,26 @@ export const chatStoreContract: StoreContract = (store) => {
     expect((await chats.entriesAfter(chatId, 0, 100)).filter((e) => e.kind === 'message')).toHaveLength(2);
   });
 
+  it('takes a resend inside a transaction, which goes on (PostgreSQL aborts a transaction at a failed statement)', async () => {
+    const { chats } = store();
+    const chatId = await openChat();
+    const before = await chats.appendMessage(chatId, message('client-tx-1', operator, 'before', 2));
+    const inside = await store().transaction(async (tx) => {
+      const resent = await tx.chats.appendMessage(chatId, message('client-tx-1', operator, 'before', 3));
+      const sent = await tx.chats.appendMessage(chatId, message('client-tx-2', operator, 'inside', 4));
+      const sentAgain = await tx.chats.appendMessage(chatId, message('client-tx-2', operator, 'inside', 5));
+      const event = await tx.chats.appendEvent(chatId, 'end_user_connected', endUser, at(6));
+      return { resent, sent, sentAgain, event };
+    });
+    expect(inside.resent).toEqual({ entry: before?.entry, duplicate: true });
+    expect(inside.sent).toMatchObject({ entry: { seq: 3, text: 'inside' }, duplicate: false });
+    expect(inside.sentAgain).toEqual({ entry: inside.sent?.entry, duplicate: true });
+    // A resend takes no sequence number: the event is next after the one message the transaction added.
+    expect(inside.event?.seq).toBe(4);
+    expect((await chats.entriesAfter(chatId, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect((await chats.find(chatId))?.lastSeq).toBe(4);
+  });
+
   it('9: dedupe by client id is per sender (P-20)', async () => {
     const { chats } = store();
     const chatId = await openChat();

@@ -64,7 +64,8 @@ export interface ChatStore {
   findOpenWith(operatorId: string, deviceId: string, endUserName: string): Promise<ChatRecord | undefined>;
   /**
    * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry. Null when
-   * the chat is not open (closed, or closing at this very moment): nothing is written.
+   * the chat is not open (closed, or closing at this very moment): nothing is written. Never fails a statement on a
+   * resend, so it may run inside a larger transaction.
    */
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
   /** Null when the chat is not open. `detail` says more where the event has more to say (`page_failed`). */
@@ -128,13 +129,6 @@ const RECEIPT_COLUMNS = {
   operator: { delivered: 'operator_delivered_seq', read: 'operator_read_seq' },
   end_user: { delivered: 'end_user_delivered_seq', read: 'end_user_read_seq' },
 } as const satisfies Record<Role, { delivered: keyof ChatsTable; read: keyof ChatsTable }>;
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string };
-  return (
-    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
-}
 
 export class SqlChatStore implements ChatStore {
   constructor(private readonly db: Db) {}
@@ -212,33 +206,50 @@ export class SqlChatStore implements ChatStore {
   }
 
   async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null> {
-    try {
-      const entry = await atomically(this.db, (trx) =>
-        insertEntry(trx, chatId, {
-          kind: 'message',
-          client_id: message.clientId,
-          from_role: message.from.role,
-          from_name: message.from.name,
-          text: message.text,
-          event: null,
-          at: message.at,
-        }),
-      );
-      return entry && { entry, duplicate: false };
-    } catch (error) {
-      // This sender stored this client id already (a resend, or two nodes racing): answer with the stored entry.
-      // The transaction rolled back, sequence number included.
-      if (!isUniqueViolation(error)) throw error;
-      const stored = await this.db
+    return atomically(this.db, async (trx) => {
+      const seq = await takeNextSeq(trx, chatId);
+      if (seq === null) return null;
+      const row: ChatEntriesTable = {
+        chat_id: chatId,
+        seq,
+        kind: 'message',
+        client_id: message.clientId,
+        from_role: message.from.role,
+        from_name: message.from.name,
+        text: message.text,
+        event: null,
+        at: message.at,
+      };
+      // ON CONFLICT rather than a caught unique violation: on PostgreSQL a failed statement aborts the whole
+      // transaction, and this one may be part of a larger one (a message and its audit row).
+      const inserted = await trx
+        .insertInto('chat_entries')
+        .values(row)
+        .onConflict((conflict) => conflict.columns(['chat_id', 'from_role', 'client_id']).doNothing())
+        .returning('seq')
+        .executeTakeFirst();
+      if (inserted) return { entry: toEntry(row), duplicate: false };
+      // This sender stored this client id already (a resend, or two nodes racing). The number taken goes back:
+      // the chat's row is this transaction's until it ends (its row lock on PostgreSQL, the write lock on SQLite),
+      // so no other transaction took a later one (and should this one have, the number stays a gap, never a twin).
+      // The stored entry is the answer.
+      await trx
+        .updateTable('chats')
+        .set({ last_seq: seq - 1 })
+        .where('id', '=', chatId)
+        .where('last_seq', '=', seq)
+        .execute();
+      const stored = await trx
         .selectFrom('chat_entries')
         .selectAll()
         .where('chat_id', '=', chatId)
         .where('from_role', '=', message.from.role)
         .where('client_id', '=', message.clientId)
         .executeTakeFirst();
-      if (!stored) throw error;
+      if (!stored)
+        throw new Error(`chat ${chatId}: client id ${message.clientId} conflicts but is not stored`);
       return { entry: toEntry({ ...stored, seq: Number(stored.seq) }), duplicate: true };
-    }
+    });
   }
 
   async appendEvent(
