@@ -96,11 +96,12 @@ describe('the chat window in the console', () => {
     expect(reloaded && Math.round(reloaded.height)).toBe(Math.round(chosen.height));
 
     // Per operator: another operator in the same browser gets the default size.
-    await h.services.auth.createOperator({
+    await h.addOperator({
       username: 'olga',
       password: 'olga password 123',
       displayName: 'Olga',
       capabilities: ['instant-messaging'],
+      deviceNames: ['PC-KIM'],
     });
     const other = await h.signIn(await h.newContext(), 'olga', 'olga password 123');
     const olgaWindow = await h.openChat(other, 'PC-KIM', 'kim');

@@ -1,9 +1,10 @@
+import type { Capability, DeviceSummary } from '@parley/protocol';
 import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type ParleyServer, startServer } from '../../packages/server/src/server.js';
 import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
-import { ADMIN_PASSWORD, ApiClient } from '../../packages/server/test/support/server.js';
+import { ADMIN_PASSWORD, ApiClient, addOperator } from '../../packages/server/test/support/server.js';
 import { AgentProcess, type Opener } from './agentProcess.js';
 import { launchChromium } from './browser.js';
 
@@ -71,6 +72,24 @@ export class Harness {
     if (this.stoppedPort === null) throw new Error('the server is running');
     this.server = await Harness.listen(this.database, this.stoppedPort, this.organization);
     this.stoppedPort = null;
+  }
+
+  /** Creates an operator; the devices named get Read and Write for them (chatting needs both). */
+  async addOperator(input: {
+    username: string;
+    password: string;
+    displayName?: string;
+    capabilities?: Capability[];
+    deviceNames?: string[];
+  }): Promise<void> {
+    const { deviceNames = [], ...operator } = input;
+    const devices = (await this.api.request('GET', '/api/devices')).body as unknown as DeviceSummary[];
+    const ids = deviceNames.map((name) => {
+      const device = devices.find((d) => d.name === name);
+      if (!device) throw new Error(`no device named ${name}`);
+      return device.id;
+    });
+    await addOperator(this.server, { ...operator, devices: ids });
   }
 
   /** Changes a chat row directly (for what the server cannot do yet, e.g. recording). */

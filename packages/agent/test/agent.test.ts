@@ -13,6 +13,7 @@ import {
   ApiClient,
   connectConsole,
   openManyChats,
+  operatorNamed,
   startTestServer,
   type TestServer,
   TestSocket,
@@ -485,8 +486,7 @@ describe('parley-agent behind a network that can drop', () => {
   it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
     const { chatId, page, pageUrl, loseNetwork } = await chatThroughProxy('PC-AWAY');
     await loseNetwork();
-    const admin = await suite.server.store.operators.findByUsername('admin');
-    if (!admin) throw new Error('admin missing');
+    const admin = await operatorNamed(suite.server, 'admin');
     await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
     proxy.restore();
 

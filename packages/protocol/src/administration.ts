@@ -84,7 +84,6 @@ export const OperatorDetails = z.object({
   disabled: z.boolean(),
   /** `admin`: every capability and every right; cannot be disabled, deleted or denied anything. */
   superAdministrator: z.boolean(),
-  createdAt: z.string(),
 });
 export type OperatorDetails = z.infer<typeof OperatorDetails>;
 
@@ -222,3 +221,16 @@ export type AuditQuery = z.infer<typeof AuditQuery>;
 
 export const AuditPage = z.object({ entries: z.array(AuditEntry), nextCursor: z.string().nullable() });
 export type AuditPage = z.infer<typeof AuditPage>;
+
+/** One of the signed-in operator's sessions. */
+export const SessionView = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  address: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  /** The session this request came with. */
+  current: z.boolean(),
+});
+export type SessionView = z.infer<typeof SessionView>;

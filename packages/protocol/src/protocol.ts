@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
  * Bump PROTOCOL_VERSION on any change a peer of the previous version could not understand.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * Largest frame a client sends: the console and the agent to the server, an end-user page to its agent. The
@@ -101,6 +101,8 @@ export const ChatEventName = z.enum([
   'operator_left',
   /** The agent could not show the end-user page (no browser, the opener failed): `detail` says why. */
   'page_failed',
+  /** The operator lost the capability or the right to chat with this device (or was disabled): the chat ends. */
+  'access_revoked',
 ]);
 export type ChatEventName = z.infer<typeof ChatEventName>;
 

@@ -32,6 +32,8 @@ export interface Config {
   /** Who may scrape /metrics: these addresses or networks, or anyone sending this bearer token. */
   metricsAllow: string[];
   metricsToken: string | null;
+  /** A console session ends after this long without a request. */
+  sessionIdleMinutes: number;
 }
 
 /** A comma-separated list; blanks dropped. */
@@ -83,6 +85,12 @@ const Env = z.object({
   PARLEY_ALLOWED_HOSTS: list,
   PARLEY_TRUSTED_PROXIES: addresses('PARLEY_TRUSTED_PROXIES').default([]),
   PARLEY_METRICS_ALLOW: addresses('PARLEY_METRICS_ALLOW').default(DEFAULT_METRICS_ALLOW),
+  PARLEY_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(30),
   PARLEY_METRICS_TOKEN: z
     .string()
     .min(16, 'PARLEY_METRICS_TOKEN must have at least 16 characters')
@@ -118,5 +126,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: e.PARLEY_TRUSTED_PROXIES,
     metricsAllow: e.PARLEY_METRICS_ALLOW,
     metricsToken: e.PARLEY_METRICS_TOKEN ?? null,
+    sessionIdleMinutes: e.PARLEY_SESSION_IDLE_MINUTES,
   };
 }

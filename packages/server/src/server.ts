@@ -12,6 +12,9 @@ import { HostCheck } from './http/hosts.js';
 import type { RouteSummary } from './http/request.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
+import { OperatorService } from './operators/operators.js';
+import { Policy } from './rights/policy.js';
+import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -32,7 +35,9 @@ export interface ParleyServer {
 }
 
 export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | 'loginAttemptsPerMinute'> &
-  Partial<Pick<Config, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>> & {
+  Partial<
+    Pick<Config, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken' | 'sessionIdleMinutes'>
+  > & {
     /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
     natsUrl?: string | null;
     publicUrl?: string | null;
@@ -50,14 +55,24 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const log = config.logger ?? pino({ level: 'info' });
   const store = await openStore(config.store, log);
   const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl, log) : new LocalBus();
+  const policy = new Policy(store, bus);
+  const rights = new RightsService(store, bus, policy);
   const services: Services = {
     bus,
-    auth: new AuthService(store),
+    store,
+    policy,
+    auth: new AuthService(
+      store,
+      config.sessionIdleMinutes === undefined ? {} : { idleMinutes: config.sessionIdleMinutes },
+    ),
+    operators: new OperatorService(store, bus),
+    rights,
     devices: new DeviceService(store, bus, config.nodeId, undefined, {
       log,
+      beforeAnnounce: (device) => rights.deviceChanged(device),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),
-    chats: new ChatService(store, bus, config.organization ?? DEFAULT_ORGANIZATION),
+    chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION),
   };
 
   const publicOrigin = config.publicUrl ?? null;

@@ -2,11 +2,19 @@ import type { AuthService } from './auth/sessions.js';
 import type { Bus } from './bus/bus.js';
 import type { ChatService } from './chats/chats.js';
 import type { DeviceService } from './devices/devices.js';
+import type { OperatorService } from './operators/operators.js';
+import type { Policy } from './rights/policy.js';
+import type { RightsService } from './rights/rights.js';
+import type { Store } from './store/store.js';
 
 /** The features a socket or route calls into. */
 export interface Services {
   auth: AuthService;
+  operators: OperatorService;
+  rights: RightsService;
+  policy: Policy;
   devices: DeviceService;
   chats: ChatService;
   bus: Bus;
+  store: Store;
 }

@@ -2,6 +2,7 @@ import { CloseCode, HELLO_TIMEOUT_MS, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION }
 import { describe, expect, it } from 'vitest';
 import {
   ApiClient,
+  addOperator,
   agentHello,
   connectConsole,
   connectRawAgent,
@@ -152,7 +153,7 @@ describe('bad input gets a clear error and the server keeps serving others', () 
       code: 'not_found',
     });
 
-    const other = await suite.server.services.auth.createOperator({
+    const other = await addOperator(suite.server, {
       username: 'eve',
       password: 'eve-password-123',
       capabilities: ['instant-messaging'],

@@ -12,6 +12,7 @@ import {
   connectConsole,
   connectRawAgent,
   openManyChats,
+  operatorNamed,
   TestSocket,
   useTestServer,
   wsUrl,
@@ -75,8 +76,7 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
       ref: chatId,
     });
 
-    const admin = await suite.server.store.operators.findByUsername('admin');
-    if (!admin) throw new Error('admin missing');
+    const admin = await operatorNamed(suite.server, 'admin');
     await suite.server.services.chats.close(chatId, { kind: 'operator', operator: admin });
     const next = await suite.api.request('POST', path);
     expect(next.status).toBe(201);
@@ -239,8 +239,7 @@ describe('closing races', () => {
   it('P-27: a message racing the close is stored before it or refused, never left behind in a closed chat', async () => {
     const { server, api } = suite;
     const agent = await connectRawAgent(server, api, ['bob']);
-    const operator = await server.store.operators.findByUsername('admin');
-    if (!operator) throw new Error('admin missing');
+    const operator = await operatorNamed(server, 'admin');
     const { chats } = server.services;
     for (let round = 0; round < 20; round++) {
       const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body

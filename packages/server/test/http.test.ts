@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   ApiClient,
+  addOperator,
   connectRawAgent,
   startTestServer,
   useTestServer,
@@ -20,14 +21,31 @@ describe('HTTP API', () => {
     };
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/access-rights',
       '/api/agents/enroll',
+      '/api/audit',
       '/api/auth/login',
       '/api/auth/logout',
       '/api/auth/me',
+      '/api/auth/password',
+      '/api/auth/sessions',
+      '/api/auth/sessions/{id}',
       '/api/chats',
+      '/api/device-groups',
+      '/api/device-groups/{id}',
+      '/api/device-groups/{id}/devices',
       '/api/devices',
       '/api/devices/{id}/chats',
       '/api/enrollment-tokens',
+      '/api/operator-groups',
+      '/api/operator-groups/{id}',
+      '/api/operator-groups/{id}/capabilities',
+      '/api/operator-groups/{id}/members',
+      '/api/operators',
+      '/api/operators/{id}',
+      '/api/operators/{id}/capabilities',
+      '/api/operators/{id}/effective-rights',
+      '/api/operators/{id}/password',
     ]);
     expect(JSON.stringify(doc.paths['/api/auth/login'])).toContain('"username"');
   });
@@ -105,7 +123,7 @@ describe('HTTP API', () => {
     const anonymous = new ApiClient(suite.server.url);
     expect((await anonymous.request('GET', '/api/devices')).status).toBe(401);
     expect((await anonymous.request('POST', '/api/enrollment-tokens')).status).toBe(401);
-    await suite.server.services.auth.createOperator({
+    await addOperator(suite.server, {
       username: 'helper',
       password: 'helper-password-1',
       capabilities: ['instant-messaging'],
@@ -139,10 +157,12 @@ describe('HTTP API', () => {
       status: 409,
       body: { error: 'device_offline' },
     });
-    await suite.server.services.auth.createOperator({
+    // Read and Write on the device, but not the instant-messaging capability: refused.
+    await addOperator(suite.server, {
       username: 'viewer',
       password: 'viewer-password-1',
       capabilities: [],
+      devices: [nobody.deviceId],
     });
     const viewer = new ApiClient(suite.server.url);
     await viewer.login('viewer', 'viewer-password-1');

@@ -16,6 +16,8 @@ export function eventText(event: ChatEventName, from: Person | null): string {
       return name ? `${name} left` : 'The operator left';
     case 'page_failed':
       return 'The chat window could not be opened on the user’s screen';
+    case 'access_revoked':
+      return 'The chat ended: the operator may no longer chat with this computer';
   }
 }
 

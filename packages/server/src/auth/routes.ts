@@ -1,9 +1,18 @@
-import { ApiError, LoginBody, OperatorView } from '@parley/protocol';
+import { ApiError, ChangeOwnPasswordBody, LoginBody, OperatorView, SessionView } from '@parley/protocol';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type App, type RouteOptions, sendError, signedIn } from '../http/request.js';
+import { type App, doer, type RouteOptions, sendError, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
-import { presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
+import { type Client, presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
+
+export function clientOf(request: FastifyRequest): Client {
+  return { address: request.ip, userAgent: request.headers['user-agent'] ?? null };
+}
+
+/** "45 s", "3 min": how long to wait, as a person says it. */
+export function waitText(seconds: number): string {
+  return seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+}
 
 /** The session cookie's flags, the same when it is set and when sign-out clears it. */
 function sessionCookieFlags(request: FastifyRequest, options: RouteOptions) {
@@ -15,7 +24,7 @@ function sessionCookieFlags(request: FastifyRequest, options: RouteOptions) {
   } as const;
 }
 
-export function registerAuthRoutes(app: App, { auth }: Services, options: RouteOptions): void {
+export function registerAuthRoutes(app: App, { auth, operators }: Services, options: RouteOptions): void {
   app.post(
     '/api/auth/login',
     {
@@ -24,12 +33,26 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
         tags: ['auth'],
         summary: 'Sign in; sets the HttpOnly session cookie',
         body: LoginBody,
-        response: { 200: OperatorView, 401: ApiError },
+        response: { 200: OperatorView, 401: ApiError, 403: ApiError, 429: ApiError },
       },
     },
     async (request, reply) => {
-      const session = await auth.login(request.body.username, request.body.password);
-      if (!session) return sendError(reply, 401, 'unauthorized', 'wrong username or password');
+      const session = await auth.login(request.body.username, request.body.password, clientOf(request));
+      if (!session.ok) {
+        if (session.reason === 'locked') {
+          reply.header('retry-after', String(session.retryAfterSeconds));
+          return sendError(
+            reply,
+            429,
+            'rate_limited',
+            `too many failed sign-ins; try again in ${waitText(session.retryAfterSeconds)}`,
+          );
+        }
+        if (session.reason === 'disabled') {
+          return sendError(reply, 403, 'forbidden', 'this operator is disabled; ask an administrator');
+        }
+        return sendError(reply, 401, 'unauthorized', 'wrong username or password');
+      }
       reply.setCookie(SESSION_COOKIE, session.token, {
         ...sessionCookieFlags(request, options),
         maxAge: SESSION_HOURS * 3600,
@@ -45,7 +68,7 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
       schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await auth.logout(request.cookies[SESSION_COOKIE]);
+      await auth.logout(request.cookies[SESSION_COOKIE], clientOf(request));
       reply.clearCookie(SESSION_COOKIE, sessionCookieFlags(request, options));
       return reply.code(204).send(null);
     },
@@ -62,5 +85,67 @@ export function registerAuthRoutes(app: App, { auth }: Services, options: RouteO
       },
     },
     async (request) => presentOperator(signedIn(request)),
+  );
+
+  app.put(
+    '/api/auth/password',
+    {
+      config: { access: () => ({ kind: 'session.read' }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password (the current one first); your other sessions end',
+        body: ChangeOwnPasswordBody,
+        response: { 204: z.null(), 400: ApiError, 401: ApiError },
+      },
+    },
+    async (request, reply) =>
+      sendResult(
+        reply,
+        await operators.changeOwnPassword(
+          signedIn(request),
+          request.body.currentPassword,
+          request.body.newPassword,
+          request.sessionId ?? '',
+          doer(request),
+        ),
+        204,
+      ),
+  );
+
+  app.get(
+    '/api/auth/sessions',
+    {
+      config: { access: () => ({ kind: 'session.read' }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Your live sessions, the latest used first',
+        response: { 200: z.array(SessionView), 401: ApiError },
+      },
+    },
+    async (request) =>
+      (await auth.sessionsOf(signedIn(request).id)).map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt,
+        lastSeenAt: session.lastSeenAt,
+        expiresAt: session.expiresAt,
+        address: session.address,
+        userAgent: session.userAgent,
+        current: session.id === request.sessionId,
+      })),
+  );
+
+  app.delete(
+    '/api/auth/sessions/:id',
+    {
+      config: { access: () => ({ kind: 'session.read' }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'End one of your sessions',
+        params: z.object({ id: z.string().min(1).max(128) }),
+        response: { 204: z.null(), 401: ApiError, 404: ApiError },
+      },
+    },
+    async (request, reply) =>
+      sendResult(reply, await auth.endSession(signedIn(request), request.params.id, clientOf(request)), 204),
   );
 }

@@ -4,12 +4,14 @@ import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parle
  * What crosses between server nodes. Subjects:
  * - `device.<deviceId>`: frames for the agent of that device (the node holding its connection sends them);
  * - `chat.<chatId>`: frames for the consoles watching that chat;
- * - `devices`: a device's summary changed (presence, logged-on users).
+ * - `devices`: a device's summary changed (presence, logged-on users);
+ * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again.
  */
 export type BusMessage =
   | { type: 'to_agent'; frame: AgentServerFrame }
   | { type: 'to_consoles'; frame: ConsoleServerFrame }
-  | { type: 'device_changed'; device: DeviceSummary };
+  | { type: 'device_changed'; device: DeviceSummary }
+  | { type: 'access_changed'; operatorIds: readonly string[] | 'all' };
 
 export type BusHandler = (message: BusMessage) => void;
 
@@ -24,6 +26,7 @@ export const subjects = {
   device: (deviceId: string) => `device.${deviceId}`,
   chat: (chatId: string) => `chat.${chatId}`,
   devices: 'devices',
+  access: 'access',
 } as const;
 
 /** The single-node bus: a subject → handlers map, delivered on a microtask like a network bus would. */

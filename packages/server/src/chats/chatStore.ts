@@ -86,7 +86,8 @@ export interface ChatStore {
    * Closes an open chat and returns its chat_closed event; null when it was already closed. Entries are deleted
    * unless the chat is recorded.
    */
-  close(chatId: string, by: Person, at: string): Promise<ChatEntry | null>;
+  /** `by` null: no person closed it (the operator's access was withdrawn). */
+  close(chatId: string, by: Person | null, at: string): Promise<ChatEntry | null>;
 }
 
 function toEntry(row: ChatEntriesTable): ChatEntry {
@@ -311,15 +312,15 @@ export class SqlChatStore implements ChatStore {
     return chat ? chat.receipts[role] : null;
   }
 
-  async close(chatId: string, by: Person, at: string): Promise<ChatEntry | null> {
+  async close(chatId: string, by: Person | null, at: string): Promise<ChatEntry | null> {
     // The closing event, the status and the deletion are one transaction: a message racing the close either
     // lands before it (and goes with the chat) or finds the chat closed.
     return atomically(this.db, async (trx) => {
       const event = await insertEntry(trx, chatId, {
         kind: 'event',
         client_id: null,
-        from_role: by.role,
-        from_name: by.name,
+        from_role: by?.role ?? null,
+        from_name: by?.name ?? null,
         text: null,
         event: 'chat_closed',
         at,

@@ -1,8 +1,8 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
-import type { OperatorRecord } from '../auth/operatorStore.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
-import { type Actor, authorize, operatorMay } from '../rights/policy.js';
+import { type Operator, withGroups } from '../operators/operator.js';
+import type { Actor, Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
 import type { ChatRecord } from './chatStore.js';
 
@@ -41,10 +41,51 @@ export class ChatService {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
+    private readonly policy: Policy,
     /** The organisation whose help desk this is, shown to end users. */
     private readonly organization: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    // Every node looks at the open chats of operators whose access changed; closing twice writes one close.
+    bus.subscribe(subjects.access, (message) => {
+      if (message.type === 'access_changed') void this.closeRevoked(message.operatorIds);
+    });
+  }
+
+  /**
+   * Ends the open chats whose operator may no longer take part (capability or right withdrawn, operator disabled or
+   * deleted): an `access_revoked` event both sides see, then the close.
+   */
+  async closeRevoked(operatorIds: readonly string[] | 'all'): Promise<void> {
+    this.policy.forget();
+    const ids = operatorIds === 'all' ? (await this.store.operators.list()).map((o) => o.id) : operatorIds;
+    for (const operatorId of ids) {
+      const chats = await this.store.chats.listOpenOfOperator(operatorId);
+      if (chats.length === 0) continue;
+      const record = await this.store.operators.findById(operatorId);
+      const operator = record && !record.disabled ? await withGroups(this.store, record) : null;
+      for (const chat of chats) {
+        const allowed =
+          operator !== null &&
+          (await this.policy.authorize({ kind: 'operator', operator }, { kind: 'chat.take_part', chat }))
+            .allowed;
+        if (!allowed) await this.endRevoked(chat);
+      }
+    }
+  }
+
+  private async endRevoked(chat: ChatRecord): Promise<void> {
+    const at = this.now().toISOString();
+    const revoked = await this.store.chats.appendEvent(chat.id, 'access_revoked', null, at);
+    const closed = await this.store.chats.close(chat.id, null, at);
+    const entries = [revoked, closed].filter((entry): entry is ChatEntry => entry !== null);
+    if (entries.length === 0) return;
+    this.publishEntries(chat, entries);
+    this.publish(chat, {
+      type: 'chat.info',
+      chat: presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization),
+    });
+  }
 
   /**
    * Opens a chat with the device's end user, or (5b, 5c) shows again the one this operator has open with them: one
@@ -52,11 +93,14 @@ export class ChatService {
    * asked to show the page, so a user who closed their window gets it back.
    */
   async open(
-    operator: OperatorRecord,
+    operator: Operator,
     deviceId: string,
   ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
     // Asked first, so an operator who may not cannot learn which device ids exist.
-    if (!operatorMay(operator, { kind: 'chat.open', deviceId })) return { ok: false, error: 'forbidden' };
+    if (!(await this.policy.may(operator, { kind: 'device.read', deviceId })))
+      return { ok: false, error: 'not_found' };
+    if (!(await this.policy.may(operator, { kind: 'chat.open', deviceId })))
+      return { ok: false, error: 'forbidden' };
     const device = await this.store.devices.find(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
     const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
@@ -216,7 +260,7 @@ export class ChatService {
   }
 
   /** The operator's chats that are still open, oldest first, to put their windows back. */
-  async openChatsOfOperator(operator: OperatorRecord): Promise<ChatInfo[]> {
+  async openChatsOfOperator(operator: Operator): Promise<ChatInfo[]> {
     const chats = await this.store.chats.listOpenOfOperator(operator.id);
     return chats.map((chat) => presentChat(chat, this.organization));
   }
@@ -228,7 +272,7 @@ export class ChatService {
   private async authorize(chatId: string, actor: ChatActor): Promise<ChatResult<{ chat: ChatRecord }>> {
     const chat = await this.store.chats.find(chatId);
     if (!chat) return fail('not_found', 'no such chat');
-    const decision = authorize(actor, { kind: 'chat.take_part', chat });
+    const decision = await this.policy.authorize(actor, { kind: 'chat.take_part', chat });
     if (decision.allowed) return { ok: true, value: { chat } };
     // A device is not told that another device's chat exists.
     return actor.kind === 'device'

@@ -2,6 +2,8 @@ import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol'
 import type { Logger } from 'pino';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
+import type { Operator } from '../operators/operator.js';
+import type { Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
 import type { DeviceRecord } from './deviceStore.js';
 
@@ -45,7 +47,12 @@ export class DeviceService {
     private readonly bus: Bus,
     private readonly nodeId: string,
     private readonly now: () => Date = () => new Date(),
-    private readonly options: { updateMs?: number; log?: Logger } = {},
+    private readonly options: {
+      updateMs?: number;
+      log?: Logger;
+      /** Runs before a device's change is announced: its dynamic groups follow its facts (rights/rights.ts). */
+      beforeAnnounce?: (device: DeviceRecord) => Promise<unknown>;
+    } = {},
   ) {
     this.startedAt = now().toISOString();
   }
@@ -87,6 +94,16 @@ export class DeviceService {
 
   async list(): Promise<DeviceSummary[]> {
     return (await this.store.devices.list()).map(presentDevice);
+  }
+
+  /** The devices `operator` may read: the others do not exist for them. */
+  async listFor(operator: Operator, policy: Policy): Promise<DeviceSummary[]> {
+    const devices = await this.list();
+    const readable = await policy.readable(
+      operator,
+      devices.map((device) => device.id),
+    );
+    return devices.filter((device) => readable.has(device.id));
   }
 
   async find(deviceId: string): Promise<DeviceRecord | undefined> {
@@ -195,6 +212,16 @@ export class DeviceService {
   }
 
   private announce(device: DeviceRecord): void {
-    this.bus.publish(subjects.devices, { type: 'device_changed', device: presentDevice(device) });
+    const publish = () =>
+      this.bus.publish(subjects.devices, { type: 'device_changed', device: presentDevice(device) });
+    const before = this.options.beforeAnnounce;
+    if (!before) {
+      publish();
+      return;
+    }
+    before(device).then(publish, (error: unknown) => {
+      this.options.log?.warn({ err: error, deviceId: device.id }, 'dynamic groups not updated');
+      publish();
+    });
   }
 }

@@ -1,9 +1,8 @@
 import { ApiError, DeviceList, EnrollBody, EnrollmentTokenCreated, EnrollResult } from '@parley/protocol';
 import { type App, sendError, signedIn } from '../http/request.js';
-import { operatorMay } from '../rights/policy.js';
 import type { Services } from '../services.js';
 
-export function registerDeviceRoutes(app: App, { devices }: Services): void {
+export function registerDeviceRoutes(app: App, { devices, policy }: Services): void {
   app.get(
     '/api/devices',
     {
@@ -14,18 +13,13 @@ export function registerDeviceRoutes(app: App, { devices }: Services): void {
         response: { 200: DeviceList, 401: ApiError },
       },
     },
-    async (request) => {
-      const operator = signedIn(request);
-      return (await devices.list()).filter((device) =>
-        operatorMay(operator, { kind: 'device.read', deviceId: device.id }),
-      );
-    },
+    async (request) => devices.listFor(signedIn(request), policy),
   );
 
   app.post(
     '/api/enrollment-tokens',
     {
-      config: { access: () => ({ kind: 'devices.enroll' }) },
+      config: { access: () => ({ kind: 'devices.manage' }) },
       schema: {
         tags: ['devices'],
         summary: 'A one-time token an agent exchanges for its device credential (valid 24 h)',

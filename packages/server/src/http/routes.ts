@@ -1,6 +1,9 @@
+import { registerAuditRoutes } from '../audit/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerChatRoutes } from '../chats/routes.js';
 import { registerDeviceRoutes } from '../devices/routes.js';
+import { registerOperatorRoutes } from '../operators/routes.js';
+import { registerRightsRoutes } from '../rights/routes.js';
 import type { Services } from '../services.js';
 import type { App, RouteOptions } from './request.js';
 
@@ -9,4 +12,7 @@ export function registerRoutes(app: App, services: Services, options: RouteOptio
   registerAuthRoutes(app, services, options);
   registerDeviceRoutes(app, services);
   registerChatRoutes(app, services);
+  registerOperatorRoutes(app, services);
+  registerRightsRoutes(app, services);
+  registerAuditRoutes(app, services);
 }

@@ -1,29 +1,47 @@
-import type { OperatorRecord } from '../auth/operatorStore.js';
-import { type Capability, hasCapability } from './capabilities.js';
+import type { Bus } from '../bus/bus.js';
+import { subjects } from '../bus/bus.js';
+import { hasCapability, type Operator } from '../operators/operator.js';
+import type { Store } from '../store/store.js';
+import {
+  type AccessGrant,
+  type EffectiveRights,
+  type GroupTree,
+  isAllowed,
+  type Right,
+  resolveRights,
+  type Subject,
+  type Target,
+} from './accessRights.js';
+import type { Capability } from './capabilities.js';
 
 /**
- * The one authorization point (issue 7): every REST route (its `access`, http/request.ts) and every WebSocket frame
- * (the frame tables of ws/, and the chat service for what needs the chat itself) asks `authorize`. Access rights
- * per device and device group (issue 8) are written here and nowhere else.
+ * The one authorization point: every REST route (its `access`, http/request.ts) and every WebSocket frame (the
+ * frame tables of ws/, and the chat service for what needs the chat itself) asks `Policy.authorize`. Capabilities
+ * say what an operator may do at all, access rights (rights/accessRights.ts) on which devices.
  */
 
 /** Who asks: a signed-in operator, or the agent of a device on its end user's behalf. */
-export type Actor = { kind: 'operator'; operator: OperatorRecord } | { kind: 'device'; deviceId: string };
+export type Actor = { kind: 'operator'; operator: Operator } | { kind: 'device'; deviceId: string };
 
 /** Everything that can be asked for, one kind per thing the API and the sockets do. */
 export type Action =
-  /** The actor's own session: who am I, the console socket's hello, sign out. */
+  /** The actor's own session: who am I, the console socket's hello, sign out, own password and sessions. */
   | { kind: 'session.read' }
   /** List devices (each one then needs `device.read`). */
   | { kind: 'devices.list' }
   | { kind: 'device.read'; deviceId: string }
-  /** Create enrollment tokens for new devices. */
-  | { kind: 'devices.enroll' }
+  /** Create enrollment tokens for new devices, create and change device groups. */
+  | { kind: 'devices.manage' }
+  /** Put devices in a device group and take them out: Assign on the group. */
+  | { kind: 'device_group.assign'; groupId: string }
   /** Instant messaging at all: the operator's open chats, live chat feeds. */
   | { kind: 'chats.use' }
   | { kind: 'chat.open'; deviceId: string }
   /** Any frame about one chat (subscribe, send, typing, receipts, close, presence, page failures). */
-  | { kind: 'chat.take_part'; chat: { operatorId: string; deviceId: string } };
+  | { kind: 'chat.take_part'; chat: { operatorId: string; deviceId: string } }
+  /** Operators, operator groups, capabilities and access rights. */
+  | { kind: 'operators.manage' }
+  | { kind: 'audit.view' };
 
 export type ActionKind = Action['kind'];
 
@@ -31,36 +49,143 @@ export type Decision = { allowed: true } | { allowed: false; message: string };
 
 const ALLOWED: Decision = { allowed: true };
 
-function needs(operator: OperatorRecord, capability: Capability, what: string): Decision {
+function needs(operator: Operator, capability: Capability, what: string): Decision {
   return hasCapability(operator, capability)
     ? ALLOWED
     : { allowed: false, message: `${what} needs the ${capability} capability` };
 }
 
-export function authorize(actor: Actor, action: Action): Decision {
-  if (actor.kind === 'device') {
-    // A device speaks only for itself, in chats on itself.
-    return action.kind === 'chat.take_part' && action.chat.deviceId === actor.deviceId
-      ? ALLOWED
-      : { allowed: false, message: 'a device takes part only in chats on itself' };
-  }
-  const { operator } = actor;
-  switch (action.kind) {
-    case 'session.read':
-    case 'devices.list':
-    case 'device.read':
-      return ALLOWED;
-    case 'devices.enroll':
-      return needs(operator, 'devices.manage', 'enrolling devices');
-    case 'chats.use':
-    case 'chat.open':
-      return needs(operator, 'instant-messaging', 'instant messaging');
-    case 'chat.take_part':
-      if (action.chat.operatorId !== operator.id) return { allowed: false, message: 'this is not your chat' };
-      return needs(operator, 'instant-messaging', 'instant messaging');
-  }
+export function subjectsOf(operator: Operator): Subject[] {
+  return [
+    { kind: 'operator', id: operator.id },
+    ...operator.groups.map((group): Subject => ({ kind: 'operator_group', id: group.id })),
+  ];
 }
 
-export function operatorMay(operator: OperatorRecord, action: Action): boolean {
-  return authorize({ kind: 'operator', operator }, action).allowed;
+const EVERY_RIGHT: EffectiveRights = {
+  read: { effect: 'allow', via: [] },
+  write: { effect: 'allow', via: [] },
+  assign: { effect: 'allow', via: [] },
+};
+
+/** Past this many cached device memberships the cache starts again (a fleet's worth, a few MB). */
+const MAX_CACHED_DEVICES = 100_000;
+
+export class Policy {
+  private grants: Promise<AccessGrant[]> | null = null;
+  private parentOf: Promise<Map<string, string | null>> | null = null;
+  private readonly deviceGroups = new Map<string, Promise<string[]>>();
+
+  constructor(
+    private readonly store: Store,
+    bus: Bus,
+  ) {
+    // Any node's change to rights, groups or memberships: read them again before the next decision.
+    bus.subscribe(subjects.access, () => this.forget());
+  }
+
+  forget(): void {
+    this.grants = null;
+    this.parentOf = null;
+    this.deviceGroups.clear();
+  }
+
+  private async tree(target: Target): Promise<GroupTree> {
+    this.parentOf ??= this.store.rights
+      .listGroups()
+      .then((groups) => new Map(groups.map((group) => [group.id, group.parentId])));
+    const groupsOfDevice = new Map<string, readonly string[]>();
+    if (target.kind === 'device') {
+      let groups = this.deviceGroups.get(target.id);
+      if (!groups) {
+        if (this.deviceGroups.size >= MAX_CACHED_DEVICES) this.deviceGroups.clear();
+        groups = this.store.rights.groupsOfDevice(target.id);
+        this.deviceGroups.set(target.id, groups);
+      }
+      groupsOfDevice.set(target.id, await groups);
+    }
+    return { parentOf: await this.parentOf, groupsOfDevice };
+  }
+
+  /** The operator's rights on a device or device group; a super-administrator has every right. */
+  async rightsOn(operator: Operator, target: Target): Promise<EffectiveRights> {
+    if (operator.superAdmin) return EVERY_RIGHT;
+    this.grants ??= this.store.rights.grants();
+    const [grants, tree] = await Promise.all([this.grants, this.tree(target)]);
+    return resolveRights(grants, subjectsOf(operator), target, tree);
+  }
+
+  private async hasRights(operator: Operator, target: Target, rights: readonly Right[]): Promise<Decision> {
+    const effective = await this.rightsOn(operator, target);
+    const missing = rights.find((right) => !isAllowed(effective, right));
+    if (missing === undefined) return ALLOWED;
+    const what = target.kind === 'device' ? 'this device' : 'this device group';
+    const denied = effective[missing].effect === 'deny' ? 'is denied' : 'is not granted';
+    return { allowed: false, message: `${missing} on ${what} ${denied} to you` };
+  }
+
+  /** The ids of `deviceIds` the operator may read, deciding on the whole list with one read of the memberships. */
+  async readable(operator: Operator, deviceIds: readonly string[]): Promise<Set<string>> {
+    if (operator.superAdmin) return new Set(deviceIds);
+    this.grants ??= this.store.rights.grants();
+    this.parentOf ??= this.store.rights
+      .listGroups()
+      .then((groups) => new Map(groups.map((group) => [group.id, group.parentId])));
+    const [grants, parentOf, groupsOfDevice] = await Promise.all([
+      this.grants,
+      this.parentOf,
+      this.store.rights.allMemberships(),
+    ]);
+    const tree: GroupTree = { parentOf, groupsOfDevice };
+    const subjects = subjectsOf(operator);
+    return new Set(
+      deviceIds.filter((id) =>
+        isAllowed(resolveRights(grants, subjects, { kind: 'device', id }, tree), 'read'),
+      ),
+    );
+  }
+
+  async authorize(actor: Actor, action: Action): Promise<Decision> {
+    if (actor.kind === 'device') {
+      // A device speaks only for itself, in chats on itself.
+      return action.kind === 'chat.take_part' && action.chat.deviceId === actor.deviceId
+        ? ALLOWED
+        : { allowed: false, message: 'a device takes part only in chats on itself' };
+    }
+    const { operator } = actor;
+    switch (action.kind) {
+      case 'session.read':
+      case 'devices.list':
+        return ALLOWED;
+      case 'device.read':
+        return this.hasRights(operator, { kind: 'device', id: action.deviceId }, ['read']);
+      case 'devices.manage':
+        return needs(operator, 'devices.manage', 'managing devices');
+      case 'device_group.assign': {
+        const capability = needs(operator, 'devices.manage', 'managing device groups');
+        if (!capability.allowed) return capability;
+        return this.hasRights(operator, { kind: 'device_group', id: action.groupId }, ['read', 'assign']);
+      }
+      case 'chats.use':
+        return needs(operator, 'instant-messaging', 'instant messaging');
+      case 'chat.open':
+      case 'chat.take_part': {
+        if (action.kind === 'chat.take_part' && action.chat.operatorId !== operator.id) {
+          return { allowed: false, message: 'this is not your chat' };
+        }
+        const capability = needs(operator, 'instant-messaging', 'instant messaging');
+        if (!capability.allowed) return capability;
+        const deviceId = action.kind === 'chat.open' ? action.deviceId : action.chat.deviceId;
+        return this.hasRights(operator, { kind: 'device', id: deviceId }, ['read', 'write']);
+      }
+      case 'operators.manage':
+        return needs(operator, 'operators.manage', 'managing operators');
+      case 'audit.view':
+        return needs(operator, 'audit.view', 'the audit log');
+    }
+  }
+
+  async may(operator: Operator, action: Action): Promise<boolean> {
+    return (await this.authorize({ kind: 'operator', operator }, action)).allowed;
+  }
 }

@@ -36,7 +36,14 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
     try {
       let store = await openStore(database.location);
       await store.operators.create(
-        { id: 'op1', username: 'alice', displayName: 'Alice', passwordHash: 'h', capabilities: [] },
+        {
+          id: 'op1',
+          username: 'alice',
+          displayName: 'Alice',
+          passwordHash: 'h',
+          capabilities: [],
+          superAdmin: false,
+        },
         new Date().toISOString(),
       );
       await store.devices.create(
@@ -49,6 +56,20 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
         'drop index chats_operator',
         'drop index devices_online_node',
         'drop index sessions_expires',
+        // …and without what 0006 added.
+        'drop table sign_in_failures',
+        'drop table audit_log',
+        'drop table access_rights',
+        'drop table device_group_members',
+        'drop table device_groups',
+        'drop table operator_group_members',
+        'drop table operator_groups',
+        'drop index sessions_operator',
+        'alter table sessions drop column user_agent',
+        'alter table sessions drop column address',
+        'alter table sessions drop column last_seen_at',
+        'alter table operators drop column super_admin',
+        'alter table operators drop column disabled_at',
         "delete from kysely_migration where name >= '0004'",
       ]);
       // uuidv7 orders by time: the smallest id is the oldest chat, the one that stays open.

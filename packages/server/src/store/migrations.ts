@@ -136,6 +136,108 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
     },
   },
+  '0006_operators_groups_rights_audit': {
+    // Issue 8: operators that can be disabled, `admin` the one super-administrator; operator and device groups
+    // (device groups nest, and a dynamic one has a rule); access rights; the audit log; sign-in failures per
+    // account and per address; sessions that expire on idle and say where they come from.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('operators').addColumn('disabled_at', 'text').execute();
+      await db.schema
+        .alterTable('operators')
+        .addColumn('super_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update operators set super_admin = 1 where username = 'admin'`.execute(db);
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'text').execute();
+      await sql`update sessions set last_seen_at = created_at`.execute(db);
+      await db.schema.alterTable('sessions').addColumn('address', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+      await db.schema.createIndex('sessions_operator').on('sessions').column('operator_id').execute();
+
+      await db.schema
+        .createTable('operator_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('capabilities', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('operator_group_members')
+        .addColumn('group_id', 'text', (c) =>
+          c.notNull().references('operator_groups.id').onDelete('cascade'),
+        )
+        .addColumn('operator_id', 'text', (c) => c.notNull().references('operators.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('operator_group_members_pk', ['group_id', 'operator_id'])
+        .execute();
+      await db.schema
+        .createIndex('operator_group_members_operator')
+        .on('operator_group_members')
+        .column('operator_id')
+        .execute();
+
+      await db.schema
+        .createTable('device_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('parent_id', 'text', (c) => c.references('device_groups.id'))
+        .addColumn('rule', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('device_group_members')
+        .addColumn('group_id', 'text', (c) => c.notNull().references('device_groups.id').onDelete('cascade'))
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('device_group_members_pk', ['group_id', 'device_id'])
+        .execute();
+      await db.schema
+        .createIndex('device_group_members_device')
+        .on('device_group_members')
+        .column('device_id')
+        .execute();
+
+      await db.schema
+        .createTable('access_rights')
+        .addColumn('subject_kind', 'text', (c) => c.notNull())
+        .addColumn('subject_id', 'text', (c) => c.notNull())
+        .addColumn('target_kind', 'text', (c) => c.notNull())
+        .addColumn('target_id', 'text', (c) => c.notNull())
+        .addColumn('read', 'text')
+        .addColumn('write', 'text')
+        .addColumn('assign', 'text')
+        .addPrimaryKeyConstraint('access_rights_pk', [
+          'subject_kind',
+          'subject_id',
+          'target_kind',
+          'target_id',
+        ])
+        .execute();
+      await db.schema
+        .createIndex('access_rights_target')
+        .on('access_rights')
+        .columns(['target_kind', 'target_id'])
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('address', 'text')
+        .addColumn('details', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'id']).execute();
+      await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'id']).execute();
+
+      await db.schema
+        .createTable('sign_in_failures')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', 'text', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,6 +8,13 @@ export interface Database {
   devices: DevicesTable;
   chats: ChatsTable;
   chat_entries: ChatEntriesTable;
+  operator_groups: OperatorGroupsTable;
+  operator_group_members: OperatorGroupMembersTable;
+  device_groups: DeviceGroupsTable;
+  device_group_members: DeviceGroupMembersTable;
+  access_rights: AccessRightsTable;
+  audit_log: AuditLogTable;
+  sign_in_failures: SignInFailuresTable;
 }
 
 export interface OperatorsTable {
@@ -18,6 +25,9 @@ export interface OperatorsTable {
   /** JSON array of capability names. */
   capabilities: string;
   created_at: string;
+  disabled_at: string | null;
+  /** 1 for `admin`: every capability and every right, never disabled, deleted or denied. */
+  super_admin: number;
 }
 
 export interface SessionsTable {
@@ -25,7 +35,11 @@ export interface SessionsTable {
   token_hash: string;
   operator_id: string;
   created_at: string;
+  /** The absolute end; the session also ends after the idle timeout since `last_seen_at`. */
   expires_at: string;
+  last_seen_at: string;
+  address: string | null;
+  user_agent: string | null;
 }
 
 export interface EnrollmentTokensTable {
@@ -77,4 +91,62 @@ export interface ChatEntriesTable {
   text: string | null;
   event: string | null;
   at: string;
+}
+
+export interface OperatorGroupsTable {
+  id: string;
+  name: string;
+  /** JSON array of capability names the members get. */
+  capabilities: string;
+  created_at: string;
+}
+
+export interface OperatorGroupMembersTable {
+  group_id: string;
+  operator_id: string;
+}
+
+export interface DeviceGroupsTable {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  /** JSON of a dynamic group's rule (rights/accessRights.ts DynamicRule); null for a static group. */
+  rule: string | null;
+  created_at: string;
+}
+
+/** Static members as set by hand; a dynamic group's members as its rule last matched them. */
+export interface DeviceGroupMembersTable {
+  group_id: string;
+  device_id: string;
+}
+
+export interface AccessRightsTable {
+  subject_kind: 'operator' | 'operator_group';
+  subject_id: string;
+  target_kind: 'device' | 'device_group';
+  target_id: string;
+  read: 'allow' | 'deny' | null;
+  write: 'allow' | 'deny' | null;
+  assign: 'allow' | 'deny' | null;
+}
+
+export interface AuditLogTable {
+  /** UUIDv7: time-ordered, the cursor of the audit pages. */
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  address: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+/** Consecutive failed sign-ins of one account (`account:<username>`) or one address (`address:<ip>`). */
+export interface SignInFailuresTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
+  locked_until: string | null;
 }

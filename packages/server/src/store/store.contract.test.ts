@@ -2,11 +2,14 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
 import { alice, at, type StoreContract } from '../../test/support/storeContract.js';
-import { operatorStoreContract } from '../auth/operatorStore.contract.js';
+import { auditStoreContract } from '../audit/auditStore.contract.js';
 import { sessionStoreContract } from '../auth/sessionStore.contract.js';
+import { signInStoreContract } from '../auth/signInStore.contract.js';
 import { chatStoreContract } from '../chats/chatStore.contract.js';
 import { deviceStoreContract } from '../devices/deviceStore.contract.js';
 import { uuidv7 } from '../ids.js';
+import { operatorStoreContract } from '../operators/operatorStore.contract.js';
+import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
 import type { FeatureStores, Store } from './store.js';
 
@@ -16,6 +19,9 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   sessions: sessionStoreContract,
   devices: deviceStoreContract,
   chats: chatStoreContract,
+  signIns: signInStoreContract,
+  audit: auditStoreContract,
+  rights: rightsStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [
@@ -103,21 +109,24 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       await expect(
         store().transaction(async (tx) => {
           await tx.devices.create({ id: 'dev-x3', name: 'PC-X3', os: 'linux', credentialHash: 'c' }, at(1));
-          await tx.operators.create({ ...alice, id: 'op-x3' }, at(1)); // alice's username is taken
+          // A group membership of an operator who does not exist: a foreign key refuses it.
+          await tx.operators.createGroup({ id: 'g-x3', name: 'Group X3', capabilities: [] }, at(1));
+          await tx.operators.setGroupMembers('g-x3', ['no-such-operator']);
         }),
       ).rejects.toThrow();
       expect(await store().devices.find('dev-x3')).toBeUndefined();
-      expect(await store().operators.findById('op-x3')).toBeUndefined();
+      expect(await store().operators.findGroup('g-x3')).toBeUndefined();
     });
 
     it('deletes expired sessions and enrollment tokens', async () => {
       const { sessions, devices } = store();
-      await sessions.create('s-old', 'op1', at(0), at(10));
-      await sessions.create('s-new', 'op1', at(0), at(100));
+      const session = { operatorId: 'op1', at: at(0), address: null, userAgent: null };
+      await sessions.create({ ...session, tokenHash: 's-old', expiresAt: at(10) });
+      await sessions.create({ ...session, tokenHash: 's-new', expiresAt: at(100) });
       await devices.createEnrollmentToken('t-old', 'op1', at(0), at(10));
-      await store().deleteExpired(at(50));
-      expect(await sessions.findOperator('s-old', at(5))).toBeUndefined();
-      expect((await sessions.findOperator('s-new', at(60)))?.id).toBe('op1');
+      await store().deleteExpired(at(50), at(-1));
+      expect(await sessions.find('s-old', at(5), at(-1))).toBeUndefined();
+      expect((await sessions.find('s-new', at(60), at(-1)))?.operator.id).toBe('op1');
       expect(await devices.consumeEnrollmentToken('t-old', at(5))).toBe(false);
     });
   });

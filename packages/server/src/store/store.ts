@@ -1,7 +1,10 @@
-import { type OperatorStore, SqlOperatorStore } from '../auth/operatorStore.js';
+import { type AuditStore, SqlAuditStore } from '../audit/auditStore.js';
 import { type SessionStore, SqlSessionStore } from '../auth/sessionStore.js';
+import { type SignInStore, SqlSignInStore } from '../auth/signInStore.js';
 import { type ChatStore, SqlChatStore } from '../chats/chatStore.js';
 import { type DeviceStore, SqlDeviceStore } from '../devices/deviceStore.js';
+import { type OperatorStore, SqlOperatorStore } from '../operators/operatorStore.js';
+import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
 
 /**
@@ -14,6 +17,9 @@ export interface FeatureStores {
   sessions: SessionStore;
   devices: DeviceStore;
   chats: ChatStore;
+  signIns: SignInStore;
+  audit: AuditStore;
+  rights: RightsStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -22,6 +28,9 @@ function featureStores(db: Db): FeatureStores {
     sessions: new SqlSessionStore(db),
     devices: new SqlDeviceStore(db),
     chats: new SqlChatStore(db),
+    signIns: new SqlSignInStore(db),
+    audit: new SqlAuditStore(db),
+    rights: new SqlRightsStore(db),
   };
 }
 
@@ -34,8 +43,8 @@ export interface Store extends FeatureStores {
    */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
 
-  /** Deletes sessions and enrollment tokens that expired by `now`, in one transaction. */
-  deleteExpired(now: string): Promise<void>;
+  /** Deletes sessions (expired by `now` or idle since `idleSince`) and enrollment tokens expired by `now`. */
+  deleteExpired(now: string, idleSince: string): Promise<void>;
 
   /** Closes the database (not allowed on the store a transaction gives). */
   close(): Promise<void>;
@@ -46,9 +55,9 @@ export function sqlStore(db: Db): Store {
   const store: Store = {
     ...featureStores(db),
     transaction: (work) => atomically(db, (trx) => work(sqlStore(trx))),
-    deleteExpired: (now) =>
+    deleteExpired: (now, idleSince) =>
       store.transaction(async (tx) => {
-        await tx.sessions.deleteExpired(now);
+        await tx.sessions.deleteExpired(now, idleSince);
         await tx.devices.deleteExpiredEnrollmentTokens(now);
       }),
     close: () => db.destroy(),

@@ -9,10 +9,9 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { OperatorRecord } from '../auth/operatorStore.js';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
-import { operatorMay } from '../rights/policy.js';
+import type { Operator } from '../operators/operator.js';
 import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
@@ -30,7 +29,7 @@ export class ConsoleConnection {
     ws: WebSocket,
     /** The session cookie's token: the session (and the operator's rights) are read again for every frame. */
     private readonly sessionToken: string,
-    private operator: OperatorRecord,
+    private operator: Operator,
     private readonly services: Services,
     log: Logger,
   ) {
@@ -39,6 +38,10 @@ export class ConsoleConnection {
       onClose: () => this.onClose(),
     });
     this.peer.requireHello(() => this.greeted);
+  }
+
+  get operatorId(): string {
+    return this.operator.id;
   }
 
   private send(frame: ConsoleServerFrame): void {
@@ -81,11 +84,18 @@ export class ConsoleConnection {
     this.unsubscribe.set(
       subjects.devices,
       this.services.bus.subscribe(subjects.devices, (message) => {
-        if (message.type === 'device_changed') this.send({ type: 'device.updated', device: message.device });
+        if (message.type !== 'device_changed') return;
+        const device = message.device;
+        // Devices the operator may not read do not exist for them, in the live list as anywhere.
+        void this.services.policy
+          .may(this.operator, { kind: 'device.read', deviceId: device.id })
+          .then((readable) => {
+            if (readable) this.send({ type: 'device.updated', device });
+          });
       }),
     );
     // The list in parts under the chunk size (P-10): the console shows it once the last one (more: false) came.
-    const parts = chunkByBytes(await this.services.devices.list());
+    const parts = chunkByBytes(await this.services.devices.listFor(this.operator, this.services.policy));
     for (const [i, devices] of parts.entries())
       this.send({ type: 'devices.snapshot', devices, more: i < parts.length - 1 });
   }
@@ -102,7 +112,7 @@ export class ConsoleConnection {
       return false;
     }
     this.operator = current;
-    if (!operatorMay(current, { kind: 'chats.use' })) {
+    if (!(await this.services.policy.may(current, { kind: 'chats.use' }))) {
       for (const [subject, stop] of this.unsubscribe) {
         if (subject === subjects.devices) continue;
         stop();

@@ -4,6 +4,7 @@ import { type Beatable, CloseCode, HEARTBEAT_MS, Heartbeat, MAX_CLIENT_FRAME_BYT
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
+import { subjects } from '../bus/bus.js';
 import type { HostCheck } from '../http/hosts.js';
 import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
@@ -50,7 +51,20 @@ export class Gateway {
       },
     });
     this.heartbeat.start();
+    // An operator's access changed on some node (disabled, password reset, capability or right withdrawn): their
+    // consoles read it again now, not at the next beat (P-28).
+    this.stopAccess = options.services.bus.subscribe(subjects.access, (message) => {
+      if (message.type !== 'access_changed') return;
+      for (const c of this.consoles) {
+        if (message.operatorIds !== 'all' && !message.operatorIds.includes(c.operatorId)) continue;
+        c.revalidate().catch((error: unknown) =>
+          this.options.log.error({ err: error }, 'session check failed'),
+        );
+      }
+    });
   }
+
+  private readonly stopAccess: () => void;
 
   private *peers(): Iterable<Beatable> {
     for (const c of this.consoles) yield c.peer;
@@ -108,6 +122,7 @@ export class Gateway {
    * connection's close handler has run, so the store can close after them.
    */
   async close(): Promise<void> {
+    this.stopAccess();
     this.heartbeat.stop();
     const peers = [...this.consoles, ...this.agents.values(), ...this.pending].map((c) => c.peer);
     for (const peer of peers) peer.close(CloseCode.goingAway, 'server shutting down');

@@ -1,7 +1,9 @@
-import { type AgentHello, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
+import { type AgentHello, type Capability, CloseCode, PROTOCOL_VERSION } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
+import { CLI } from '../../src/audit/audit.js';
+import { type Operator, withGroups } from '../../src/operators/operator.js';
 import { type ParleyServer, type ServerConfig, startServer } from '../../src/server.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
 
@@ -56,6 +58,36 @@ export async function startTestServer(
       await database.drop();
     },
   };
+}
+
+/** An operator as the services take them (with their groups), by username. */
+export async function operatorNamed(server: ParleyServer, username: string): Promise<Operator> {
+  const record = await server.store.operators.findByUsername(username);
+  if (!record) throw new Error(`no operator ${username}`);
+  return withGroups(server.store, record);
+}
+
+/** Creates an operator as an administrator would; `devices` get Read and Write for them (chatting needs both). */
+export async function addOperator(
+  server: ParleyServer,
+  input: {
+    username: string;
+    password: string;
+    displayName?: string;
+    capabilities?: Capability[];
+    devices?: string[];
+  },
+): Promise<Operator> {
+  const created = await server.services.operators.create(input, CLI);
+  if (!created.ok) throw new Error(created.message);
+  for (const deviceId of input.devices ?? []) {
+    const granted = await server.services.rights.setAccessRight(
+      { operatorId: created.value.id, deviceId, read: 'allow', write: 'allow' },
+      CLI,
+    );
+    if (!granted.ok) throw new Error(granted.message);
+  }
+  return operatorNamed(server, input.username);
 }
 
 export type TestServerOptions = NonNullable<Parameters<typeof startTestServer>[0]>;
@@ -241,7 +273,7 @@ export async function openManyChats(
   count: number,
   userName: (i: number) => string = (i) => `user-${i}`,
 ): Promise<Set<string>> {
-  const admin = await server.store.operators.findByUsername('admin');
+  const admin = await operatorNamed(server, 'admin');
   const device = await server.store.devices.find(deviceId);
   if (!admin || !device) throw new Error('admin or device missing');
   const chatIds = new Set<string>();

@@ -1,5 +1,5 @@
-import type { OperatorRecord } from '../../src/auth/operatorStore.js';
 import type { NewDevice } from '../../src/devices/deviceStore.js';
+import type { OperatorRecord } from '../../src/operators/operatorStore.js';
 import type { Store } from '../../src/store/store.js';
 
 /**
@@ -19,6 +19,8 @@ export const alice: OperatorRecord = {
   displayName: 'Alice Admin',
   passwordHash: 'h',
   capabilities: ['x'],
+  disabled: false,
+  superAdmin: false,
 };
 
 /** A device the parts that need one create first. */

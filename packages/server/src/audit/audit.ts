@@ -1,0 +1,30 @@
+import { uuidv7 } from '../ids.js';
+import type { Store } from '../store/store.js';
+
+/** Who does a change, for its audit row: an operator (their username), `cli`, or `system`; and from where. */
+export interface Doer {
+  name: string;
+  address: string | null;
+}
+
+export const CLI: Doer = { name: 'cli', address: null };
+
+/** Writes the audit row of a change; call it with the store of the change's transaction, so both commit or neither. */
+export function audit(
+  tx: Store,
+  doer: Doer,
+  action: string,
+  target: string | null,
+  details: Record<string, unknown> = {},
+  at: Date = new Date(),
+): Promise<void> {
+  return tx.audit.append({
+    id: uuidv7(),
+    at: at.toISOString(),
+    actor: doer.name,
+    action,
+    target,
+    address: doer.address,
+    details,
+  });
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient, addOperator, connectConsole, connectRawAgent, useTestServer } from './support/server.js';
+
+/** Access rights, enforced (issue 8): the list, the live list, every id, every route and every chat frame. */
+describe('access rights', () => {
+  const suite = useTestServer();
+
+  async function signedIn(username: string, password: string): Promise<ApiClient> {
+    const api = new ApiClient(suite.server.url);
+    await api.login(username, password);
+    return api;
+  }
+
+  it('P-28: an operator sees only the devices granted to them: list, snapshot, live updates, ids', async () => {
+    const mine = await connectRawAgent(suite.server, suite.api, ['kim'], 'PC-MINE');
+    const hidden = await connectRawAgent(suite.server, suite.api, ['lee'], 'PC-HIDDEN');
+    const readOnly = await connectRawAgent(suite.server, suite.api, ['max'], 'PC-READ');
+    await addOperator(suite.server, {
+      username: 'maria',
+      password: 'maria password 1',
+      capabilities: ['instant-messaging'],
+      devices: [mine.deviceId],
+    });
+    const admin = suite.server.services.rights;
+    const maria = await suite.server.store.operators.findByUsername('maria');
+    if (!maria) throw new Error('maria missing');
+    await admin.setAccessRight(
+      { operatorId: maria.id, deviceId: readOnly.deviceId, read: 'allow' },
+      {
+        name: 'admin',
+        address: null,
+      },
+    );
+    const api = await signedIn('maria', 'maria password 1');
+
+    const names = ((await api.request('GET', '/api/devices')).body as { name: string }[]).map((d) => d.name);
+    expect(names.sort()).toEqual(['PC-MINE', 'PC-READ']);
+    // Not readable: it does not exist. Readable without Write: refused.
+    expect(await api.request('POST', `/api/devices/${hidden.deviceId}/chats`)).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
+    expect(await api.request('POST', `/api/devices/nonexistent/chats`)).toMatchObject({ status: 404 });
+    expect(await api.request('POST', `/api/devices/${readOnly.deviceId}/chats`)).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden' },
+    });
+    expect((await api.request('POST', `/api/devices/${mine.deviceId}/chats`)).status).toBe(201);
+
+    const socket = await connectConsole(suite.server, api);
+    const snapshot = socket.frames.filter((f) => f.type === 'devices.snapshot');
+    const snapshotNames = snapshot.flatMap((f) => (f.devices as { name: string }[]).map((d) => d.name));
+    expect(snapshotNames.sort()).toEqual(['PC-MINE', 'PC-READ']);
+    // Live updates: the hidden device's users change, then mine's; only mine's reaches maria.
+    hidden.socket.send({ type: 'agent.users', loggedOnUsers: [{ name: 'lee' }, { name: 'lou' }] });
+    mine.socket.send({ type: 'agent.users', loggedOnUsers: [{ name: 'kim' }, { name: 'kai' }] });
+    await socket.next(
+      (f) => f.type === 'device.updated' && (f.device as { id: string }).id === mine.deviceId,
+      10_000,
+    );
+    expect(
+      socket.frames.filter(
+        (f) => f.type === 'device.updated' && (f.device as { id: string }).id === hidden.deviceId,
+      ),
+    ).toEqual([]);
+    socket.ws.close();
+  });
+
+  it('refuses every route to an operator without its capability or right, and every one but sign-in to nobody', async () => {
+    await addOperator(suite.server, { username: 'nobody', password: 'nobody password 1', capabilities: [] });
+    const nobody = await signedIn('nobody', 'nobody password 1');
+    const anonymous = new ApiClient(suite.server.url);
+    const device = await connectRawAgent(suite.server, suite.api, ['zoe'], 'PC-WALK');
+    const admin = await suite.server.store.operators.findByUsername('admin');
+    const sample: Record<string, string> = { id: device.deviceId };
+    // Routes every signed-in operator may call: they answer about the operator's own things only.
+    const own = new Set([
+      'GET /api/auth/me',
+      'GET /api/chats',
+      'GET /api/devices',
+      'GET /api/device-groups',
+      'PUT /api/auth/password',
+      'GET /api/auth/sessions',
+      'DELETE /api/auth/sessions/:id',
+    ]);
+    const guarded = suite.server.routeTable.filter(
+      (route) => route.url.startsWith('/api/') && route.access !== 'public' && route.method !== 'HEAD',
+    );
+    expect(guarded.length).toBeGreaterThan(20);
+    for (const route of guarded) {
+      const path = route.url.replace(/:(\w+)/g, (_m, name: string) =>
+        route.url.startsWith('/api/operators') ? (admin?.id ?? '') : (sample[name] ?? 'x'),
+      );
+      const name = `${route.method} ${route.url}`;
+      const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : {};
+      expect((await anonymous.request(route.method, path, body)).status, name).toBe(401);
+      if (own.has(name)) continue;
+      const status = (await nobody.request(route.method, path, body)).status;
+      expect([403, 404], `${name} answered ${status}`).toContain(status);
+    }
+    // And the own routes show nobody nothing of anyone else's.
+    expect((await nobody.request('GET', '/api/devices')).body).toEqual([]);
+    expect((await nobody.request('GET', '/api/device-groups')).body).toEqual([]);
+    expect((await nobody.request('GET', '/api/chats')).body).toEqual([]);
+  });
+
+  it('P-28: withdrawing Write ends the open chat for both sides, with an access_revoked event', async () => {
+    const agent = await connectRawAgent(suite.server, suite.api, ['ann'], 'PC-REVOKE');
+    const sam = await addOperator(suite.server, {
+      username: 'sam',
+      password: 'sam password 123',
+      capabilities: ['instant-messaging'],
+      devices: [agent.deviceId],
+    });
+    const api = await signedIn('sam', 'sam password 123');
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const socket = await connectConsole(suite.server, api);
+    socket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await socket.next((f) => f.type === 'chat.info');
+
+    const change = await suite.api.request('PUT', '/api/access-rights', {
+      operatorId: sam.id,
+      deviceId: agent.deviceId,
+      write: null,
+    });
+    expect(change.status).toBe(204);
+    const isEvent = (name: string) => (f: Record<string, unknown>) =>
+      f.type === 'chat.entries' &&
+      (f.entries as { kind: string; event?: string }[]).some((e) => e.kind === 'event' && e.event === name);
+    await socket.next(isEvent('access_revoked'));
+    await socket.next(isEvent('chat_closed'));
+    await agent.socket.next(isEvent('access_revoked'));
+    await agent.socket.next(
+      (f) => f.type === 'chat.info' && (f.chat as { id: string; status: string }).status === 'closed',
+    );
+    // And every chat frame on it is refused now.
+    socket.send({ type: 'chat.send', chatId, clientId: 'after-revoke-1', text: 'still there?' });
+    expect(await socket.next((f) => f.type === 'error' && f.ref === 'after-revoke-1')).toMatchObject({
+      code: 'forbidden',
+    });
+    socket.ws.close();
+  });
+
+  it('P-28: disabling an operator ends their chats and sessions, and they cannot sign in', async () => {
+    const agent = await connectRawAgent(suite.server, suite.api, ['bea'], 'PC-DISABLE');
+    const tom = await addOperator(suite.server, {
+      username: 'tom',
+      password: 'tom password 123',
+      capabilities: ['instant-messaging'],
+      devices: [agent.deviceId],
+    });
+    const api = await signedIn('tom', 'tom password 123');
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const socket = await connectConsole(suite.server, api);
+    expect((await suite.api.request('PATCH', `/api/operators/${tom.id}`, { disabled: true })).status).toBe(
+      204,
+    );
+    expect((await socket.closed).code).toBe(4007);
+    expect((await api.request('GET', '/api/auth/me')).status).toBe(401);
+    await expect.poll(async () => (await suite.server.store.chats.find(chatId))?.status).toBe('closed');
+    expect(
+      await new ApiClient(suite.server.url).request('POST', '/api/auth/login', {
+        username: 'tom',
+        password: 'tom password 123',
+      }),
+    ).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    // admin is the super-administrator: it cannot be disabled.
+    const admin = await suite.server.store.operators.findByUsername('admin');
+    expect(await suite.api.request('PATCH', `/api/operators/${admin?.id}`, { disabled: true })).toMatchObject(
+      {
+        status: 403,
+      },
+    );
+  });
+
+  it('writes the audit log with each change, and serves it filtered and as CSV', async () => {
+    const created = await suite.api.request('POST', '/api/operators', {
+      username: 'auditee',
+      password: 'auditee password 1',
+    });
+    expect(created.status).toBe(201);
+    const page = await suite.api.request('GET', '/api/audit?action=operator.create&actor=admin');
+    const entries = page.body.entries as unknown as { action: string; target: string; actor: string }[];
+    expect(entries[0]).toMatchObject({
+      action: 'operator.create',
+      target: 'operator:auditee',
+      actor: 'admin',
+    });
+    expect(entries.every((e) => e.action === 'operator.create')).toBe(true);
+    const signIns = await suite.api.request('GET', '/api/audit?action=auth.sign_in&limit=1');
+    expect((signIns.body.entries as unknown as unknown[]).length).toBe(1);
+    const next = await suite.api.request(
+      'GET',
+      `/api/audit?action=auth.sign_in&limit=1&cursor=${signIns.body.nextCursor}`,
+    );
+    expect(next.status).toBe(200);
+
+    const csv = await fetch(`${suite.server.url}/api/audit?format=csv&action=operator.create`, {
+      headers: { cookie: suite.api.cookie },
+    });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toBe('id,at,actor,action,target,address,details');
+    expect(text).toContain('operator:auditee');
+
+    await addOperator(suite.server, { username: 'noaudit', password: 'noaudit password', capabilities: [] });
+    const noaudit = await signedIn('noaudit', 'noaudit password');
+    expect((await noaudit.request('GET', '/api/audit')).status).toBe(403);
+  });
+});
