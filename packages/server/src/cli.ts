@@ -1,9 +1,13 @@
 #!/usr/bin/env node
+import { CAPABILITIES, type Capability, CreateOperatorBody, NewPassword } from '@parley/protocol';
 import { Command } from 'commander';
+import { CLI } from './audit/audit.js';
 import { LocalBus } from './bus/bus.js';
 import { configFromEnv } from './config.js';
 import { DeviceService } from './devices/devices.js';
+import { OperatorService } from './operators/operators.js';
 import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
 
 /** `parley`: the server's command line. Administrative commands work on the database in the environment. */
 const program = new Command('parley').description('Parley help-desk chat server');
@@ -36,6 +40,148 @@ tokens
     } finally {
       await store.close();
     }
+  });
+
+/**
+ * The password for `operator create` and `operator passwd`: from a no-echo prompt on a terminal, or the first line
+ * of standard input (`… < file`, a pipe). Never an argument: every user of the machine can read command lines.
+ */
+async function readPassword(prompt: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    let text = '';
+    for await (const chunk of input) text += String(chunk);
+    return (text.split(/\r?\n/)[0] ?? '').trimEnd();
+  }
+  process.stderr.write(prompt);
+  input.setRawMode(true);
+  input.resume();
+  input.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const onData = (key: string) => {
+      for (const char of key) {
+        if (char === '\u0003') {
+          input.setRawMode(false);
+          reject(new Error('cancelled'));
+          return;
+        }
+        if (char === '\r' || char === '\n') {
+          input.setRawMode(false);
+          input.pause();
+          input.off('data', onData);
+          process.stderr.write('\n');
+          resolve(typed);
+          return;
+        }
+        typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    input.on('data', onData);
+  });
+}
+
+function newPassword(text: string): string {
+  const parsed = NewPassword.safeParse(text);
+  if (!parsed.success) throw new Error(`password: ${parsed.error.issues[0]?.message ?? 'not accepted'}`);
+  return parsed.data;
+}
+
+/** Runs `work` against the database the environment names, with the services a command needs. */
+async function withServices<T>(
+  work: (services: { store: Store; operators: OperatorService }) => Promise<T>,
+): Promise<T> {
+  const config = configFromEnv();
+  const store = await openStore(config.store);
+  try {
+    return await work({ store, operators: new OperatorService(store, new LocalBus()) });
+  } finally {
+    await store.close();
+  }
+}
+
+async function operatorId(store: Store, username: string): Promise<string> {
+  const operator = await store.operators.findByUsername(username);
+  if (!operator) throw new Error(`no operator named ${username}`);
+  return operator.id;
+}
+
+function check(result: { ok: true } | { ok: false; message: string }): void {
+  if (!result.ok) throw new Error(result.message);
+}
+
+const operators = program
+  .command('operator')
+  .description(
+    'operators of the console (passwords are read from a prompt or standard input, never arguments)',
+  );
+
+operators
+  .command('create <username>')
+  .description('create an operator; the password comes from a prompt or the first line of standard input')
+  .option('--display-name <name>', 'the name end users see')
+  .option('--capabilities <list>', `comma-separated: ${CAPABILITIES.join(', ')}`, '')
+  .action(async (username: string, options: { displayName?: string; capabilities: string }) => {
+    const capabilities = options.capabilities
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const unknown = capabilities.filter((name) => !(CAPABILITIES as readonly string[]).includes(name));
+    if (unknown.length > 0) throw new Error(`no such capability: ${unknown.join(', ')}`);
+    const body = CreateOperatorBody.safeParse({
+      username,
+      password: newPassword(await readPassword(`Password for ${username}: `)),
+      ...(options.displayName ? { displayName: options.displayName } : {}),
+    });
+    if (!body.success)
+      throw new Error(body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    await withServices(async ({ operators }) => {
+      const created = await operators.create(
+        { ...body.data, capabilities: capabilities as Capability[] },
+        CLI,
+      );
+      check(created);
+      process.stdout.write(`created operator ${username}\n`);
+    });
+  });
+
+operators
+  .command('list')
+  .description('list the operators: username, display name, state, capabilities')
+  .action(async () => {
+    await withServices(async ({ operators }) => {
+      for (const operator of await operators.list()) {
+        const state = operator.superAdministrator
+          ? 'super-administrator'
+          : operator.disabled
+            ? 'disabled'
+            : 'active';
+        const capabilities = [...new Set(operator.effectiveCapabilities.map((c) => c.capability))].join(',');
+        process.stdout.write(`${operator.username}\t${operator.displayName}\t${state}\t${capabilities}\n`);
+      }
+    });
+  });
+
+operators
+  .command('passwd <username>')
+  .description("set an operator's password (a lost admin password too); their sessions end")
+  .action(async (username: string) => {
+    const password = newPassword(await readPassword(`New password for ${username}: `));
+    await withServices(async ({ store, operators }) => {
+      check(await operators.resetPassword(await operatorId(store, username), password, CLI));
+      process.stdout.write(`password of ${username} changed; their sessions ended\n`);
+    });
+  });
+
+operators
+  .command('disable <username>')
+  .description('disable an operator: they cannot sign in, their sessions and chats end')
+  .option('--enable', 'enable the operator again instead')
+  .action(async (username: string, options: { enable?: boolean }) => {
+    await withServices(async ({ store, operators }) => {
+      check(await operators.update(await operatorId(store, username), { disabled: !options.enable }, CLI));
+      process.stdout.write(`${username} ${options.enable ? 'enabled' : 'disabled'}\n`);
+    });
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { verifyPassword } from '../src/auth/passwords.js';
+import { openStore } from '../src/store/open.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -67,5 +69,84 @@ describe('the README’s commands, as npm links them', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('parley operator (issue 8)', () => {
+  const parley = join(root, 'node_modules/.bin/parley');
+
+  function run(
+    args: string[],
+    dataDir: string,
+    input = '',
+  ): { status: number | null; stdout: string; stderr: string } {
+    const { DATABASE_URL: _postgres, ...env } = process.env;
+    const result = spawnSync(parley, args, {
+      cwd: root,
+      input,
+      encoding: 'utf8',
+      env: { ...env, PARLEY_DATA_DIR: dataDir },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('creates, lists, resets and disables operators, the password read from standard input only', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    try {
+      const created = run(
+        [
+          'operator',
+          'create',
+          'maria',
+          '--display-name',
+          'Maria Jensen',
+          '--capabilities',
+          'instant-messaging',
+        ],
+        dataDir,
+        'maria password 1\n',
+      );
+      expect(created).toMatchObject({ status: 0, stdout: 'created operator maria\n' });
+      expect(run(['operator', 'create', 'maria'], dataDir, 'maria password 2\n')).toMatchObject({
+        status: 1,
+        stderr: 'parley: the username maria is taken\n',
+      });
+      expect(run(['operator', 'create', 'short'], dataDir, 'too short\n')).toMatchObject({
+        status: 1,
+        stderr: 'parley: password: at least 12 characters\n',
+      });
+      expect(
+        run(['operator', 'create', 'x', '--capabilities', 'root'], dataDir, 'long enough pass\n').stderr,
+      ).toBe('parley: no such capability: root\n');
+      expect(run(['operator', 'list'], dataDir).stdout).toBe(
+        'maria\tMaria Jensen\tactive\tinstant-messaging\n',
+      );
+
+      const store = await openStore({ kind: 'sqlite', file: join(dataDir, 'parley.db') });
+      try {
+        const before = await store.operators.findByUsername('maria');
+        expect(run(['operator', 'passwd', 'maria'], dataDir, 'a new password 9\n')).toMatchObject({
+          status: 0,
+        });
+        const after = await store.operators.findByUsername('maria');
+        expect(after?.passwordHash).not.toBe(before?.passwordHash);
+        expect(await verifyPassword(after?.passwordHash, 'a new password 9')).toBe(true);
+        expect(run(['operator', 'disable', 'maria'], dataDir)).toMatchObject({
+          status: 0,
+          stdout: 'maria disabled\n',
+        });
+        expect((await store.operators.findByUsername('maria'))?.disabled).toBe(true);
+        expect(run(['operator', 'list'], dataDir).stdout).toContain('\tdisabled\t');
+        expect(run(['operator', 'disable', 'nobody'], dataDir).stderr).toBe(
+          'parley: no operator named nobody\n',
+        );
+        const actions = (await store.audit.page({ actor: 'cli' }, 10)).map((entry) => entry.action);
+        expect(actions).toEqual(['operator.disable', 'operator.password_reset', 'operator.create']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
