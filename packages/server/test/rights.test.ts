@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONSOLE_FRAME_ACCESS } from '../src/ws/frameAccess.js';
 import { ApiClient, addOperator, connectConsole, connectRawAgent, useTestServer } from './support/server.js';
 
 /** Access rights, enforced (issue 8): the list, the live list, every id, every route and every chat frame. */
@@ -206,5 +207,149 @@ describe('access rights', () => {
     await addOperator(suite.server, { username: 'noaudit', password: 'noaudit password', capabilities: [] });
     const noaudit = await signedIn('noaudit', 'noaudit password');
     expect((await noaudit.request('GET', '/api/audit')).status).toBe(403);
+  });
+
+  it('P-24: refuses every chat frame type from an operator who may not take part, and from no-write operators', async () => {
+    const agent = await connectRawAgent(suite.server, suite.api, ['una'], 'PC-FRAMES');
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    // Read on the device and instant messaging, but the chat is admin's and Write is not granted.
+    const reader = await addOperator(suite.server, {
+      username: 'reader',
+      password: 'reader password 1',
+      capabilities: ['instant-messaging'],
+    });
+    await suite.server.services.rights.setAccessRight(
+      { operatorId: reader.id, deviceId: agent.deviceId, read: 'allow' },
+      { name: 'admin', address: null },
+    );
+    const socket = await connectConsole(suite.server, await signedIn('reader', 'reader password 1'));
+    const samples: Record<string, Record<string, unknown>> = {
+      'chat.subscribe': { chatId, afterSeq: 0 },
+      'chat.send': { chatId, clientId: 'walker-send-01', text: 'hello' },
+      'chat.typing': { chatId, typing: true },
+      'chat.close': { chatId },
+      'chat.receipt': { chatId, seq: 1, state: 'read' },
+    };
+    const chatFrames = Object.entries(CONSOLE_FRAME_ACCESS).filter(
+      ([, action]) => action === 'chat.take_part',
+    );
+    expect(chatFrames.map(([type]) => type).sort()).toEqual(Object.keys(samples).sort());
+    for (const [type] of chatFrames) {
+      const frame = { type, ...samples[type] };
+      socket.send(frame);
+      const ref = type === 'chat.send' ? 'walker-send-01' : chatId;
+      const error = await socket.next((f) => f.type === 'error' && f.ref === ref);
+      expect(error.code, type).toBe('forbidden');
+      socket.frames.splice(socket.frames.indexOf(error), 1);
+    }
+    expect((await suite.server.store.chats.find(chatId))?.status).toBe('open');
+    socket.ws.close();
+  });
+
+  it("a dynamic group's members follow the devices' facts, and the rights granted on it with them", async () => {
+    await addOperator(suite.server, { username: 'dyn', password: 'dyn password 123', capabilities: [] });
+    const dyn = await suite.server.store.operators.findByUsername('dyn');
+    const group = await suite.api.request('POST', '/api/device-groups', {
+      name: 'Lab machines',
+      rule: { namePattern: 'LAB-*' },
+    });
+    expect(group.status).toBe(201);
+    const grant = await suite.api.request('PUT', '/api/access-rights', {
+      operatorId: dyn?.id,
+      deviceGroupId: group.body.id,
+      read: 'allow',
+    });
+    expect(grant.status).toBe(204);
+    const api = await signedIn('dyn', 'dyn password 123');
+    const names = async () =>
+      ((await api.request('GET', '/api/devices')).body as { name: string }[]).map((d) => d.name).sort();
+    expect(await names()).toEqual([]);
+    // Enrolled after the group was made: it joins as its facts match.
+    await connectRawAgent(suite.server, suite.api, ['ola'], 'LAB-01');
+    await connectRawAgent(suite.server, suite.api, ['pia'], 'OFFICE-01');
+    await expect.poll(names).toEqual(['LAB-01']);
+    const groups = (await api.request('GET', '/api/device-groups')).body as {
+      name: string;
+      deviceCount: number;
+    }[];
+    expect(groups).toEqual([
+      expect.objectContaining({ name: 'Lab machines', deviceCount: 1, rule: { namePattern: 'LAB-*' } }),
+    ]);
+    // A static group's devices are set by hand; a dynamic one refuses.
+    expect(
+      (await suite.api.request('PUT', `/api/device-groups/${group.body.id}/devices`, { deviceIds: [] }))
+        .status,
+    ).toBe(409);
+  });
+
+  it("shows an operator's effective rights on a device and which grants decided them", async () => {
+    const agent = await connectRawAgent(suite.server, suite.api, ['vic'], 'PC-EFFECTIVE');
+    const eff = await addOperator(suite.server, {
+      username: 'eff',
+      password: 'eff password 123',
+      capabilities: [],
+    });
+    const team = await suite.api.request('POST', '/api/operator-groups', { name: 'Front desk' });
+    expect(
+      (
+        await suite.api.request('PUT', `/api/operator-groups/${team.body.id}/members`, {
+          operatorIds: [eff.id],
+        })
+      ).status,
+    ).toBe(204);
+    const desks = await suite.api.request('POST', '/api/device-groups', { name: 'Desks' });
+    expect(
+      (
+        await suite.api.request('PUT', `/api/device-groups/${desks.body.id}/devices`, {
+          deviceIds: [agent.deviceId],
+        })
+      ).status,
+    ).toBe(204);
+    await suite.api.request('PUT', '/api/access-rights', {
+      operatorId: eff.id,
+      deviceGroupId: desks.body.id,
+      read: 'allow',
+      write: 'allow',
+    });
+    await suite.api.request('PUT', '/api/access-rights', {
+      operatorGroupId: team.body.id,
+      deviceId: agent.deviceId,
+      write: 'deny',
+    });
+    const view = await suite.api.request(
+      'GET',
+      `/api/operators/${eff.id}/effective-rights?device=${agent.deviceId}`,
+    );
+    expect(view.body).toMatchObject({
+      superAdministrator: false,
+      read: {
+        effect: 'allow',
+        via: [
+          { subject: { kind: 'operator', name: 'eff' }, target: { kind: 'device_group', name: 'Desks' } },
+        ],
+      },
+      write: {
+        effect: 'deny',
+        via: [
+          {
+            subject: { kind: 'operator_group', name: 'Front desk' },
+            target: { kind: 'device', name: 'PC-EFFECTIVE' },
+          },
+        ],
+      },
+      assign: { effect: 'unset', via: [] },
+    });
+    const audit = (await suite.api.request('GET', '/api/audit?action=access_right.set&limit=2')).body
+      .entries as unknown as {
+      target: string;
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({
+      target: 'device:PC-EFFECTIVE',
+      details: { subject: 'operator_group:Front desk', write: 'deny' },
+    });
+    const chats = await suite.api.request('GET', '/api/audit?action=chat.open');
+    expect((chats.body.entries as unknown as unknown[]).length).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
+import { audit } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { type Operator, withGroups } from '../operators/operator.js';
@@ -77,7 +78,15 @@ export class ChatService {
   private async endRevoked(chat: ChatRecord): Promise<void> {
     const at = this.now().toISOString();
     const revoked = await this.store.chats.appendEvent(chat.id, 'access_revoked', null, at);
-    const closed = await this.store.chats.close(chat.id, null, at);
+    const closed = await this.store.transaction(async (tx) => {
+      const entry = await tx.chats.close(chat.id, null, at);
+      if (entry)
+        await audit(tx, { name: 'system', address: null }, 'chat.close', `device:${chat.deviceName}`, {
+          chatId: chat.id,
+          reason: 'access_revoked',
+        });
+      return entry;
+    });
     const entries = [revoked, closed].filter((entry): entry is ChatEntry => entry !== null);
     if (entries.length === 0) return;
     this.publishEntries(chat, entries);
@@ -95,6 +104,8 @@ export class ChatService {
   async open(
     operator: Operator,
     deviceId: string,
+    /** Where the request came from, for the audit row. */
+    address: string | null = null,
   ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
     // Asked first, so an operator who may not cannot learn which device ids exist.
     if (!(await this.policy.may(operator, { kind: 'device.read', deviceId })))
@@ -129,7 +140,13 @@ export class ChatService {
       receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
     };
     try {
-      await this.store.chats.create(chat, { role: 'operator', name: operator.displayName });
+      await this.store.transaction(async (tx) => {
+        await tx.chats.create(chat, { role: 'operator', name: operator.displayName });
+        await audit(tx, { name: operator.username, address }, 'chat.open', `device:${device.name}`, {
+          chatId: chat.id,
+          endUser: endUser.name,
+        });
+      });
     } catch (error) {
       // Another request (another node, a double click) opened it a moment ago: that one is the chat.
       const opened = await this.store.chats.findOpenWith(operator.id, deviceId, endUser.name);
@@ -238,7 +255,15 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
     const at = this.now().toISOString();
-    const event = await this.store.chats.close(chatId, this.personOf(chat, actor), at);
+    const closer = actor.kind === 'operator' ? actor.operator.username : `device:${actor.deviceId}`;
+    const event = await this.store.transaction(async (tx) => {
+      const closed = await tx.chats.close(chatId, this.personOf(chat, actor), at);
+      if (closed)
+        await audit(tx, { name: closer, address: null }, 'chat.close', `device:${chat.deviceName}`, {
+          chatId,
+        });
+      return closed;
+    });
     if (!event) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
     const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);

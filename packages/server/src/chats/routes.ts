@@ -57,7 +57,7 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
       },
     },
     async (request, reply) => {
-      const result = await chats.open(signedIn(request), request.params.id);
+      const result = await chats.open(signedIn(request), request.params.id, request.ip);
       if (!result.ok) {
         const { status, message } = openErrors[result.error];
         return sendError(reply, status, result.error, message);

@@ -1,5 +1,6 @@
 import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol';
 import type { Logger } from 'pino';
+import { audit } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import type { Operator } from '../operators/operator.js';
@@ -70,6 +71,7 @@ export class DeviceService {
     token: string,
     name: string,
     os: string,
+    address: string | null = null,
   ): Promise<{ deviceId: string; credential: string } | null> {
     const at = this.now().toISOString();
     const deviceId = uuidv7();
@@ -78,6 +80,7 @@ export class DeviceService {
     const enrolled = await this.store.transaction(async (store) => {
       if (!(await store.devices.consumeEnrollmentToken(hashSecret(token), at))) return false;
       await store.devices.create({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
+      await audit(store, { name: `device:${deviceId}`, address }, 'device.enroll', `device:${name}`, { os });
       return true;
     });
     if (!enrolled) return null;

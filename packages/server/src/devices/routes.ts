@@ -43,7 +43,7 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
     },
     async (request, reply) => {
       const { token, name, os } = request.body;
-      const enrolled = await devices.enroll(token, name, os);
+      const enrolled = await devices.enroll(token, name, os, request.ip);
       if (!enrolled)
         return sendError(reply, 401, 'invalid_token', 'the enrollment token is unknown, used or expired');
       return reply.code(201).send(enrolled);
