@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres } from './support/databases.js';
 import {
   ApiClient,
+  addOperator,
   agentHello,
   connectConsole,
   connectRawAgent,
@@ -124,5 +125,40 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     expect((await nodeA.store.devices.find(agent.deviceId))?.onlineNode).toBeNull();
     agent.socket.close();
     console.close();
+  });
+
+  it('P-28: a capability withdrawn on one node ends the chat held on the other, once, and B refuses what follows', async () => {
+    const apiA = new ApiClient(nodeA.url);
+    await apiA.login();
+    const agent = await connectRawAgent(nodeA, apiA, ['cleo'], 'PC-CLUSTER-REVOKE');
+    const ivan = await addOperator(nodeA, {
+      username: 'ivan',
+      password: 'ivan password 12',
+      capabilities: ['instant-messaging'],
+      devices: [agent.deviceId],
+    });
+    const apiB = new ApiClient(nodeB.url);
+    await apiB.login('ivan', 'ivan password 12');
+    const chatId = (await apiB.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const console = await connectConsole(nodeB, apiB);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.info');
+
+    expect(
+      (await apiA.request('PUT', `/api/operators/${ivan.id}/capabilities`, { capabilities: [] })).status,
+    ).toBe(204);
+    const closedInfo = (f: Record<string, unknown>) =>
+      f.type === 'chat.info' && (f.chat as { status: string }).status === 'closed';
+    await console.next(closedInfo);
+    await agent.socket.next(closedInfo);
+    // Both nodes looked at the chat: it ended once (an unrecorded chat's entries are gone once it closed).
+    const events = console.frames
+      .filter((f) => f.type === 'chat.entries')
+      .flatMap((f) => f.entries as { kind: string; event?: string }[])
+      .filter((e) => e.kind === 'event')
+      .map((e) => e.event);
+    expect(events.filter((e) => e === 'access_revoked')).toHaveLength(1);
+    expect(events.filter((e) => e === 'chat_closed')).toHaveLength(1);
+    expect((await apiB.request('POST', `/api/devices/${agent.deviceId}/chats`)).status).toBe(403);
   });
 });

@@ -77,15 +77,16 @@ export class ChatService {
 
   private async endRevoked(chat: ChatRecord): Promise<void> {
     const at = this.now().toISOString();
-    const revoked = await this.store.chats.appendEvent(chat.id, 'access_revoked', null, at);
-    const closed = await this.store.transaction(async (tx) => {
+    // One transaction: of the nodes that all end it, the first writes both entries, the others find it closed.
+    const [revoked, closed] = await this.store.transaction(async (tx) => {
+      const event = await tx.chats.appendEvent(chat.id, 'access_revoked', null, at);
+      if (!event) return [null, null];
       const entry = await tx.chats.close(chat.id, null, at);
-      if (entry)
-        await audit(tx, { name: 'system', address: null }, 'chat.close', `device:${chat.deviceName}`, {
-          chatId: chat.id,
-          reason: 'access_revoked',
-        });
-      return entry;
+      await audit(tx, { name: 'system', address: null }, 'chat.close', `device:${chat.deviceName}`, {
+        chatId: chat.id,
+        reason: 'access_revoked',
+      });
+      return [event, entry];
     });
     const entries = [revoked, closed].filter((entry): entry is ChatEntry => entry !== null);
     if (entries.length === 0) return;

@@ -101,8 +101,9 @@ export class ConsoleConnection {
   }
 
   /**
-   * Reads the session and the operator's rights again (every frame, and every heartbeat so that live traffic stops
-   * too): an ended session closes the socket with 4007, a lost instant-messaging capability stops the chat feeds.
+   * Reads the session and the operator again (every frame, every heartbeat, and at once when their access changed
+   * on any node): an ended session closes the socket with 4007. What they may do is asked per frame; chats they
+   * may no longer take part in are ended by the chat service (P-28), and that close is the last the feed brings.
    */
   async revalidate(): Promise<boolean> {
     const current = await this.services.auth.operatorForSession(this.sessionToken);
@@ -112,13 +113,6 @@ export class ConsoleConnection {
       return false;
     }
     this.operator = current;
-    if (!(await this.services.policy.may(current, { kind: 'chats.use' }))) {
-      for (const [subject, stop] of this.unsubscribe) {
-        if (subject === subjects.devices) continue;
-        stop();
-        this.unsubscribe.delete(subject);
-      }
-    }
     return true;
   }
 
