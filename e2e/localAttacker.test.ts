@@ -91,6 +91,9 @@ describe('the end-user page on a shared computer', () => {
         port,
       ),
     ).toBe('blocked');
+    await expect
+      .poll(() => h.takePolicyViolations().join('\n'))
+      .toContain(`Connecting to 'http://127.0.0.1:${port}/'`);
     const { requests } = await attacker.ask<SeenByAttacker & Record<string, unknown>>(
       { cmd: 'seen' },
       'seen',

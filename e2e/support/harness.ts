@@ -92,6 +92,11 @@ export class Harness {
     await addOperator(this.server, { ...operator, devices: ids });
   }
 
+  /** The Content-Security-Policy violations seen so far, which a test that provokes them on purpose takes. */
+  takePolicyViolations(): string[] {
+    return this.policyViolations.splice(0);
+  }
+
   /** Changes a chat row directly (for what the server cannot do yet, e.g. recording). */
   updateChat(chatId: string, column: 'recorded', value: number): void {
     if (this.database.location.kind !== 'sqlite') throw new Error('sqlite only');
