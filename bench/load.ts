@@ -283,22 +283,68 @@ async function pool(count: number, limit: number, task: (i: number) => Promise<v
 
 /** The enroll route allows 30 a minute per client address: spread devices over 127.0.0.2, .3, … */
 const ENROLLS_PER_ADDRESS = 25;
+const BENCH_OPERATOR = 'bench-operator';
+const BENCH_OPERATOR_PASSWORD = 'bench-operator-password';
 
 async function setupParley(options: LoadOptions): Promise<Pair[]> {
   const { url, devices } = options;
   const wsBase = url.replace(/^http/, 'ws');
-  // One session per console, as N operators' browsers would have (the server limits chat opens per session).
-  const signIn = async () =>
+  const signIn = async (username: string, password: string) =>
     (
       await expectStatus(
         'sign in',
         200,
-        http(url, 'POST', '/api/auth/login', {
-          body: { username: 'admin', password: options.adminPassword },
-        }),
+        http(url, 'POST', '/api/auth/login', { body: { username, password } }),
       )
     ).setCookie ?? '';
-  const cookie = await signIn();
+  const cookie = await signIn('admin', options.adminPassword);
+  // The consoles are a help-desk operator's, not the super-administrator's: every message takes the real rights
+  // path (instant-messaging from a group, Read and Write through a dynamic device group).
+  const operator = await expectStatus(
+    'create operator',
+    201,
+    http(url, 'POST', '/api/operators', {
+      cookie,
+      body: { username: BENCH_OPERATOR, password: BENCH_OPERATOR_PASSWORD, displayName: 'Bench Operator' },
+    }),
+  );
+  const team = await expectStatus(
+    'create operator group',
+    201,
+    http(url, 'POST', '/api/operator-groups', { cookie, body: { name: 'Bench help desk' } }),
+  );
+  await expectStatus(
+    'group members',
+    204,
+    http(url, 'PUT', `/api/operator-groups/${team.body.id}/members`, {
+      cookie,
+      body: { operatorIds: [operator.body.id] },
+    }),
+  );
+  await expectStatus(
+    'group capabilities',
+    204,
+    http(url, 'PUT', `/api/operator-groups/${team.body.id}/capabilities`, {
+      cookie,
+      body: { capabilities: ['instant-messaging'] },
+    }),
+  );
+  const fleet = await expectStatus(
+    'device group',
+    201,
+    http(url, 'POST', '/api/device-groups', {
+      cookie,
+      body: { name: 'Bench fleet', rule: { namePattern: 'bench-*' } },
+    }),
+  );
+  await expectStatus(
+    'access right',
+    204,
+    http(url, 'PUT', '/api/access-rights', {
+      cookie,
+      body: { operatorGroupId: team.body.id, deviceGroupId: fleet.body.id, read: 'allow', write: 'allow' },
+    }),
+  );
   const agents: { deviceId: string; agent: Socket }[] = [];
   await pool(devices, 8, async (i) => {
     const token = (
@@ -333,7 +379,8 @@ async function setupParley(options: LoadOptions): Promise<Pair[]> {
   await pool(devices, 8, async (i) => {
     const slot = agents[i];
     if (!slot) throw new Error(`device ${i} missing`);
-    const consoleCookie = await signIn();
+    // One session per console, as N operators' browsers would have.
+    const consoleCookie = await signIn(BENCH_OPERATOR, BENCH_OPERATOR_PASSWORD);
     const console = await Socket.connect(`${wsBase}/ws/console`, { origin: url, cookie: consoleCookie });
     const snapshot = console.next((f) => f.type === 'devices.snapshot', `console ${i} hello`);
     console.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
