@@ -72,7 +72,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       beforeAnnounce: (device) => rights.deviceChanged(device),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),
-    chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION),
+    chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION, log),
   };
 
   const publicOrigin = config.publicUrl ?? null;

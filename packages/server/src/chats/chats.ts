@@ -1,4 +1,5 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
+import type { Logger } from 'pino';
 import { audit } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
@@ -45,11 +46,15 @@ export class ChatService {
     private readonly policy: Policy,
     /** The organisation whose help desk this is, shown to end users. */
     private readonly organization: string,
+    private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
     // Every node looks at the open chats of operators whose access changed; closing twice writes one close.
     bus.subscribe(subjects.access, (message) => {
-      if (message.type === 'access_changed') void this.closeRevoked(message.operatorIds);
+      if (message.type !== 'access_changed') return;
+      this.closeRevoked(message.operatorIds).catch((error: unknown) =>
+        this.log.error({ err: error }, 'ending the chats of a revoked access failed'),
+      );
     });
   }
 

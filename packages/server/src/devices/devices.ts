@@ -42,6 +42,7 @@ export class DeviceService {
   private readonly startedAt: string;
   /** The devices whose agent this node holds. */
   private readonly held = new Map<string, Held>();
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -172,6 +173,7 @@ export class DeviceService {
 
   /** At shutdown: no broadcast is left waiting. */
   stop(): void {
+    this.stopped = true;
     for (const deviceId of [...this.held.keys()]) this.forget(deviceId);
   }
 
@@ -215,16 +217,23 @@ export class DeviceService {
   }
 
   private announce(device: DeviceRecord): void {
-    const publish = () =>
-      this.bus.publish(subjects.devices, { type: 'device_changed', device: presentDevice(device) });
+    const publish = () => {
+      // A change that finished after shutdown began goes nowhere: the bus may be closed.
+      if (!this.stopped)
+        this.bus.publish(subjects.devices, { type: 'device_changed', device: presentDevice(device) });
+    };
     const before = this.options.beforeAnnounce;
     if (!before) {
       publish();
       return;
     }
-    before(device).then(publish, (error: unknown) => {
-      this.options.log?.warn({ err: error, deviceId: device.id }, 'dynamic groups not updated');
-      publish();
-    });
+    before(device)
+      .catch((error: unknown) =>
+        this.options.log?.warn({ err: error, deviceId: device.id }, 'dynamic groups not updated'),
+      )
+      .then(publish)
+      .catch((error: unknown) =>
+        this.options.log?.warn({ err: error, deviceId: device.id }, 'device change not announced'),
+      );
   }
 }

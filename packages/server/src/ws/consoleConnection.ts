@@ -31,7 +31,7 @@ export class ConsoleConnection {
     private readonly sessionToken: string,
     private operator: Operator,
     private readonly services: Services,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.peer = new Peer(ws, ConsoleClientFrame, log.child({ operator: operator.username }), {
       onFrame: (frame) => this.onFrame(frame),
@@ -91,7 +91,8 @@ export class ConsoleConnection {
           .may(this.operator, { kind: 'device.read', deviceId: device.id })
           .then((readable) => {
             if (readable) this.send({ type: 'device.updated', device });
-          });
+          })
+          .catch((error: unknown) => this.log.warn({ err: error }, 'device update not sent'));
       }),
     );
     // The list in parts under the chunk size (P-10): the console shows it once the last one (more: false) came.
