@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
 import { connectConsole, useTestServer } from '../../server/test/support/server.js';
 import type { ChatTransportListener } from '../src/chat/transport';
-import { ConsoleSocket } from '../src/console/consoleSocket';
+import { ConsoleSocket } from '../src/api/consoleSocket';
 
 /**
  * What the server sends in one go (history, the device snapshot) reaches the console's real socket code, run in Node

@@ -1,18 +1,18 @@
 import type { OperatorView } from '@parley/protocol';
 import { LogOut, RefreshCw } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { AlertMenu } from '../alerts/AlertMenu';
+import { type AlertSettings, loadAlertSettings, saveAlertSettings } from '../alerts/alertSettings';
+import { primeSound } from '../alerts/alerts';
+import { ConsoleSocket } from '../api/consoleSocket';
+import { api } from '../api/http';
+import { SignInPage } from '../auth/SignInPage';
 import { Notice } from '../chat/Notice';
 import { setUnreadCount } from '../chat/tabBadge';
-import { AlertMenu } from './AlertMenu';
-import { type AlertSettings, loadAlertSettings, saveAlertSettings } from './alertSettings';
-import { primeSound } from './alerts';
-import { api } from './api';
-import { ChatDock } from './ChatDock';
-import { ChatPage } from './ChatPage';
-import type { WindowStatus } from './ChatWindow';
-import { chatsHeldElsewhere, openClaimChannel } from './chatClaims';
-import { ConsoleSocket } from './consoleSocket';
-import { type ChatOpened, DevicesPage } from './DevicesPage';
+import { ChatDock } from '../chats/ChatDock';
+import { ChatPage } from '../chats/ChatPage';
+import type { WindowStatus } from '../chats/ChatWindow';
+import { chatsHeldElsewhere, openClaimChannel } from '../chats/chatClaims';
 import {
   type DockedChat,
   dockOpen,
@@ -22,10 +22,10 @@ import {
   dockToggleMinimized,
   loadDock,
   saveDock,
-} from './dockState';
-import { Logo } from './Logo';
+} from '../chats/dockState';
+import { type ChatOpened, DevicesPage } from '../devices/DevicesPage';
+import { Logo } from '../kit/Logo';
 import { chatPath, parseRoute } from './route';
-import { SignInPage } from './SignInPage';
 
 type Session =
   | { kind: 'loading' }

@@ -1,8 +1,8 @@
 import type { EnrollmentTokenCreated } from '@parley/protocol';
 import { useEffect, useRef, useState } from 'react';
+import { api } from '../api/http';
 import { fullTime } from '../chat/time';
-import { api } from './api';
-import { CopyableCode, Dialog } from './Dialogs';
+import { CopyableCode, Dialog } from '../kit/Dialogs';
 
 type Step =
   | { kind: 'loading' }

@@ -1,12 +1,12 @@
 import type { DeviceSummary } from '@parley/protocol';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
+import { api } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
+import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
+import { AlertDialog } from '../kit/Dialogs';
+import { MenuButton } from '../kit/MenuButton';
 import { AddDeviceDialog } from './AddDeviceDialog';
-import { api } from './api';
-import { chatsHeldElsewhere, focusChatTab } from './chatClaims';
-import { AlertDialog } from './Dialogs';
-import { MenuButton } from './MenuButton';
 
 export interface ChatOpened {
   chatId: string;

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
+import type { AlertSettings } from '../alerts/alertSettings';
 import type { ChatTransport } from '../chat/transport';
-import type { AlertSettings } from './alertSettings';
 import { ChatWindow, type WindowStatus } from './ChatWindow';
 import type { DockedChat } from './dockState';
 

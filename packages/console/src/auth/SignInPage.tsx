@@ -1,9 +1,9 @@
 import type { OperatorView } from '@parley/protocol';
 import { LogIn } from 'lucide-react';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { api } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
-import { api } from './api';
-import { Logo } from './Logo';
+import { Logo } from '../kit/Logo';
 
 /** Sign in with username and password; the server sets the session cookie. */
 export function SignInPage({

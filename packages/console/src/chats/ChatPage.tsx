@@ -1,13 +1,13 @@
 import { ArrowLeft, X } from 'lucide-react';
 import { useEffect, useRef } from 'react';
+import { type AlertSettings, notificationContent } from '../alerts/alertSettings';
+import { alertNewMessages } from '../alerts/alerts';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
-import { type AlertSettings, notificationContent } from './alertSettings';
-import { alertNewMessages } from './alerts';
 import { UnreadDot } from './ChatWindow';
 import { openClaimChannel } from './chatClaims';
 import { OperatorChat } from './OperatorChat';

@@ -1,11 +1,11 @@
 import { type ReactNode, useState } from 'react';
+import { api } from '../api/http';
 import { ChatView } from '../chat/ChatView';
 import { endUserPresence, isClosed, pageFailure } from '../chat/chatState';
 import { eventText, reconnectedText, waitingText } from '../chat/eventText';
 import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
-import { api } from './api';
 
 /** 5a: the agent could not show the chat to the end user; Retry asks it again (Instant Messaging once more). */
 function PageFailedNotice({

@@ -8,13 +8,13 @@ import {
   useRef,
   useState,
 } from 'react';
+import { type AlertSettings, notificationContent } from '../alerts/alertSettings';
+import { alertNewMessages } from '../alerts/alerts';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
-import { type AlertSettings, notificationContent } from './alertSettings';
-import { alertNewMessages } from './alerts';
 import type { DockedChat } from './dockState';
 import { OperatorChat } from './OperatorChat';
 import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize, sizeKey } from './windowSize';
