@@ -148,6 +148,92 @@ describe('accessibility', () => {
     await tab.close();
   });
 
+  it('11e. the Actions menu by keyboard: ArrowUp opens it, ArrowLeft opens and closes the submenu, Esc and Tab close it', async () => {
+    const actions = console
+      .getByRole('row')
+      .filter({ hasText: 'PC-EMPTY' })
+      .getByRole('button', { name: 'Actions' });
+    const directAccess = console.getByRole('menuitem', { name: 'Direct Access' });
+    const instantMessaging = console.getByRole('menuitem', { name: 'Instant Messaging' });
+    await actions.focus();
+    await console.keyboard.press('ArrowUp');
+    await expect.poll(() => isFocused(directAccess)).toBe(true);
+    expect(await actions.getAttribute('aria-expanded')).toBe('true');
+    // The submenu opens on the left: ArrowLeft opens it on its first item, and in it closes it again.
+    await console.keyboard.press('ArrowLeft');
+    await expect.poll(() => isFocused(instantMessaging)).toBe(true);
+    expect(await directAccess.getAttribute('aria-expanded')).toBe('true');
+    await console.keyboard.press('ArrowLeft');
+    await expect.poll(() => isFocused(directAccess)).toBe(true);
+    expect(await instantMessaging.count()).toBe(0);
+    // Esc in the submenu closes only it; Esc again closes the menu and gives the focus back to the button.
+    await console.keyboard.press('ArrowRight');
+    await expect.poll(() => isFocused(instantMessaging)).toBe(true);
+    await console.keyboard.press('Escape');
+    await expect.poll(() => isFocused(directAccess)).toBe(true);
+    await console.keyboard.press('Escape');
+    await expect.poll(() => isFocused(actions)).toBe(true);
+    expect(await directAccess.count()).toBe(0);
+    expect(await actions.getAttribute('aria-expanded')).toBe('false');
+    // A typed letter moves to the item that starts with it; Tab closes the menu and moves on.
+    await console.keyboard.press('ArrowDown');
+    await console.keyboard.press('d');
+    await expect.poll(() => isFocused(directAccess)).toBe(true);
+    await console.keyboard.press('Tab');
+    await expect.poll(() => directAccess.count()).toBe(0);
+    expect(await isFocused(actions)).toBe(false);
+  });
+
+  it('11f. the Add device dialog: the focus goes in, Tab stays inside, Esc closes it and the focus comes back', async () => {
+    const add = console.getByRole('button', { name: 'Add device' });
+    await add.focus();
+    await console.keyboard.press('Enter');
+    const dialog = console.getByRole('dialog', { name: 'Add a device' });
+    await dialog.getByRole('button', { name: 'Copy run command' }).waitFor();
+    const done = dialog.getByRole('button', { name: 'Done' });
+    await expect.poll(() => isFocused(done)).toBe(true);
+    expect(await axe(console)).toEqual([]);
+    // From the last control Tab goes round to the first, and Shift+Tab back.
+    await console.keyboard.press('Tab');
+    await expect
+      .poll(() => isFocused(dialog.getByRole('button', { name: 'Copy enrollment token' })))
+      .toBe(true);
+    await console.keyboard.press('Shift+Tab');
+    await expect.poll(() => isFocused(done)).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      await console.keyboard.press('Tab');
+      expect(await dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    }
+    await console.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => isFocused(add)).toBe(true);
+  });
+
+  it('11g. sign-in errors: an empty field says so and takes the focus; a wrong password is an alert', async () => {
+    const page = await (await h.newContext()).newPage();
+    await page.goto(h.url);
+    const username = page.getByRole('textbox', { name: 'Username' });
+    const password = page.getByLabel('Password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => isFocused(username)).toBe(true);
+    expect(await username.getAttribute('aria-invalid')).toBe('true');
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('textbox', { name: 'Username', description: 'Enter your username.' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
+    await username.fill('admin');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => isFocused(password)).toBe(true);
+    expect(await username.getAttribute('aria-invalid')).toBeNull();
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+
+    await password.fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor();
+    expect(await password.getAttribute('aria-invalid')).toBeNull();
+    await page.context().close();
+  });
+
   it('11d. axe-core finds no violations on the end-user page, open and closed', async () => {
     await endUser.getByRole('log').getByText('A reply with a link').waitFor();
     expect(await axe(endUser)).toEqual([]);

@@ -1,5 +1,8 @@
 import { Bell, BellOff } from 'lucide-react';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
+import { Disclosure } from '../kit/Disclosure';
+import { Checkbox } from '../kit/Field';
+import './alerts.css';
 import type { AlertSettings } from './alertSettings';
 import { type DesktopPermission, desktopPermission, primeSound, requestDesktopPermission } from './alerts';
 
@@ -11,10 +14,7 @@ function permissionNote(permission: DesktopPermission): string | null {
   return null;
 }
 
-/**
- * The bell in the top bar: how the operator hears about new messages while the console is in the background.
- * A disclosure (button + panel); Esc or a click elsewhere closes it.
- */
+/** The bell in the top bar: how the operator hears about new messages while the console is in the background. */
 export function AlertMenu({
   settings,
   onChange,
@@ -22,24 +22,9 @@ export function AlertMenu({
   settings: AlertSettings;
   onChange(settings: AlertSettings): void;
 }) {
-  const [open, setOpen] = useState(false);
   const [permission, setPermission] = useState<DesktopPermission>(() => desktopPermission());
-  const rootRef = useRef<HTMLDivElement>(null);
-  const buttonRef = useRef<HTMLButtonElement>(null);
-  const panelId = useId();
   const noteId = useId();
   const desktopOn = settings.desktop && permission === 'granted';
-
-  useEffect(() => {
-    if (!open) return;
-    setPermission(desktopPermission());
-    const onPointerDown = (event: PointerEvent) => {
-      if (event.target instanceof Node && rootRef.current?.contains(event.target)) return;
-      setOpen(false);
-    };
-    document.addEventListener('pointerdown', onPointerDown);
-    return () => document.removeEventListener('pointerdown', onPointerDown);
-  }, [open]);
 
   const toggleDesktop = async (on: boolean) => {
     if (!on) {
@@ -52,62 +37,35 @@ export function AlertMenu({
   };
 
   const note = permissionNote(permission);
-  const anyOn = desktopOn || settings.sound;
-  const Icon = anyOn ? Bell : BellOff;
-
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: Esc anywhere in the disclosure closes it.
-    <div
-      className="alert-menu"
-      ref={rootRef}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && open) {
-          event.preventDefault();
-          setOpen(false);
-          buttonRef.current?.focus();
-        }
-      }}
+    <Disclosure
+      label="Alerts"
+      icon={desktopOn || settings.sound ? Bell : BellOff}
+      onOpen={() => setPermission(desktopPermission())}
     >
-      <button
-        ref={buttonRef}
-        type="button"
-        className="button button--ghost button--small"
-        aria-expanded={open}
-        aria-controls={panelId}
-        onClick={() => setOpen((value) => !value)}
-      >
-        <Icon size={16} aria-hidden="true" />
-        <span>Alerts</span>
-      </button>
-      <fieldset id={panelId} className="alert-menu__panel" hidden={!open}>
+      <fieldset className="alert-menu__settings">
         <legend className="alert-menu__title">New messages while Parley is in the background</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={desktopOn}
-            disabled={permission === 'unsupported'}
-            aria-describedby={note ? noteId : undefined}
-            onChange={(event) => void toggleDesktop(event.target.checked)}
-          />
-          <span>Desktop notifications</span>
-        </label>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={settings.sound}
-            onChange={(event) => {
-              if (event.target.checked) primeSound();
-              onChange({ ...settings, sound: event.target.checked });
-            }}
-          />
-          <span>Sound</span>
-        </label>
+        <Checkbox
+          label="Desktop notifications"
+          checked={desktopOn}
+          disabled={permission === 'unsupported'}
+          aria-describedby={note ? noteId : undefined}
+          onChange={(event) => void toggleDesktop(event.target.checked)}
+        />
+        <Checkbox
+          label="Sound"
+          checked={settings.sound}
+          onChange={(event) => {
+            if (event.target.checked) primeSound();
+            onChange({ ...settings, sound: event.target.checked });
+          }}
+        />
         {note && (
           <p id={noteId} className="alert-menu__note">
             {note}
           </p>
         )}
       </fieldset>
-    </div>
+    </Disclosure>
   );
 }

@@ -24,6 +24,7 @@ import {
   saveDock,
 } from '../chats/dockState';
 import { type ChatOpened, DevicesPage } from '../devices/DevicesPage';
+import { Button } from '../kit/Button';
 import { Logo } from '../kit/Logo';
 import { chatPath, parseRoute } from './route';
 
@@ -201,10 +202,9 @@ function Console({
           <span className="topbar__user" title={operator.username}>
             {operator.displayName}
           </span>
-          <button type="button" className="button button--ghost button--small" onClick={() => void signOut()}>
-            <LogOut size={16} aria-hidden="true" />
-            <span>Sign out</span>
-          </button>
+          <Button small icon={LogOut} onClick={() => void signOut()}>
+            Sign out
+          </Button>
         </div>
       </header>
       {snapshot.status === 'reconnecting' && (
@@ -218,10 +218,9 @@ function Console({
         <div className="banner">
           <Notice icon="alert" tone="danger" role="alert">
             Parley was updated on the server. Reload this page to go on.{' '}
-            <button type="button" className="link-button" onClick={() => window.location.reload()}>
-              <RefreshCw size={12} aria-hidden="true" />
+            <Button variant="link" icon={RefreshCw} onClick={() => window.location.reload()}>
               Reload
-            </button>
+            </Button>
           </Notice>
         </div>
       )}

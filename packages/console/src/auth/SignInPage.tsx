@@ -1,9 +1,12 @@
 import type { OperatorView } from '@parley/protocol';
 import { LogIn } from 'lucide-react';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
+import { Button } from '../kit/Button';
+import { Field, FormError } from '../kit/Field';
 import { Logo } from '../kit/Logo';
+import './auth.css';
 
 /** Sign in with username and password; the server sets the session cookie. */
 export function SignInPage({
@@ -16,9 +19,13 @@ export function SignInPage({
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState<{ username: boolean; password: boolean }>({
+    username: false,
+    password: false,
+  });
   const [busy, setBusy] = useState(false);
-  const userId = useId();
-  const passwordId = useId();
+  const usernameRef = useRef<HTMLInputElement>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     setPageTitle('Sign in · Parley');
@@ -27,8 +34,11 @@ export function SignInPage({
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
-    if (!username.trim() || !password) {
-      setError('Enter your username and password.');
+    const empty = { username: !username.trim(), password: !password };
+    setMissing(empty);
+    if (empty.username || empty.password) {
+      setError(null);
+      (empty.username ? usernameRef : passwordRef).current?.focus();
       return;
     }
     setBusy(true);
@@ -58,44 +68,33 @@ export function SignInPage({
           </p>
         )}
         <form className="form" onSubmit={submit} noValidate>
-          <div className="field">
-            <label htmlFor={userId}>Username</label>
-            <input
-              id={userId}
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              value={username}
-              onChange={(event) => setUsername(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={passwordId}>Password</label>
-            <input
-              id={passwordId}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </div>
-          {error && (
-            <p className="form-error sentence" role="alert">
-              {error}
-            </p>
-          )}
-          <button
-            type="submit"
-            className="button button--primary button--block"
-            aria-busy={busy || undefined}
-          >
-            <LogIn size={16} aria-hidden="true" />
-            <span>{busy ? 'Signing in…' : 'Sign in'}</span>
-          </button>
+          <Field
+            ref={usernameRef}
+            label="Username"
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            value={username}
+            error={missing.username ? 'Enter your username.' : null}
+            onChange={(event) => setUsername(event.target.value)}
+          />
+          <Field
+            ref={passwordRef}
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            error={missing.password ? 'Enter your password.' : null}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+          {error && <FormError>{error}</FormError>}
+          <Button type="submit" variant="primary" block busy={busy} icon={LogIn}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </Button>
         </form>
       </div>
     </main>

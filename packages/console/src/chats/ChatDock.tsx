@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { AlertSettings } from '../alerts/alertSettings';
 import type { ChatTransport } from '../chat/transport';
 import { ChatWindow, type WindowStatus } from './ChatWindow';
+import './chats.css';
 import type { DockedChat } from './dockState';
 
 /** The chat windows, docked side by side at the bottom right of the console, one per chat. */
@@ -34,7 +35,7 @@ export function ChatDock({
 }) {
   const ref = useRef<HTMLDivElement>(null);
 
-  // The page keeps room for the dock and scrolls what gets focus clear of it (--dock-height, see console.css).
+  // The page keeps room for the dock and scrolls what gets focus clear of it (--dock-height, see chats.css and app.css).
   useEffect(() => {
     const dock = ref.current;
     const root = document.documentElement;

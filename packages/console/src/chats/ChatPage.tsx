@@ -8,9 +8,11 @@ import { chatTitle } from '../chat/eventText';
 import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
+import { Button } from '../kit/Button';
 import { UnreadDot } from './ChatWindow';
 import { openClaimChannel } from './chatClaims';
 import { OperatorChat } from './OperatorChat';
+import './chats.css';
 
 /**
  * `/chats/<chatId>`: the same chat as a docked window, full page (the window's "Open in new tab"). It tells the
@@ -80,15 +82,9 @@ export function ChatPage({
         </a>
         <h1 className="chat-page__title">{title}</h1>
         {unread > 0 && <UnreadDot count={unread} />}
-        <button
-          type="button"
-          className="button button--ghost"
-          onClick={() => controller.close()}
-          disabled={closed}
-        >
-          <X size={16} aria-hidden="true" />
-          <span>Close</span>
-        </button>
+        <Button icon={X} onClick={() => controller.close()} disabled={closed}>
+          Close
+        </Button>
       </div>
       <div className="chat-page__body">
         <OperatorChat chat={chat} endUserName={info?.endUserName ?? 'the user'} autoFocus />

@@ -1,13 +1,5 @@
 import { ChevronUp, ExternalLink, MessageSquareText, Minus, MoveDiagonal2, X } from 'lucide-react';
-import {
-  type KeyboardEvent,
-  type PointerEvent,
-  type ReactNode,
-  type Ref,
-  useEffect,
-  useRef,
-  useState,
-} from 'react';
+import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { type AlertSettings, notificationContent } from '../alerts/alertSettings';
 import { alertNewMessages } from '../alerts/alerts';
 import { usePageLooking } from '../chat/attention';
@@ -15,6 +7,7 @@ import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
+import { IconButton } from '../kit/Button';
 import type { DockedChat } from './dockState';
 import { OperatorChat } from './OperatorChat';
 import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize, sizeKey } from './windowSize';
@@ -89,34 +82,6 @@ function ResizeHandle({ size, onResize }: { size: Size; onResize(size: Size, don
       onKeyDown={onKeyDown}
     >
       <MoveDiagonal2 size={12} aria-hidden="true" />
-    </button>
-  );
-}
-
-function IconButton({
-  ref,
-  label,
-  onClick,
-  pressed,
-  children,
-}: {
-  ref?: Ref<HTMLButtonElement>;
-  label: string;
-  onClick(): void;
-  pressed?: boolean;
-  children: ReactNode;
-}) {
-  return (
-    <button
-      ref={ref}
-      type="button"
-      className="icon-button"
-      aria-label={label}
-      title={label}
-      aria-pressed={pressed}
-      onClick={onClick}
-    >
-      {children}
     </button>
   );
 }
@@ -263,21 +228,22 @@ export function ChatWindow({
         </h2>
         {unread > 0 && <UnreadDot count={unread} />}
         <div className="chat-window__buttons">
-          <IconButton ref={minimizeRef} label="Minimize" pressed={minimized} onClick={onToggleMinimized}>
-            {minimized ? <ChevronUp size={16} aria-hidden="true" /> : <Minus size={16} aria-hidden="true" />}
-          </IconButton>
-          <IconButton label="Open in new tab" onClick={onPopOut}>
-            <ExternalLink size={16} aria-hidden="true" />
-          </IconButton>
+          <IconButton
+            ref={minimizeRef}
+            label="Minimize"
+            icon={minimized ? ChevronUp : Minus}
+            pressed={minimized}
+            onClick={onToggleMinimized}
+          />
+          <IconButton label="Open in new tab" icon={ExternalLink} onClick={onPopOut} />
           <IconButton
             label="Close"
+            icon={X}
             onClick={() => {
               controller.close();
               onRemove();
             }}
-          >
-            <X size={16} aria-hidden="true" />
-          </IconButton>
+          />
         </div>
       </header>
       <div className="chat-window__body" hidden={minimized}>

@@ -6,6 +6,7 @@ import { eventText, reconnectedText, waitingText } from '../chat/eventText';
 import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
+import { Button } from '../kit/Button';
 
 /** 5a: the agent could not show the chat to the end user; Retry asks it again (Instant Messaging once more). */
 function PageFailedNotice({
@@ -31,9 +32,9 @@ function PageFailedNotice({
         The chat could not be shown on {deviceName}: {reason}
         {problem ? ` (${problem})` : ''}
       </span>{' '}
-      <button type="button" className="link-button" onClick={() => void retry()} disabled={retrying}>
+      <Button variant="link" onClick={() => void retry()} disabled={retrying}>
         Retry
-      </button>
+      </Button>
     </Notice>
   );
 }

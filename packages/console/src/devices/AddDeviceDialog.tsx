@@ -2,7 +2,9 @@ import type { EnrollmentTokenCreated } from '@parley/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/http';
 import { fullTime } from '../chat/time';
-import { CopyableCode, Dialog } from '../kit/Dialogs';
+import { CopyableCode } from '../kit/CopyableCode';
+import { Dialog } from '../kit/Dialog';
+import { FormError } from '../kit/Field';
 
 type Step =
   | { kind: 'loading' }
@@ -41,11 +43,7 @@ export function AddDeviceDialog({ onClose, onSignedOut }: { onClose(): void; onS
           Creating an enrollment token…
         </p>
       )}
-      {step.kind === 'failed' && (
-        <p role="alert" className="form-error sentence">
-          {step.message}
-        </p>
-      )}
+      {step.kind === 'failed' && <FormError>{step.message}</FormError>}
       {step.kind === 'ready' && (
         <div className="enroll">
           <p>

@@ -1,11 +1,14 @@
 import type { DeviceSummary } from '@parley/protocol';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
-import { AlertDialog } from '../kit/Dialogs';
-import { MenuButton } from '../kit/MenuButton';
+import { Button } from '../kit/Button';
+import { AlertDialog } from '../kit/Dialog';
+import { MenuButton } from '../kit/Menu';
+import { type Column, Table } from '../kit/Table';
+import './devices.css';
 import { AddDeviceDialog } from './AddDeviceDialog';
 
 export interface ChatOpened {
@@ -15,36 +18,58 @@ export interface ChatOpened {
   endUserName: string | null;
 }
 
-function DeviceRow({
-  device,
-  busy,
-  onInstantMessaging,
-}: {
-  device: DeviceSummary;
-  busy: boolean;
-  onInstantMessaging(device: DeviceSummary): void;
-}) {
-  const nameId = useId();
-  const users = device.loggedOnUsers.map((user) => user.name);
-  return (
-    <tr aria-busy={busy || undefined}>
-      <th scope="row" id={nameId} className="devices__name">
-        <Monitor size={16} aria-hidden="true" />
-        <span>{device.name}</span>
-      </th>
-      <td>{device.os || <span className="muted">Unknown</span>}</td>
-      <td>
+function columns(
+  busy: string | null,
+  onInstantMessaging: (device: DeviceSummary) => void,
+): Column<DeviceSummary>[] {
+  return [
+    {
+      key: 'name',
+      header: 'Device',
+      rowHeader: true,
+      className: 'devices__name',
+      cell: (device) => (
+        <>
+          <Monitor size={16} aria-hidden="true" />
+          <span>{device.name}</span>
+        </>
+      ),
+    },
+    {
+      key: 'os',
+      header: 'Operating system',
+      cell: (device) => device.os || <span className="muted">Unknown</span>,
+    },
+    {
+      key: 'status',
+      header: 'Status',
+      cell: (device) => (
         <span className={device.online ? 'presence presence--online' : 'presence presence--offline'}>
           <span className="presence__dot" aria-hidden="true" />
           {device.online ? 'Online' : 'Offline'}
         </span>
-      </td>
-      <td>{users.length > 0 ? users.join(', ') : <span className="muted">No one</span>}</td>
-      <td className="devices__actions">
+      ),
+    },
+    {
+      key: 'users',
+      header: 'Logged-on users',
+      cell: (device) =>
+        device.loggedOnUsers.length > 0 ? (
+          device.loggedOnUsers.map((user) => user.name).join(', ')
+        ) : (
+          <span className="muted">No one</span>
+        ),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      headerHidden: true,
+      className: 'devices__actions',
+      cell: (device, nameId) => (
         <MenuButton
           label="Actions"
           describedBy={nameId}
-          busy={busy}
+          busy={busy === device.id}
           items={[
             {
               id: 'direct-access',
@@ -60,9 +85,9 @@ function DeviceRow({
             },
           ]}
         />
-      </td>
-    </tr>
-  );
+      ),
+    },
+  ];
 }
 
 type Problem = { title: string; text: string };
@@ -136,10 +161,9 @@ export function DevicesPage({
             </p>
           )}
         </div>
-        <button type="button" className="button button--primary" onClick={() => setAdding(true)}>
-          <Plus size={16} aria-hidden="true" />
-          <span>Add device</span>
-        </button>
+        <Button variant="primary" icon={Plus} onClick={() => setAdding(true)}>
+          Add device
+        </Button>
       </div>
 
       {devices === null ? (
@@ -154,30 +178,14 @@ export function DevicesPage({
           </p>
         </div>
       ) : (
-        <table className="devices">
-          <caption className="visually-hidden">Devices</caption>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Operating system</th>
-              <th scope="col">Status</th>
-              <th scope="col">Logged-on users</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((device) => (
-              <DeviceRow
-                key={device.id}
-                device={device}
-                busy={busy === device.id}
-                onInstantMessaging={(d) => void startChat(d)}
-              />
-            ))}
-          </tbody>
-        </table>
+        <Table
+          className="devices"
+          caption="Devices"
+          columns={columns(busy, (device) => void startChat(device))}
+          rows={devices}
+          rowKey={(device) => device.id}
+          rowBusy={(device) => busy === device.id}
+        />
       )}
 
       {problem && (

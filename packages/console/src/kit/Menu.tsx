@@ -1,5 +1,8 @@
 import { ChevronDown, ChevronLeft, type LucideIcon } from 'lucide-react';
 import { type KeyboardEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { Button } from './Button';
+import { menuKeyAction } from './menuKeys';
+import { useDismiss } from './useDismiss';
 
 export interface MenuItemSpec {
   id: string;
@@ -13,6 +16,9 @@ export interface MenuItemSpec {
 
 type FocusRequest = { where: 'first' | 'last'; key: number } | null;
 
+let focusKeys = 0;
+const focusFirst = (): FocusRequest => ({ where: 'first', key: ++focusKeys });
+
 interface MenuProps {
   id: string;
   labelledBy: string;
@@ -25,8 +31,6 @@ interface MenuProps {
   closeSelf(): void;
 }
 
-let focusKeys = 0;
-
 function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: MenuProps) {
   const refs = useRef<(HTMLButtonElement | null)[]>([]);
   const [sub, setSub] = useState<{ index: number; focus: FocusRequest } | null>(null);
@@ -34,18 +38,11 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
 
   useEffect(() => {
     if (!focus) return;
-    const target = focus.where === 'first' ? refs.current[0] : refs.current[items.length - 1];
-    target?.focus();
+    refs.current[focus.where === 'first' ? 0 : items.length - 1]?.focus();
   }, [focus, items.length]);
 
-  const focusAt = (index: number) => {
-    const count = items.length;
-    refs.current[((index % count) + count) % count]?.focus();
-  };
-
   const openSub = (index: number, withFocus: boolean) => {
-    if (!items[index]?.items) return;
-    setSub({ index, focus: withFocus ? { where: 'first', key: ++focusKeys } : null });
+    if (items[index]?.items) setSub({ index, focus: withFocus ? focusFirst() : null });
   };
 
   const select = (index: number) => {
@@ -61,51 +58,26 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const current = refs.current.indexOf(document.activeElement as HTMLButtonElement);
-    if (current === -1) return; // focus is in a submenu, which handled the key itself
-    const item = items[current];
-    let handled = true;
-    switch (event.key) {
-      case 'ArrowDown':
-        focusAt(current + 1);
-        break;
-      case 'ArrowUp':
-        focusAt(current - 1);
-        break;
-      case 'Home':
-        focusAt(0);
-        break;
-      case 'End':
-        focusAt(items.length - 1);
-        break;
-      case 'ArrowRight':
-        // The usual key to open a submenu; ours shows on the left, so ArrowLeft opens one too (outside a submenu).
-        if (item?.items) openSub(current, true);
-        else handled = false;
-        break;
-      case 'ArrowLeft':
-        if (nested) closeSelf();
-        else if (item?.items) openSub(current, true);
-        else handled = false;
-        break;
-      case 'Enter':
-      case ' ':
-        select(current);
-        break;
-      case 'Escape':
-        if (nested) closeSelf();
-        else closeAll(true);
-        break;
-      case 'Tab':
-        closeAll(false);
-        handled = false;
-        break;
-      default:
-        handled = false;
+    // Focus in a submenu: it handled the key itself. A shortcut with a modifier is not the menu's.
+    if (current === -1 || event.ctrlKey || event.metaKey || event.altKey) return;
+    const action = menuKeyAction(event.key, {
+      index: current,
+      labels: items.map((item) => item.label),
+      hasSubmenu: Boolean(items[current]?.items),
+      nested,
+    });
+    if (!action) return;
+    if (action.type === 'leave') {
+      closeAll(false);
+      return;
     }
-    if (handled) {
-      event.preventDefault();
-      event.stopPropagation();
-    }
+    event.preventDefault();
+    event.stopPropagation();
+    if (action.type === 'focus') refs.current[action.index]?.focus();
+    else if (action.type === 'openSubmenu') openSub(current, true);
+    else if (action.type === 'closeSubmenu') closeSelf();
+    else if (action.type === 'select') select(current);
+    else closeAll(true);
   };
 
   return (
@@ -166,8 +138,10 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
 }
 
 /**
- * A menu button (ARIA menu pattern) with optional submenus: Enter, Space or the arrows open it; arrows move; Esc
- * closes (a submenu first); Tab or a click elsewhere closes it.
+ * A menu button (WAI-ARIA menu button pattern) with optional submenus. Enter, Space or ArrowDown open it on the
+ * first item, ArrowUp on the last; ArrowUp/ArrowDown (wrapping), Home and End move; a letter moves to the next item
+ * that starts with it; ArrowRight (or ArrowLeft: submenus open on the left) opens a submenu, ArrowLeft or Esc
+ * closes it; Esc closes the menu and gives the focus back to the button; Tab or a click elsewhere closes it.
  */
 export function MenuButton({
   label,
@@ -191,41 +165,21 @@ export function MenuButton({
     setFocus(null);
     if (focusButton) buttonRef.current?.focus();
   }, []);
-
-  useEffect(() => {
-    if (!open) return;
-    const onPointerDown = (event: PointerEvent) => {
-      if (event.target instanceof Node && rootRef.current?.contains(event.target)) return;
-      closeAll(false);
-    };
-    // Focus leaving the menu (Tab, or a click on something focusable elsewhere) closes it too.
-    const root = rootRef.current;
-    const onFocusOut = (event: FocusEvent) => {
-      const next = event.relatedTarget;
-      if (next instanceof Node && !root?.contains(next)) closeAll(false);
-    };
-    document.addEventListener('pointerdown', onPointerDown);
-    root?.addEventListener('focusout', onFocusOut);
-    return () => {
-      document.removeEventListener('pointerdown', onPointerDown);
-      root?.removeEventListener('focusout', onFocusOut);
-    };
-  }, [open, closeAll]);
+  useDismiss(open, rootRef, () => closeAll(false), { onFocusOut: true });
 
   const openAt = (where: 'first' | 'last') => setFocus({ where, key: ++focusKeys });
 
   return (
     <div className="menu-root" ref={rootRef}>
-      <button
+      <Button
         ref={buttonRef}
         id={buttonId}
-        type="button"
-        className="button button--ghost button--small"
+        small
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
         aria-describedby={describedBy}
-        aria-busy={busy || undefined}
+        busy={busy}
         onClick={() => (open ? closeAll(false) : openAt('first'))}
         onKeyDown={(event) => {
           if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
@@ -239,7 +193,7 @@ export function MenuButton({
       >
         <span>{label}</span>
         <ChevronDown size={14} aria-hidden="true" />
-      </button>
+      </Button>
       {open && (
         <Menu
           id={menuId}

@@ -1,0 +1,48 @@
+import { type ComponentProps, type ReactNode, useId } from 'react';
+
+export interface FieldProps extends Omit<ComponentProps<'input'>, 'id'> {
+  label: string;
+  /** What is wrong with the value: shown under the input, which is then invalid and described by it. */
+  error?: string | null;
+}
+
+/** A labelled text input, with its error under it. */
+export function Field({ label, error, ...input }: FieldProps) {
+  const id = useId();
+  const errorId = `${id}-error`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        {...input}
+      />
+      {error && (
+        <p id={errorId} className="field__error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A checkbox with its label to the right. */
+export function Checkbox({ label, ...input }: Omit<ComponentProps<'input'>, 'type'> & { label: string }) {
+  return (
+    <label className="check">
+      <input type="checkbox" {...input} />
+      <span>{label}</span>
+    </label>
+  );
+}
+
+/** What went wrong with a whole form (the server said no, or could not be reached): announced as an alert. */
+export function FormError({ children }: { children: ReactNode }) {
+  return (
+    <p className="form-error sentence" role="alert">
+      {children}
+    </p>
+  );
+}
