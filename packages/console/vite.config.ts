@@ -28,9 +28,16 @@ export default defineConfig({
       },
       output: {
         // Both pages share React, the protocol and the chat components: name those chunks for what they are.
+        // Libraries go by the pages that use them (entriesAware): `vendor~index~enduser` for both, `vendor~index` for
+        // the console's alone (the query library, its icons), so the end-user page loads only what it runs.
         codeSplitting: {
           groups: [
-            { name: 'vendor', test: /node_modules|[\\/]protocol[\\/]src[\\/]/ },
+            {
+              name: 'vendor',
+              test: /node_modules|[\\/]protocol[\\/]src[\\/]/,
+              entriesAware: true,
+              entriesAwareMergeThreshold: 4096,
+            },
             { name: 'chat', test: /[\\/]src[\\/](chat|styles)[\\/]/ },
           ],
         },

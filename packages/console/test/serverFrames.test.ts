@@ -1,9 +1,16 @@
-import { type ChatServerFrame, FRAME_CHUNK_BYTES, MAX_CLIENT_FRAME_BYTES } from '@parley/protocol';
+import {
+  type ChatServerFrame,
+  type DeviceSummary,
+  FRAME_CHUNK_BYTES,
+  MAX_CLIENT_FRAME_BYTES,
+} from '@parley/protocol';
+import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
 import { connectConsole, useTestServer } from '../../server/test/support/server.js';
+import { ConsoleSocket, type ConsoleSocketOptions } from '../src/api/consoleSocket';
 import type { ChatTransportListener } from '../src/chat/transport';
-import { ConsoleSocket } from '../src/api/consoleSocket';
+import { devicesSink } from '../src/devices/deviceList';
 
 /**
  * What the server sends in one go (history, the device snapshot) reaches the console's real socket code, run in Node
@@ -23,16 +30,20 @@ function chatRecorder() {
 }
 
 /**
- * Every length the console's device list took: it stays null ("Loading devices…") until it is the whole fleet, so a
- * list shown before its last part came would show up here as a shorter length.
+ * A console socket feeding a query cache, as in the browser; `shown` is every length the device list took there: it
+ * stays empty ("Loading devices…") until it is the whole fleet, so a list shown before its last part came would
+ * show up as a shorter length.
  */
-function devicesShown(console: ConsoleSocket): number[] {
+function liveConsole(options: ConsoleSocketOptions) {
+  const client = new QueryClient();
+  const console = new ConsoleSocket({ ...options, onDevices: devicesSink(client) });
+  const devices = () => client.getQueryData<DeviceSummary[]>(['devices']) ?? null;
   const shown: number[] = [];
-  console.subscribe(() => {
-    const devices = console.getSnapshot().devices;
-    if (devices && shown.at(-1) !== devices.length) shown.push(devices.length);
+  client.getQueryCache().subscribe(() => {
+    const list = devices();
+    if (list && shown.at(-1) !== list.length) shown.push(list.length);
   });
-  return shown;
+  return { console, devices, shown };
 }
 
 describe('frames bigger than a client may send reach the real clients', () => {
@@ -105,12 +116,11 @@ describe('a large fleet', () => {
     const listed = await server.services.devices.list();
     expect(Buffer.byteLength(JSON.stringify(listed))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
 
-    const console = new ConsoleSocket(consoleSocketOptions(server, suite.api));
-    const shown = devicesShown(console);
+    const { console, devices, shown } = liveConsole(consoleSocketOptions(server, suite.api));
     console.start();
     try {
-      await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
-      expect(new Set(console.getSnapshot().devices?.map((d) => d.id))).toEqual(ids);
+      await expect.poll(() => devices()?.length ?? 0, { timeout: 10_000 }).toBe(600);
+      expect(new Set(devices()?.map((d) => d.id))).toEqual(ids);
       expect(shown).toEqual([600]);
     } finally {
       console.stop();
@@ -133,13 +143,12 @@ describe('a large fleet', () => {
     for (const part of parts)
       expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(FRAME_CHUNK_BYTES + 4096);
 
-    const console = new ConsoleSocket(consoleSocketOptions(server, api));
-    const shown = devicesShown(console);
+    const { console, devices, shown } = liveConsole(consoleSocketOptions(server, api));
     console.start();
     try {
-      await expect.poll(() => console.getSnapshot().devices?.length ?? 0, { timeout: 10_000 }).toBe(600);
+      await expect.poll(() => devices()?.length ?? 0, { timeout: 10_000 }).toBe(600);
       expect(shown).toEqual([600]);
-      expect(console.getSnapshot().devices?.every((d) => d.loggedOnUsers.length === 8)).toBe(true);
+      expect(devices()?.every((d) => d.loggedOnUsers.length === 8)).toBe(true);
     } finally {
       console.stop();
     }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TestClock } from '../chat/testClock';
 import { FakeSockets, message } from '../chat/testing';
 import type { ChatTransportListener } from '../chat/transport';
-import { ConsoleSocket, consoleSocketUrl } from './consoleSocket';
+import { ConsoleSocket, consoleSocketUrl, type DeviceChange } from './consoleSocket';
 
 const operator = { id: 'op-1', username: 'olga', displayName: 'Olga' };
 
@@ -30,13 +30,24 @@ function recorder() {
 function setup(checkSession?: () => Promise<boolean>) {
   const sockets = new FakeSockets();
   const clock = new TestClock();
+  const changes: DeviceChange[] = [];
   const socket = new ConsoleSocket({
     url: 'ws://h/ws/console',
     connect: sockets.factory,
     clock,
     checkSession,
+    onDevices: (change) => changes.push(change),
   });
-  return { sockets, clock, socket };
+  return { sockets, clock, socket, changes };
+}
+
+/** What the changes said, one line each: the ids of a snapshot, or "id online" of an update. */
+function said(changes: readonly DeviceChange[]): string[] {
+  return changes.map((change) =>
+    change.type === 'snapshot'
+      ? `snapshot ${change.devices.map((d) => `${d.id}${d.online ? '' : '(offline)'}`).join(' ')}`
+      : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
+  );
 }
 
 function greet(sockets: FakeSockets) {
@@ -54,8 +65,8 @@ describe('ConsoleSocket', () => {
     );
   });
 
-  it('says hello, becomes ready on welcome, and keeps the device list live and sorted', () => {
-    const { sockets, socket } = setup();
+  it('says hello, becomes ready on welcome, and passes the device list and its updates on', () => {
+    const { sockets, socket, changes } = setup();
     socket.start();
     sockets.open();
     expect(sockets.sentFrames()).toEqual([{ type: 'hello', protocolVersion: PROTOCOL_VERSION }]);
@@ -67,18 +78,13 @@ describe('ConsoleSocket', () => {
       devices: [device('b', 'PC-10'), device('a', 'PC-9')],
       more: false,
     });
-    expect(socket.getSnapshot().devices?.map((d) => d.name)).toEqual(['PC-9', 'PC-10']);
     sockets.message({ type: 'device.updated', device: device('a', 'PC-9', false) });
     sockets.message({ type: 'device.updated', device: device('c', 'Alpha') });
-    expect(socket.getSnapshot().devices?.map((d) => [d.name, d.online])).toEqual([
-      ['Alpha', true],
-      ['PC-9', false],
-      ['PC-10', true],
-    ]);
+    expect(said(changes)).toEqual(['snapshot b a', 'updated a(offline)', 'updated c']);
   });
 
-  it('P-10: stays on "Loading devices…" until the last part of the snapshot, then shows every part', () => {
-    const { sockets, socket } = setup();
+  it('P-10: says nothing of a snapshot until its last part, then gives every part with the updates on top', () => {
+    const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
     sockets.message({
@@ -89,24 +95,18 @@ describe('ConsoleSocket', () => {
     // An update that comes while the list is on its way goes on top of the list, not in place of it.
     sockets.message({ type: 'device.updated', device: device('b', 'PC-2', false) });
     sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: true });
-    expect(socket.getSnapshot().devices).toBeNull();
+    expect(changes).toEqual([]);
     sockets.message({ type: 'devices.snapshot', devices: [device('d', 'PC-4')], more: false });
-    expect(socket.getSnapshot().devices?.map((d) => [d.name, d.online])).toEqual([
-      ['PC-1', true],
-      ['PC-2', false],
-      ['PC-3', true],
-      ['PC-4', true],
-    ]);
+    expect(said(changes)).toEqual(['snapshot a b(offline) c d']);
     sockets.message({ type: 'device.updated', device: device('e', 'PC-5') });
-    expect(socket.getSnapshot().devices).toHaveLength(5);
+    expect(said(changes).at(-1)).toBe('updated e');
   });
 
-  it('P-10: after a reconnect keeps the list it had until the new snapshot is complete, parts of a dropped one forgotten', () => {
-    const { sockets, clock, socket } = setup();
+  it('P-10: after a reconnect says nothing until the new snapshot is complete, parts of a dropped one forgotten', () => {
+    const { sockets, clock, socket, changes } = setup();
     socket.start();
     greet(sockets);
     sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: false });
-    const before = socket.getSnapshot().devices;
     sockets.drop();
     clock.advance(1000);
     greet(sockets);
@@ -115,13 +115,13 @@ describe('ConsoleSocket', () => {
     clock.advance(5000);
     greet(sockets);
     sockets.message({ type: 'devices.snapshot', devices: [device('b', 'PC-2')], more: true });
-    expect(socket.getSnapshot().devices).toBe(before);
+    expect(said(changes)).toEqual(['snapshot a']);
     sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: false });
-    expect(socket.getSnapshot().devices?.map((d) => d.id)).toEqual(['b', 'c']);
+    expect(said(changes)).toEqual(['snapshot a', 'snapshot b c']);
   });
 
   it('P-7: takes a frame far over the client cap (a snapshot of 2,000 devices in one part)', () => {
-    const { sockets, socket } = setup();
+    const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
     const devices = Array.from({ length: 2000 }, (_, i) =>
@@ -129,17 +129,19 @@ describe('ConsoleSocket', () => {
     );
     expect(JSON.stringify(devices).length).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
     sockets.message({ type: 'devices.snapshot', devices, more: false });
-    expect(socket.getSnapshot().devices).toHaveLength(2000);
+    const [snapshot] = changes;
+    expect(snapshot?.type === 'snapshot' && snapshot.devices).toHaveLength(2000);
   });
 
   it('ignores frames that do not parse', () => {
-    const { sockets, socket } = setup();
+    const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
     const before = socket.getSnapshot();
     sockets.last.handlers.message('{"type":"devices.snapshot","devices":"nope"}');
     sockets.last.handlers.message('not json');
     expect(socket.getSnapshot()).toBe(before);
+    expect(changes).toEqual([]);
   });
 
   it('routes chat frames to their chat, errors to every chat, and ready/down around reconnects', () => {

@@ -23,9 +23,15 @@ export type ConsoleStatus = 'connecting' | 'ready' | 'reconnecting' | 'signedOut
 
 export interface ConsoleSnapshot {
   status: ConsoleStatus;
-  /** null until the first snapshot arrives. */
-  devices: readonly DeviceSummary[] | null;
 }
+
+/**
+ * What the socket learns about the device list: the whole list (once every part of a snapshot came, with the
+ * updates that came meanwhile applied), or one device that changed. The console keeps the list in its query cache.
+ */
+export type DeviceChange =
+  | { type: 'snapshot'; devices: DeviceSummary[] }
+  | { type: 'updated'; device: DeviceSummary };
 
 export interface ConsoleSocketOptions {
   url?: string;
@@ -33,17 +39,12 @@ export interface ConsoleSocketOptions {
   clock?: Clock;
   /** Asked after a connection attempt failed before opening: is the session still valid? */
   checkSession?: () => Promise<boolean>;
+  /** Told of every change to the device list. */
+  onDevices?: (change: DeviceChange) => void;
 }
 
 export function consoleSocketUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws/console`;
-}
-
-function byName(a: DeviceSummary, b: DeviceSummary): number {
-  return (
-    a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true }) ||
-    a.id.localeCompare(b.id)
-  );
 }
 
 function chatIdOf(frame: ChatServerFrame): string | null {
@@ -61,12 +62,13 @@ function chatIdOf(frame: ChatServerFrame): string | null {
 }
 
 /**
- * The console's one WebSocket (`/ws/console`): hello/welcome, the live device list, and the chat frames of every
- * open chat window (each gets a `ChatTransport` view of it). Reconnects with backoff until the session ends.
+ * The console's one WebSocket (`/ws/console`): hello/welcome, the live device list (passed on to `onDevices`), and
+ * the chat frames of every open chat window (each gets a `ChatTransport` view of it). Reconnects with backoff until
+ * the session ends.
  */
 export class ConsoleSocket {
   private readonly socket: ReconnectingSocket;
-  private snapshot: ConsoleSnapshot = { status: 'connecting', devices: null };
+  private snapshot: ConsoleSnapshot = { status: 'connecting' };
   private readonly listeners = new Set<() => void>();
   private readonly chatListeners = new Map<string, Set<ChatTransportListener>>();
   private readonly transports = new Map<string, ChatTransport>();
@@ -75,7 +77,7 @@ export class ConsoleSocket {
   private ready = false;
   /**
    * This connection's device list while its parts are still coming (P-10), and the updates that came meanwhile;
-   * null once it is complete. Until then the console shows what it had (null: "Loading devices…").
+   * null once it is complete. Until then the console shows what it had ("Loading devices…" at first).
    */
   private incoming: { devices: DeviceSummary[]; updates: DeviceSummary[] } | null = null;
 
@@ -96,7 +98,7 @@ export class ConsoleSocket {
           this.snapshot.status !== 'signedOut' &&
           this.snapshot.status !== 'reloadNeeded'
         ) {
-          this.update({ status: 'reconnecting' });
+          this.setStatus('reconnecting');
         }
       },
     });
@@ -122,8 +124,8 @@ export class ConsoleSocket {
     };
   };
 
-  private update(change: Partial<ConsoleSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...change };
+  private setStatus(status: ConsoleStatus): void {
+    this.snapshot = { status };
     for (const listener of this.listeners) listener();
   }
 
@@ -182,7 +184,7 @@ export class ConsoleSocket {
     switch (frame.type) {
       case 'welcome':
         this.ready = true;
-        this.update({ status: 'ready' });
+        this.setStatus('ready');
         for (const chatId of this.closesToSend) this.raw({ type: 'chat.close', chatId });
         this.closesToSend.clear();
         for (const set of [...this.chatListeners.values()]) for (const listener of [...set]) listener.ready();
@@ -196,7 +198,7 @@ export class ConsoleSocket {
         // The server listens for updates before it reads the list: the ones that came meanwhile, applied in order
         // on top of it, end at each device's latest state.
         for (const device of incoming.updates) byId.set(device.id, device);
-        this.update({ devices: [...byId.values()].sort(byName) });
+        this.options.onDevices?.({ type: 'snapshot', devices: [...byId.values()] });
         return;
       }
       case 'device.updated': {
@@ -204,9 +206,7 @@ export class ConsoleSocket {
           this.incoming.updates.push(frame.device);
           return;
         }
-        const devices = (this.snapshot.devices ?? []).filter((device) => device.id !== frame.device.id);
-        devices.push(frame.device);
-        this.update({ devices: devices.sort(byName) });
+        this.options.onDevices?.({ type: 'updated', device: frame.device });
         return;
       }
       case 'error':
@@ -232,11 +232,11 @@ export class ConsoleSocket {
   private onClose(code: number, wasOpen: boolean): 'retry' | 'stop' {
     this.setDown();
     if (code === CloseCode.authFailed || code === CloseCode.sessionEnded) {
-      this.update({ status: 'signedOut' });
+      this.setStatus('signedOut');
       return 'stop';
     }
     if (code === CloseCode.versionMismatch) {
-      this.update({ status: 'reloadNeeded' });
+      this.setStatus('reloadNeeded');
       return 'stop';
     }
     if (!wasOpen && this.options.checkSession) {
@@ -244,7 +244,7 @@ export class ConsoleSocket {
       void this.options.checkSession().then((valid) => {
         if (valid) return;
         this.socket.stop();
-        this.update({ status: 'signedOut' });
+        this.setStatus('signedOut');
       });
     }
     return 'retry';

@@ -1,15 +1,16 @@
-import {
-  ApiError,
-  ChatCreated,
-  type ChatInfo,
-  EnrollmentTokenCreated,
-  OpenChatList,
-  OperatorView,
-} from '@parley/protocol';
+import { ApiError } from '@parley/protocol';
 
-export type ApiResult<T> =
-  | { ok: true; status: number; data: T }
-  | { ok: false; status: number; error: string; message: string };
+/** A request the server refused or could not answer: its status (0: no answer), `{error}` code and message. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiProblem';
+  }
+}
 
 interface SafeParser<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false };
@@ -17,16 +18,12 @@ interface SafeParser<T> {
 
 const NETWORK_MESSAGE = 'Could not reach the server. Check the connection and try again.';
 
-/**
- * One JSON request to the server's API, never throwing: the parsed answer, or the server's `{error, message}`.
- * The browser sends the session cookie and the Origin header itself.
- */
-async function request<T>(
+/** Sends one request; the JSON answer of a 2xx, else an `ApiProblem` with the server's `{error, message}`. */
+async function send(
   method: 'GET' | 'POST',
   path: string,
-  schema: SafeParser<T> | null,
-  body?: unknown,
-) {
+  body: unknown,
+): Promise<{ status: number; data: unknown }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -39,7 +36,7 @@ async function request<T>(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    return { ok: false, status: 0, error: 'network', message: NETWORK_MESSAGE } satisfies ApiResult<T>;
+    throw new ApiProblem(0, 'network', NETWORK_MESSAGE);
   }
   const text = await response.text().catch(() => '');
   let data: unknown = null;
@@ -48,35 +45,44 @@ async function request<T>(
   } catch {
     data = null;
   }
-  if (response.ok) {
-    if (schema === null) return { ok: true, status: response.status, data: null as T } satisfies ApiResult<T>;
-    const parsed = schema.safeParse(data);
-    if (parsed.success)
-      return { ok: true, status: response.status, data: parsed.data } satisfies ApiResult<T>;
-    return {
-      ok: false,
-      status: response.status,
-      error: 'bad_response',
-      message: 'The server sent an answer this console does not understand. Reload the page.',
-    } satisfies ApiResult<T>;
-  }
+  if (response.ok) return { status: response.status, data };
   const problem = ApiError.safeParse(data);
-  return {
-    ok: false,
-    status: response.status,
-    error: problem.success ? problem.data.error : `http_${response.status}`,
-    message: problem.success ? problem.data.message : `The server answered with status ${response.status}.`,
-  } satisfies ApiResult<T>;
+  throw problem.success
+    ? new ApiProblem(response.status, problem.data.error, problem.data.message)
+    : new ApiProblem(
+        response.status,
+        `http_${response.status}`,
+        `The server answered with status ${response.status}.`,
+      );
 }
 
-export const api = {
-  me: (): Promise<ApiResult<OperatorView>> => request('GET', '/api/auth/me', OperatorView),
-  login: (username: string, password: string): Promise<ApiResult<OperatorView>> =>
-    request('POST', '/api/auth/login', OperatorView, { username, password }),
-  logout: (): Promise<ApiResult<null>> => request<null>('POST', '/api/auth/logout', null),
-  openChats: (): Promise<ApiResult<ChatInfo[]>> => request('GET', '/api/chats', OpenChatList),
-  openChat: (deviceId: string): Promise<ApiResult<ChatCreated>> =>
-    request('POST', `/api/devices/${encodeURIComponent(deviceId)}/chats`, ChatCreated),
-  createEnrollmentToken: (): Promise<ApiResult<EnrollmentTokenCreated>> =>
-    request('POST', '/api/enrollment-tokens', EnrollmentTokenCreated),
-};
+/**
+ * One JSON request to the server's API: the answer, checked against `schema`, or an `ApiProblem`. The browser sends
+ * the session cookie and the Origin header. The queries and mutations of each feature call this; nothing else
+ * fetches.
+ */
+export async function apiRequest<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  schema: SafeParser<T>,
+  body?: unknown,
+): Promise<T> {
+  const { status, data } = await send(method, path, body);
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new ApiProblem(
+    status,
+    'bad_response',
+    'The server sent an answer this console does not understand. Reload the page.',
+  );
+}
+
+/** A request whose answer has no body worth reading (e.g. sign out). */
+export async function apiCommand(method: 'POST', path: string, body?: unknown): Promise<void> {
+  await send(method, path, body);
+}
+
+/** Whether an error is the server saying the session is gone. */
+export function isSignedOut(error: unknown): boolean {
+  return error instanceof ApiProblem && error.status === 401;
+}

@@ -1,3 +1,4 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../styles/base.css';
@@ -5,12 +6,15 @@ import '../chat/chat.css';
 import '../kit/kit.css';
 import './app.css';
 import { App } from './App';
+import { createQueryClient } from './queryClient';
 
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App />
+      <QueryClientProvider client={createQueryClient()}>
+        <App />
+      </QueryClientProvider>
     </StrictMode>,
   );
 }

@@ -1,29 +1,22 @@
-import type { OperatorView } from '@parley/protocol';
 import { LogIn } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { api } from '../api/http';
+import { ApiProblem } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
 import { Button } from '../kit/Button';
 import { Field, FormError } from '../kit/Field';
 import { Logo } from '../kit/Logo';
 import './auth.css';
+import { useSignIn } from './session';
 
 /** Sign in with username and password; the server sets the session cookie. */
-export function SignInPage({
-  notice,
-  onSignedIn,
-}: {
-  notice: string | null;
-  onSignedIn(operator: OperatorView): void;
-}) {
+export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn(): void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState<{ username: boolean; password: boolean }>({
     username: false,
     password: false,
   });
-  const [busy, setBusy] = useState(false);
+  const signIn = useSignIn(onSignedIn);
   const usernameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
@@ -31,26 +24,24 @@ export function SignInPage({
     setPageTitle('Sign in · Parley');
   }, []);
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy) return;
+    if (signIn.isPending) return;
     const empty = { username: !username.trim(), password: !password };
     setMissing(empty);
     if (empty.username || empty.password) {
-      setError(null);
+      signIn.reset();
       (empty.username ? usernameRef : passwordRef).current?.focus();
       return;
     }
-    setBusy(true);
-    setError(null);
-    const result = await api.login(username, password);
-    setBusy(false);
-    if (result.ok) {
-      onSignedIn(result.data);
-      return;
-    }
-    setError(result.status === 400 ? 'Enter your username and password.' : result.message);
+    signIn.mutate({ username, password });
   };
+  const error = signIn.error
+    ? signIn.error instanceof ApiProblem && signIn.error.status === 400
+      ? 'Enter your username and password.'
+      : signIn.error.message
+    : null;
+  const busy = signIn.isPending;
 
   return (
     <main className="signin">

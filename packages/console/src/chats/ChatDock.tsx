@@ -1,5 +1,4 @@
 import { useEffect, useRef } from 'react';
-import type { AlertSettings } from '../alerts/alertSettings';
 import type { ChatTransport } from '../chat/transport';
 import { ChatWindow, type WindowStatus } from './ChatWindow';
 import './chats.css';
@@ -12,7 +11,6 @@ export function ChatDock({
   transportFor,
   focus,
   operatorId,
-  alerts,
   onToggleMinimized,
   onShow,
   onRemove,
@@ -26,7 +24,6 @@ export function ChatDock({
   /** The chat the operator just opened or went back to: its message box takes the focus (n: each request). */
   focus: { chatId: string; n: number } | null;
   operatorId: string;
-  alerts: AlertSettings;
   onToggleMinimized(chatId: string): void;
   onShow(chatId: string): void;
   onRemove(chatId: string): void;
@@ -59,7 +56,6 @@ export function ChatDock({
           transport={transportFor(docked.chatId)}
           autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
           operatorId={operatorId}
-          alerts={alerts}
           onToggleMinimized={() => onToggleMinimized(docked.chatId)}
           onShow={() => onShow(docked.chatId)}
           onRemove={() => onRemove(docked.chatId)}

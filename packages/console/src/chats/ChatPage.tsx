@@ -1,12 +1,13 @@
 import { ArrowLeft, X } from 'lucide-react';
 import { useEffect, useRef } from 'react';
-import { type AlertSettings, notificationContent } from '../alerts/alertSettings';
+import { notificationContent } from '../alerts/alertSettings';
 import { alertNewMessages } from '../alerts/alerts';
+import { useAlertSettings } from '../alerts/alertsContext';
+import { useConsoleSocket } from '../api/socketContext';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
-import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
 import { Button } from '../kit/Button';
 import { UnreadDot } from './ChatWindow';
@@ -19,16 +20,9 @@ import './chats.css';
  * other tabs it holds the chat, so no dock keeps a second live copy; while the tab is in the background what arrives
  * is unread: a dot, the count in the tab's title and icon, and the alerts the operator chose.
  */
-export function ChatPage({
-  chatId,
-  transport,
-  alerts,
-}: {
-  chatId: string;
-  transport: ChatTransport;
-  alerts: AlertSettings;
-}) {
-  const chat = useChat(chatId, transport, 'operator');
+export function ChatPage({ chatId }: { chatId: string }) {
+  const chat = useChat(chatId, useConsoleSocket().chatTransport(chatId), 'operator');
+  const alerts = useAlertSettings();
   const { state, controller } = chat;
   const info = state.info;
   const title = info ? chatTitle(info.endUserName, info.deviceName) : 'Chat';

@@ -1,7 +1,8 @@
 import { ChevronUp, ExternalLink, MessageSquareText, Minus, MoveDiagonal2, X } from 'lucide-react';
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
-import { type AlertSettings, notificationContent } from '../alerts/alertSettings';
+import { notificationContent } from '../alerts/alertSettings';
 import { alertNewMessages } from '../alerts/alerts';
+import { useAlertSettings } from '../alerts/alertsContext';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
@@ -101,7 +102,6 @@ export interface ChatWindowProps {
   autoFocus: boolean | number;
   /** Window sizes are remembered per operator. */
   operatorId: string;
-  alerts: AlertSettings;
   onToggleMinimized(): void;
   /** Shows the window (not minimized), e.g. from a notification. */
   onShow(): void;
@@ -132,7 +132,6 @@ export function ChatWindow({
   transport,
   autoFocus,
   operatorId,
-  alerts,
   onToggleMinimized,
   onShow,
   onRemove,
@@ -140,6 +139,7 @@ export function ChatWindow({
   onStatus,
 }: ChatWindowProps) {
   const chat = useChat(docked.chatId, transport, 'operator');
+  const alerts = useAlertSettings();
   const { state, controller } = chat;
   const info = state.info;
   const endUserName = info?.endUserName ?? docked.endUserName ?? 'the user';

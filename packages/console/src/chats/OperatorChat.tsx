@@ -1,5 +1,5 @@
-import { type ReactNode, useState } from 'react';
-import { api } from '../api/http';
+import { useMutation } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { ChatView } from '../chat/ChatView';
 import { endUserPresence, isClosed, pageFailure } from '../chat/chatState';
 import { eventText, reconnectedText, waitingText } from '../chat/eventText';
@@ -7,6 +7,7 @@ import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
 import { Button } from '../kit/Button';
+import { openChat } from './chatQueries';
 
 /** 5a: the agent could not show the chat to the end user; Retry asks it again (Instant Messaging once more). */
 function PageFailedNotice({
@@ -18,21 +19,15 @@ function PageFailedNotice({
   deviceName: string;
   reason: string;
 }) {
-  const [retrying, setRetrying] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const retry = async () => {
-    setRetrying(true);
-    const result = await api.openChat(deviceId);
-    setRetrying(false);
-    setProblem(result.ok ? null : result.message);
-  };
+  const retry = useMutation({ mutationFn: openChat });
+  const problem = retry.error?.message;
   return (
     <Notice icon="alert" tone="danger" role="alert">
       <span className="sentence">
         The chat could not be shown on {deviceName}: {reason}
         {problem ? ` (${problem})` : ''}
       </span>{' '}
-      <Button variant="link" onClick={() => void retry()} disabled={retrying}>
+      <Button variant="link" onClick={() => retry.mutate(deviceId)} disabled={retry.isPending}>
         Retry
       </Button>
     </Notice>

@@ -1,22 +1,19 @@
 import type { DeviceSummary } from '@parley/protocol';
+import { useMutation } from '@tanstack/react-query';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { useEffect, useState } from 'react';
-import { api } from '../api/http';
+import { ApiProblem, isSignedOut } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
+import { openChat } from '../chats/chatQueries';
+import { useDock } from '../chats/dock';
 import { Button } from '../kit/Button';
 import { AlertDialog } from '../kit/Dialog';
 import { MenuButton } from '../kit/Menu';
 import { type Column, Table } from '../kit/Table';
 import './devices.css';
 import { AddDeviceDialog } from './AddDeviceDialog';
-
-export interface ChatOpened {
-  chatId: string;
-  deviceId: string;
-  deviceName: string;
-  endUserName: string | null;
-}
+import { useDevices } from './deviceList';
 
 function columns(
   busy: string | null,
@@ -92,20 +89,34 @@ function columns(
 
 type Problem = { title: string; text: string };
 
+/** What the alert dialog says after Instant Messaging, if anything (signed out: the sign-in page says it). */
+function startProblem(
+  started: { device: DeviceSummary; elsewhere: boolean } | undefined,
+  error: Error | null,
+  device: DeviceSummary | undefined,
+): Problem | null {
+  if (started?.elsewhere) {
+    const user = started.device.loggedOnUsers[0]?.name ?? 'the user';
+    return {
+      title: 'The chat is open in another tab',
+      text: `Your chat with ${user} on ${started.device.name} is open in another tab of this browser.`,
+    };
+  }
+  if (!error || isSignedOut(error)) return null;
+  return {
+    title: 'Cannot start the chat',
+    text:
+      error instanceof ApiProblem && error.code === 'no_user_logged_on'
+        ? `Instant messaging is not possible because no user is logged on to ${device?.name ?? 'the device'}.`
+        : error.message,
+  };
+}
+
 /** The device list: live from the console socket; each row's Actions menu starts a chat. */
-export function DevicesPage({
-  devices,
-  onChatOpened,
-  onSignedOut,
-}: {
-  devices: readonly DeviceSummary[] | null;
-  /** A chat to show in the dock: a new one, or the one already open with this device's user. */
-  onChatOpened(chat: ChatOpened): void;
-  onSignedOut(): void;
-}) {
-  const [problem, setProblem] = useState<Problem | null>(null);
+export function DevicesPage() {
+  const devices = useDevices();
+  const dock = useDock();
   const [adding, setAdding] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
     setPageTitle('Devices · Parley');
@@ -113,40 +124,25 @@ export function DevicesPage({
 
   // The server decides (5b, 5c): a new chat, or the one already open with this user, which the agent shows again on
   // the user's screen. The console then shows its window, or points at the tab that holds it.
-  const startChat = async (device: DeviceSummary) => {
-    setBusy(device.id);
-    const result = await api.openChat(device.id);
-    if (result.ok && result.data.reused && (await chatsHeldElsewhere()).has(result.data.chatId)) {
-      setBusy(null);
-      focusChatTab(result.data.chatId);
-      setProblem({
-        title: 'The chat is open in another tab',
-        text: `Your chat with ${device.loggedOnUsers[0]?.name ?? 'the user'} on ${device.name} is open in another tab of this browser.`,
-      });
-      return;
-    }
-    setBusy(null);
-    if (result.ok) {
-      onChatOpened({
-        chatId: result.data.chatId,
-        deviceId: device.id,
-        deviceName: device.name,
-        endUserName: device.loggedOnUsers[0]?.name ?? null,
-      });
-      return;
-    }
-    if (result.status === 401) {
-      onSignedOut();
-      return;
-    }
-    setProblem({
-      title: 'Cannot start the chat',
-      text:
-        result.error === 'no_user_logged_on'
-          ? `Instant messaging is not possible because no user is logged on to ${device.name}.`
-          : result.message,
-    });
-  };
+  const startChat = useMutation({
+    mutationFn: async (device: DeviceSummary) => {
+      const created = await openChat(device.id);
+      const elsewhere = created.reused && (await chatsHeldElsewhere()).has(created.chatId);
+      return { device, chatId: created.chatId, elsewhere };
+    },
+    onSuccess: ({ device, chatId, elsewhere }) => {
+      if (elsewhere) focusChatTab(chatId);
+      else
+        dock.open({
+          chatId,
+          deviceId: device.id,
+          deviceName: device.name,
+          endUserName: device.loggedOnUsers[0]?.name ?? null,
+        });
+    },
+  });
+  const busy = startChat.isPending ? (startChat.variables?.id ?? null) : null;
+  const problem = startProblem(startChat.data, startChat.error, startChat.variables);
 
   const online = devices?.filter((device) => device.online).length ?? 0;
 
@@ -181,7 +177,7 @@ export function DevicesPage({
         <Table
           className="devices"
           caption="Devices"
-          columns={columns(busy, (device) => void startChat(device))}
+          columns={columns(busy, (device) => startChat.mutate(device))}
           rows={devices}
           rowKey={(device) => device.id}
           rowBusy={(device) => busy === device.id}
@@ -189,11 +185,11 @@ export function DevicesPage({
       )}
 
       {problem && (
-        <AlertDialog title={problem.title} onClose={() => setProblem(null)}>
+        <AlertDialog title={problem.title} onClose={() => startChat.reset()}>
           {problem.text}
         </AlertDialog>
       )}
-      {adding && <AddDeviceDialog onClose={() => setAdding(false)} onSignedOut={onSignedOut} />}
+      {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
     </div>
   );
 }
