@@ -1,7 +1,7 @@
 import { Bell, BellOff } from 'lucide-react';
 import { useId, useState } from 'react';
+import { Checkbox } from '../kit/Checkbox';
 import { Disclosure } from '../kit/Disclosure';
-import { Checkbox } from '../kit/Field';
 import './alerts.css';
 import type { AlertSettings } from './alertSettings';
 import { type DesktopPermission, desktopPermission, primeSound, requestDesktopPermission } from './alerts';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  alertSettingsKey,
-  DEFAULT_ALERTS,
-  loadAlertSettings,
-  notificationContent,
-  saveAlertSettings,
-} from './alertSettings';
+import { alertSettingsKey, DEFAULT_ALERTS, loadAlertSettings, saveAlertSettings } from './alertSettings';
+import { notificationContent } from './notify';
 
 function memoryStorage() {
   const map = new Map<string, string>();

@@ -39,18 +39,3 @@ export function saveAlertSettings(storage: Store | null, operatorId: string, set
     // Not remembered in this browser; the setting still holds for this page.
   }
 }
-
-/** A notification's words for new messages of one chat. */
-export function notificationContent(
-  endUserName: string,
-  deviceName: string,
-  texts: readonly string[],
-): { title: string; body: string } {
-  const last = texts.at(-1) ?? '';
-  const body = last.length > 160 ? `${last.slice(0, 159)}…` : last;
-  const title =
-    texts.length > 1
-      ? `${texts.length} new messages from ${endUserName} (${deviceName})`
-      : `${endUserName} (${deviceName})`;
-  return { title, body };
-}

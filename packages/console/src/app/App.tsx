@@ -1,25 +1,44 @@
 import type { OperatorView } from '@parley/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { LogOut, RefreshCw } from 'lucide-react';
-import { useEffect, useMemo } from 'react';
+import { Suspense, useEffect, useMemo, useRef } from 'react';
 import { AlertMenu } from '../alerts/AlertMenu';
 import { AlertsContext, useOperatorAlerts } from '../alerts/alertsContext';
 import { ConsoleSocket } from '../api/consoleSocket';
 import { ConsoleSocketContext, useConnectionStatus } from '../api/socketContext';
-import { SignInPage } from '../auth/SignInPage';
 import { endSession, SESSION_ENDED, sessionStillValid, useSession, useSignOut } from '../auth/session';
 import { Notice } from '../chat/Notice';
-import { ChatPage } from '../chats/ChatPage';
 import { DockProvider, forgetDock } from '../chats/dock';
-import { DevicesPage } from '../devices/DevicesPage';
 import { devicesSink } from '../devices/deviceList';
 import { Button } from '../kit/Button';
 import { Logo } from '../kit/Logo';
-import { parseRoute } from './route';
+import { NotFoundPage } from './NotFoundPage';
+import { normalizePath } from './paths';
+import { Link, Redirect, useLocation } from './router';
+import {
+  afterSignIn,
+  HOME,
+  href,
+  parsePath,
+  type RouteMatch,
+  renderRoute,
+  routes,
+  signInHref,
+} from './routes';
 
-/** The operator console: signed in, one socket, the current page and the chat dock. */
-function Console({ operator }: { operator: OperatorView }) {
-  const route = useMemo(() => parseRoute(window.location.pathname), []);
+function Boot() {
+  return (
+    <main className="boot" aria-busy="true">
+      <Logo size={32} />
+      <span className="visually-hidden">Loading…</span>
+    </main>
+  );
+}
+
+type Shown = RouteMatch | { name: 'notFound' };
+
+/** The operator console: signed in, one socket, the top bar, the current screen and the chat dock. */
+function Console({ operator, shown, pathname }: { operator: OperatorView; shown: Shown; pathname: string }) {
   const client = useQueryClient();
   const socket = useMemo(
     () => new ConsoleSocket({ checkSession: sessionStillValid, onDevices: devicesSink(client) }),
@@ -39,19 +58,29 @@ function Console({ operator }: { operator: OperatorView }) {
     forgetDock();
   });
 
+  // After going to another screen in the page, the focus is not left on nothing: it goes to the main area.
+  const mainRef = useRef<HTMLElement>(null);
+  const shownPath = useRef(pathname);
+  useEffect(() => {
+    if (shownPath.current === pathname) return;
+    shownPath.current = pathname;
+    const active = document.activeElement;
+    if (!active || active === document.body) mainRef.current?.focus();
+  }, [pathname]);
+
   return (
     <ConsoleSocketContext value={socket}>
       <AlertsContext value={alerts}>
         <div className="app">
-          <DockProvider shown={route.page !== 'chat'} operatorId={operator.id}>
+          <DockProvider shown={shown.name === 'notFound' || routes[shown.name].dock} operatorId={operator.id}>
             <a className="skip-link" href="#main">
               Skip to content
             </a>
             <header className="topbar">
-              <a className="topbar__brand" href="/">
+              <Link className="topbar__brand" to={href(HOME)}>
                 <Logo size={26} />
                 <span>Parley</span>
-              </a>
+              </Link>
               <div className="topbar__right">
                 <AlertMenu settings={alerts} onChange={changeAlerts} />
                 <span className="topbar__user" title={operator.username}>
@@ -79,17 +108,10 @@ function Console({ operator }: { operator: OperatorView }) {
                 </Notice>
               </div>
             )}
-            <main id="main" className="main">
-              {route.page === 'devices' && <DevicesPage />}
-              {route.page === 'chat' && <ChatPage chatId={route.chatId} />}
-              {route.page === 'notFound' && (
-                <div className="page">
-                  <h1 className="page__title">Page not found</h1>
-                  <p>
-                    <a href="/">Go to the device list</a>
-                  </p>
-                </div>
-              )}
+            <main id="main" className="main" tabIndex={-1} ref={mainRef}>
+              <Suspense key={pathname} fallback={null}>
+                {shown.name === 'notFound' ? <NotFoundPage /> : renderRoute(shown)}
+              </Suspense>
             </main>
           </DockProvider>
         </div>
@@ -98,29 +120,23 @@ function Console({ operator }: { operator: OperatorView }) {
   );
 }
 
+/**
+ * The router's gate: an old address is replaced; signed out, every operator page goes to sign-in (and comes back
+ * after it); signed in, the sign-in page goes to where the operator was going.
+ */
 export function App() {
   const session = useSession();
+  const { pathname, search } = useLocation();
+  const parsed = parsePath(pathname);
+  if (parsed.name === 'alias') return <Redirect to={parsed.to} />;
+  if (session.isPending) return <Boot />;
   const operator = session.data?.operator ?? null;
-
-  if (session.isPending) {
-    return (
-      <main className="boot" aria-busy="true">
-        <Logo size={32} />
-        <span className="visually-hidden">Loading…</span>
-      </main>
-    );
-  }
+  const publicPage = parsed.name !== 'notFound' && routes[parsed.name].access === 'public';
   if (!operator) {
-    return (
-      <SignInPage
-        notice={session.data?.notice ?? session.error?.message ?? null}
-        onSignedIn={() => {
-          // Signed in on an address that is no page: the device list.
-          if (parseRoute(window.location.pathname).page === 'notFound')
-            window.history.replaceState(null, '', '/');
-        }}
-      />
-    );
+    if (parsed.name === 'notFound' || !publicPage)
+      return <Redirect to={signInHref(session.data?.signedOut ? null : pathname)} />;
+    return <Suspense fallback={<Boot />}>{renderRoute(parsed)}</Suspense>;
   }
-  return <Console operator={operator} />;
+  if (publicPage) return <Redirect to={afterSignIn(search)} />;
+  return <Console operator={operator} shown={parsed} pathname={normalizePath(pathname)} />;
 }

@@ -7,6 +7,10 @@ import '../kit/kit.css';
 import './app.css';
 import { App } from './App';
 import { createQueryClient } from './queryClient';
+import { preloadScreen } from './routes';
+
+// The screen's code loads while the session is asked for.
+preloadScreen(window.location.pathname);
 
 const root = document.getElementById('root');
 if (root) {

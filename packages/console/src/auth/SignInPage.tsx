@@ -1,22 +1,25 @@
 import { LogIn } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiProblem } from '../api/http';
+import type { ScreenProps } from '../app/routes';
 import { setPageTitle } from '../chat/tabBadge';
 import { Button } from '../kit/Button';
 import { Field, FormError } from '../kit/Field';
 import { Logo } from '../kit/Logo';
 import './auth.css';
-import { useSignIn } from './session';
+import { useSession, useSignIn } from './session';
 
-/** Sign in with username and password; the server sets the session cookie. */
-export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn(): void }) {
+/** Sign in with username and password; the server sets the session cookie, and the console shows. */
+export function SignInPage(_: ScreenProps<'/sign-in'>) {
+  const session = useSession();
+  const notice = session.data?.notice ?? session.error?.message ?? null;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState<{ username: boolean; password: boolean }>({
     username: false,
     password: false,
   });
-  const signIn = useSignIn(onSignedIn);
+  const signIn = useSignIn();
   const usernameRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 

@@ -6,6 +6,8 @@ import { ApiProblem, apiCommand, apiRequest, isSignedOut } from '../api/http';
 export interface Session {
   operator: OperatorView | null;
   notice: string | null;
+  /** The operator signed out (the session did not just end): the next sign-in starts on the device list. */
+  signedOut?: boolean;
 }
 
 export const SESSION_ENDED = 'Your session has ended. Sign in again.';
@@ -34,9 +36,9 @@ export function signedIn(client: QueryClient): boolean {
 }
 
 /** The session is over: everything cached was that operator's, so it goes too; the sign-in page says `notice`. */
-export function endSession(client: QueryClient, notice: string | null): void {
+export function endSession(client: QueryClient, notice: string | null, signedOut = false): void {
   client.removeQueries({ predicate: (query) => query.queryKey[0] !== sessionQuery.queryKey[0] });
-  client.setQueryData(sessionQuery.queryKey, { operator: null, notice });
+  client.setQueryData(sessionQuery.queryKey, { operator: null, notice, signedOut });
 }
 
 /** For the console socket, after a refused upgrade: false only when the server says the session is gone. */
@@ -49,16 +51,12 @@ export async function sessionStillValid(): Promise<boolean> {
   }
 }
 
-/** Signs in; `beforeStart` runs just before the console shows (e.g. to choose its first page). */
-export function useSignIn(beforeStart: () => void) {
+export function useSignIn() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ username, password }: { username: string; password: string }) =>
       apiRequest('POST', '/api/auth/login', OperatorView, { username, password }),
-    onSuccess: (operator) => {
-      beforeStart();
-      client.setQueryData(sessionQuery.queryKey, { operator, notice: null });
-    },
+    onSuccess: (operator) => client.setQueryData(sessionQuery.queryKey, { operator, notice: null }),
   });
 }
 
@@ -69,7 +67,7 @@ export function useSignOut(beforeEnd: () => void) {
     mutationFn: () => apiCommand('POST', '/api/auth/logout'),
     onSettled: () => {
       beforeEnd();
-      endSession(client, null);
+      endSession(client, null, true);
     },
   });
 }

@@ -1,8 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import type { ChatTransport } from '../chat/transport';
-import { ChatWindow, type WindowStatus } from './ChatWindow';
+import type { WindowStatus } from './ChatWindow';
 import './chats.css';
 import type { DockedChat } from './dockState';
+
+/** A window's code loads with the first window (a console with no chat open never needs it). */
+const ChatWindow = lazy(() => import('./ChatWindow').then((m) => ({ default: m.ChatWindow })));
 
 /** The chat windows, docked side by side at the bottom right of the console, one per chat. */
 export function ChatDock({
@@ -50,18 +53,19 @@ export function ChatDock({
   return (
     <div className="dock" ref={ref} hidden={chats.length === 0} data-restored={restored || undefined}>
       {chats.map((docked) => (
-        <ChatWindow
-          key={docked.chatId}
-          docked={docked}
-          transport={transportFor(docked.chatId)}
-          autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
-          operatorId={operatorId}
-          onToggleMinimized={() => onToggleMinimized(docked.chatId)}
-          onShow={() => onShow(docked.chatId)}
-          onRemove={() => onRemove(docked.chatId)}
-          onPopOut={() => onPopOut(docked.chatId)}
-          onStatus={(status) => onStatus(docked.chatId, status)}
-        />
+        <Suspense key={docked.chatId} fallback={null}>
+          <ChatWindow
+            docked={docked}
+            transport={transportFor(docked.chatId)}
+            autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
+            operatorId={operatorId}
+            onToggleMinimized={() => onToggleMinimized(docked.chatId)}
+            onShow={() => onShow(docked.chatId)}
+            onRemove={() => onRemove(docked.chatId)}
+            onPopOut={() => onPopOut(docked.chatId)}
+            onStatus={(status) => onStatus(docked.chatId, status)}
+          />
+        </Suspense>
       ))}
     </div>
   );

@@ -1,18 +1,19 @@
 import { ArrowLeft, X } from 'lucide-react';
 import { useEffect, useRef } from 'react';
-import { notificationContent } from '../alerts/alertSettings';
-import { alertNewMessages } from '../alerts/alerts';
 import { useAlertSettings } from '../alerts/alertsContext';
+import { alertNewMessages, notificationContent } from '../alerts/notify';
 import { useConsoleSocket } from '../api/socketContext';
+import { Link } from '../app/router';
+import { href, type ScreenProps } from '../app/routes';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import { useChat } from '../chat/useChat';
 import { Button } from '../kit/Button';
-import { UnreadDot } from './ChatWindow';
 import { openClaimChannel } from './chatClaims';
 import { OperatorChat } from './OperatorChat';
+import { UnreadDot } from './UnreadDot';
 import './chats.css';
 
 /**
@@ -20,7 +21,7 @@ import './chats.css';
  * other tabs it holds the chat, so no dock keeps a second live copy; while the tab is in the background what arrives
  * is unread: a dot, the count in the tab's title and icon, and the alerts the operator chose.
  */
-export function ChatPage({ chatId }: { chatId: string }) {
+export function ChatPage({ params: { chatId } }: ScreenProps<'/chats/:chatId'>) {
   const chat = useChat(chatId, useConsoleSocket().chatTransport(chatId), 'operator');
   const alerts = useAlertSettings();
   const { state, controller } = chat;
@@ -70,10 +71,10 @@ export function ChatPage({ chatId }: { chatId: string }) {
   return (
     <section className="chat-page" aria-label={title}>
       <div className="chat-page__head">
-        <a className="back-link" href="/">
+        <Link className="back-link" to={href('devices')}>
           <ArrowLeft size={16} aria-hidden="true" />
           <span>Devices</span>
-        </a>
+        </Link>
         <h1 className="chat-page__title">{title}</h1>
         {unread > 0 && <UnreadDot count={unread} />}
         <Button icon={X} onClick={() => controller.close()} disabled={closed}>

@@ -1,16 +1,16 @@
 import { ChevronUp, ExternalLink, MessageSquareText, Minus, MoveDiagonal2, X } from 'lucide-react';
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
-import { notificationContent } from '../alerts/alertSettings';
-import { alertNewMessages } from '../alerts/alerts';
 import { useAlertSettings } from '../alerts/alertsContext';
+import { alertNewMessages, notificationContent } from '../alerts/notify';
 import { usePageLooking } from '../chat/attention';
 import { unreadCount } from '../chat/chatState';
 import { chatTitle } from '../chat/eventText';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
-import { IconButton } from '../kit/Button';
+import { IconButton } from '../kit/IconButton';
 import type { DockedChat } from './dockState';
 import { OperatorChat } from './OperatorChat';
+import { UnreadDot } from './UnreadDot';
 import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize, sizeKey } from './windowSize';
 
 function viewport(): Size {
@@ -109,18 +109,6 @@ export interface ChatWindowProps {
   onRemove(): void;
   onPopOut(): void;
   onStatus(status: WindowStatus): void;
-}
-
-/** The unread dot: shown on a window (or chat page) with messages the operator has not seen. */
-export function UnreadDot({ count }: { count: number }) {
-  return (
-    <span
-      className="unread-dot"
-      role="img"
-      aria-label="New messages"
-      title={count === 1 ? '1 new message' : `${count} new messages`}
-    />
-  );
 }
 
 /**

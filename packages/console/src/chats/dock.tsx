@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useState } from 'react';
 import { useConsoleSocket } from '../api/socketContext';
-import { chatPath } from '../app/route';
+import { href } from '../app/routes';
 import { setUnreadCount } from '../chat/tabBadge';
 import { ChatDock } from './ChatDock';
 import type { WindowStatus } from './ChatWindow';
@@ -166,7 +166,7 @@ export function DockProvider({
           onShow={showChat}
           onRemove={removeChat}
           onPopOut={(chatId) => {
-            window.open(chatPath(chatId), '_blank', 'noopener');
+            window.open(href('chat', { chatId }), '_blank', 'noopener');
             removeChat(chatId);
           }}
           onStatus={statusChanged}

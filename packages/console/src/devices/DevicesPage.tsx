@@ -1,19 +1,21 @@
 import type { DeviceSummary } from '@parley/protocol';
 import { useMutation } from '@tanstack/react-query';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { ApiProblem, isSignedOut } from '../api/http';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
 import { openChat } from '../chats/chatQueries';
 import { useDock } from '../chats/dock';
 import { Button } from '../kit/Button';
-import { AlertDialog } from '../kit/Dialog';
 import { MenuButton } from '../kit/Menu';
 import { type Column, Table } from '../kit/Table';
 import './devices.css';
-import { AddDeviceDialog } from './AddDeviceDialog';
 import { useDevices } from './deviceList';
+
+// The dialogs load when they first open: the device list shows without them.
+const AlertDialog = lazy(() => import('../kit/Dialog').then((m) => ({ default: m.AlertDialog })));
+const AddDeviceDialog = lazy(() => import('./AddDeviceDialog').then((m) => ({ default: m.AddDeviceDialog })));
 
 function columns(
   busy: string | null,
@@ -184,12 +186,14 @@ export function DevicesPage() {
         />
       )}
 
-      {problem && (
-        <AlertDialog title={problem.title} onClose={() => startChat.reset()}>
-          {problem.text}
-        </AlertDialog>
-      )}
-      {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+      <Suspense fallback={null}>
+        {problem && (
+          <AlertDialog title={problem.title} onClose={() => startChat.reset()}>
+            {problem.text}
+          </AlertDialog>
+        )}
+        {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+      </Suspense>
     </div>
   );
 }

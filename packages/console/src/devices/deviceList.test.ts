@@ -81,6 +81,6 @@ describe('the device list in the query cache', () => {
     sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: false });
     endSession(client, null);
     expect(shown()).toBeNull();
-    expect(client.getQueryData(['session'])).toEqual({ operator: null, notice: null });
+    expect(client.getQueryData(['session'])).toEqual({ operator: null, notice: null, signedOut: false });
   });
 });

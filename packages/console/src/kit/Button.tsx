@@ -1,7 +1,7 @@
 import type { LucideIcon } from 'lucide-react';
 import type { ComponentProps, ReactNode } from 'react';
 
-type NativeButton = Omit<ComponentProps<'button'>, 'type' | 'children'>;
+export type NativeButton = Omit<ComponentProps<'button'>, 'type' | 'children'>;
 
 export interface ButtonProps extends NativeButton {
   /** primary: the one main action; ghost: the others; link: an action inside text (Retry, Reload). */
@@ -41,30 +41,6 @@ export function Button({
     >
       {Icon && <Icon size={variant === 'link' ? 12 : 16} aria-hidden="true" />}
       {Icon ? <span>{children}</span> : children}
-    </button>
-  );
-}
-
-export interface IconButtonProps extends NativeButton {
-  /** The button's accessible name, also shown as its tooltip. */
-  label: string;
-  icon: LucideIcon;
-  /** A toggle's state (`aria-pressed`). */
-  pressed?: boolean;
-}
-
-/** A button that shows only an icon: named by `label` (aria-label and title). */
-export function IconButton({ label, icon: Icon, pressed, className, ...rest }: IconButtonProps) {
-  return (
-    <button
-      type="button"
-      className={className ?? 'icon-button'}
-      aria-label={label}
-      title={label}
-      aria-pressed={pressed}
-      {...rest}
-    >
-      <Icon size={16} aria-hidden="true" />
     </button>
   );
 }

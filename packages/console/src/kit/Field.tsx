@@ -28,16 +28,6 @@ export function Field({ label, error, ...input }: FieldProps) {
   );
 }
 
-/** A checkbox with its label to the right. */
-export function Checkbox({ label, ...input }: Omit<ComponentProps<'input'>, 'type'> & { label: string }) {
-  return (
-    <label className="check">
-      <input type="checkbox" {...input} />
-      <span>{label}</span>
-    </label>
-  );
-}
-
 /** What went wrong with a whole form (the server said no, or could not be reached): announced as an alert. */
 export function FormError({ children }: { children: ReactNode }) {
   return (

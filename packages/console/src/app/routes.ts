@@ -1,0 +1,123 @@
+import { type ComponentType, createElement, lazy, type ReactElement } from 'react';
+import { buildPath, matchPath, normalizePath, type Params } from './paths';
+
+/**
+ * The console's screens, one entry each: its address, who may see it, whether the chat dock shows on it, and its
+ * component, loaded the first time it is shown (every screen is a chunk of its own, so the first page loads only
+ * what it shows). A new screen is one entry here and one folder beside `devices/`.
+ */
+
+/** What a screen component gets: the params of its path. */
+export interface ScreenProps<Path extends string> {
+  params: Params<Path>;
+}
+
+export interface Route<Path extends string> {
+  path: Path;
+  /** operator: signed in only (otherwise sign in first, then back here); public: signed out only. */
+  access: 'operator' | 'public';
+  /** The chat dock shows on this screen (a full-page chat has its own). */
+  dock: boolean;
+  /** Starts loading the screen's code (before it is needed). */
+  preload(): void;
+  render(params: Params<Path>): ReactElement;
+}
+
+function route<Path extends string>(
+  path: Path,
+  options: Pick<Route<Path>, 'access' | 'dock'>,
+  load: () => Promise<ComponentType<ScreenProps<Path>>>,
+): Route<Path> {
+  const Screen = lazy(async () => ({ default: await load() }));
+  return {
+    path,
+    ...options,
+    preload: () => void load(),
+    render: (params) => createElement(Screen, { params }),
+  };
+}
+
+const table = {
+  devices: route('/devices', { access: 'operator', dock: true }, () =>
+    import('../devices/DevicesPage').then((m) => m.DevicesPage),
+  ),
+  chat: route('/chats/:chatId', { access: 'operator', dock: false }, () =>
+    import('../chats/ChatPage').then((m) => m.ChatPage),
+  ),
+  signIn: route('/sign-in', { access: 'public', dock: false }, () =>
+    import('../auth/SignInPage').then((m) => m.SignInPage),
+  ),
+};
+
+export type RouteName = keyof typeof table;
+type PathOf<Name extends RouteName> = (typeof table)[Name]['path'];
+/** The table, typed so that `routes[name]` goes with `Params` of that name's path. */
+export const routes: { [Name in RouteName]: Route<PathOf<Name>> } = table;
+
+/** Where an operator goes by default (after signing in, from `/`). */
+export const HOME: RouteName = 'devices';
+
+/** Addresses that stand for a screen: the console's root and its file. */
+const aliases: Readonly<Record<string, RouteName>> = { '/': HOME, '/index.html': HOME };
+
+export type RouteMatch = { [Name in RouteName]: { name: Name; params: Params<PathOf<Name>> } }[RouteName];
+
+/** What a path is: a screen, another address of one (to replace in the address bar), or no page. */
+export type Parsed = RouteMatch | { name: 'alias'; to: Href } | { name: 'notFound' };
+
+/** A path to a screen of the console (made by `href`, so a link cannot point at no page). */
+export type Href = string & { readonly brand: unique symbol };
+
+export function parsePath(pathname: string): Parsed {
+  const path = normalizePath(pathname);
+  const alias = aliases[path];
+  if (alias) return { name: 'alias', to: href(alias) };
+  for (const name of Object.keys(routes) as RouteName[]) {
+    const params = matchPath(routes[name].path, path);
+    if (params) return { name, params } as RouteMatch;
+  }
+  return { name: 'notFound' };
+}
+
+type ParamsArg<Name extends RouteName> = keyof Params<PathOf<Name>> extends never
+  ? []
+  : [Params<PathOf<Name>>];
+
+/** The path of a screen: `href('devices')`, `href('chat', { chatId })`. */
+export function href<Name extends RouteName>(name: Name, ...[params]: ParamsArg<Name>): Href {
+  const route: Route<PathOf<Name>> = routes[name];
+  return buildPath(route.path, params ?? ({} as Params<PathOf<Name>>)) as Href;
+}
+
+/** The screen a match shows. */
+export function renderRoute<Name extends RouteName>(match: { name: Name; params: Params<PathOf<Name>> }) {
+  const route: Route<PathOf<Name>> = routes[match.name];
+  return route.render(match.params);
+}
+
+/** Whether `path` is a page for signed-in operators (to come back to after signing in). */
+function operatorPage(path: string): boolean {
+  const parsed = parsePath(path);
+  return parsed.name !== 'alias' && parsed.name !== 'notFound' && routes[parsed.name].access === 'operator';
+}
+
+/** The sign-in page's address; `back`: the operator page to return to afterwards (kept unless it is the default). */
+export function signInHref(back: string | null): Href {
+  const base = href('signIn');
+  const path = back === null ? null : normalizePath(back);
+  if (path === null || path === href(HOME) || !operatorPage(path)) return base;
+  return `${base}?next=${encodeURIComponent(path)}` as Href;
+}
+
+/** Where to go after signing in: `next` from the sign-in address if it is an operator page, else the device list. */
+export function afterSignIn(search: string): Href {
+  const next = new URLSearchParams(search).get('next');
+  return next?.startsWith('/') && operatorPage(next) ? (normalizePath(next) as Href) : href(HOME);
+}
+
+/** Starts loading the code of the screen at `pathname` (or of the one it stands for). */
+export function preloadScreen(pathname: string): void {
+  const parsed = parsePath(pathname);
+  const screen = parsed.name === 'alias' ? parsePath(parsed.to) : parsed;
+  if (screen.name !== 'alias' && screen.name !== 'notFound') routes[screen.name].preload();
+}
