@@ -70,21 +70,20 @@ describe('the console routes', () => {
 });
 
 describe('sign-in and back', () => {
-  it('remembers the operator page to come back to, not the default one nor no page', () => {
-    expect(signInHref('/chats/abc')).toBe('/sign-in?next=%2Fchats%2Fabc');
-    expect(signInHref('/chats/abc/')).toBe('/sign-in?next=%2Fchats%2Fabc');
-    expect(signInHref('/devices')).toBe('/sign-in');
-    expect(signInHref('/nowhere')).toBe('/sign-in');
-    expect(signInHref('/sign-in')).toBe('/sign-in');
-    expect(signInHref(null)).toBe('/sign-in');
+  it.each([
+    ['/chats/abc', '/sign-in?next=%2Fchats%2Fabc', '/chats/abc'],
+    ['/chats/abc/', '/sign-in?next=%2Fchats%2Fabc', '/chats/abc'],
+    ['/devices', '/sign-in', '/devices'],
+    ['/nowhere', '/sign-in', '/devices'],
+    ['/sign-in', '/sign-in', '/devices'],
+    [null, '/sign-in', '/devices'],
+  ])('from %s: sign in at %s, then on to %s', (back, signIn, then) => {
+    expect(signInHref(back)).toBe(signIn);
+    expect(afterSignIn(new URL(signIn, 'http://console.example').search)).toBe(then);
   });
 
-  it('goes back only to an operator page of this console', () => {
-    expect(afterSignIn('?next=%2Fchats%2Fabc')).toBe('/chats/abc');
-    expect(afterSignIn('')).toBe('/devices');
-    expect(afterSignIn('?next=%2Fnowhere')).toBe('/devices');
-    expect(afterSignIn('?next=%2Fsign-in')).toBe('/devices');
-    expect(afterSignIn('?next=https%3A%2F%2Fevil.example%2Fchats%2Fx')).toBe('/devices');
-    expect(afterSignIn('?next=%2F%2Fevil.example%2Fchats%2Fx')).toBe('/devices');
+  it('goes on only to an operator page of this console, whatever the address says', () => {
+    for (const next of ['/sign-in', '/nowhere', 'https://evil.example/chats/x', '//evil.example/chats/x'])
+      expect(afterSignIn(`?next=${encodeURIComponent(next)}`)).toBe('/devices');
   });
 });
