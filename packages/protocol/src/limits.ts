@@ -24,3 +24,6 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  */
 export const MESSAGE_BURST = 60;
 export const MESSAGES_PER_SECOND = 10;
+
+/** The end-user page looks for its agent again (it restarts in about a second) every two seconds at most (P-13). */
+export const PAGE_BACKOFF = { baseMs: 250, maxMs: 2000 } as const;

@@ -1,6 +1,7 @@
 import {
   type ChatClientFrame,
   CloseCode,
+  PAGE_BACKOFF,
   PageServerFrame,
   PROTOCOL_VERSION,
   parseServerFrame,
@@ -26,9 +27,6 @@ export interface PageProver {
   /** This page's proof over the agent's nonce. */
   proof(agentNonce: string, pageNonce: string): Promise<string>;
 }
-
-/** The local agent restarts in about a second: the page looks for it again every two seconds at most. */
-const PAGE_BACKOFF = { baseMs: 250, maxMs: 2000 };
 
 /**
  * The end-user page's socket to its agent (`/ws/page`). Each (re)connection starts with the handshake of P-13:
