@@ -133,6 +133,9 @@ export interface PageServerOptions {
  * this server (no DNS rebinding, no other site's page). The port and keys are saved (`statePath`) so a restarted
  * agent comes back where its pages look for it; when another process holds that port, every key is new.
  */
+/** How long pages get to answer the agent's close before their sockets are cut. */
+const STOP_GRACE_MS = 1000;
+
 export class PageServer {
   private readonly http: Server;
   private readonly wss = new WebSocketServer({
@@ -274,7 +277,15 @@ export class PageServer {
     this.heartbeat.stop();
     for (const client of this.wss.clients) client.close(CloseCode.goingAway, 'agent stopping');
     this.wss.close();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    // A page that does not answer the close (a busy or frozen tab) must not hold the agent's exit up (ws would wait
+    // 30 s): after a second, its socket and any other connection are cut.
+    const cut = setTimeout(() => {
+      for (const client of this.wss.clients) client.terminate();
+      this.http.closeAllConnections();
+    }, STOP_GRACE_MS);
+    await closed;
+    clearTimeout(cut);
   }
 
   // 127.0.0.1 only, as the agent opens it: `localhost` may resolve to ::1, where another process may listen.

@@ -398,6 +398,37 @@ describe('the page server across agent restarts', () => {
   };
   const events = { onFrame: () => {}, onPresence: () => {} };
 
+  it('stops even when a page never answers its close (a frozen tab): the page socket is cut', async () => {
+    const statePath = join(mkdtempSync(join(tmpdir(), 'parley-pages-')), 'agent.pages.json');
+    const pages = new PageServer(events, { statePath });
+    await pages.listen();
+    const port = Number(new URL(pages.addChat(info)).port);
+    // A raw socket that upgrades to /ws/page and then never reads or answers anything.
+    const frozen = net.connect(port, '127.0.0.1');
+    const upgraded = new Promise<string>((resolve) =>
+      frozen.once('data', (data) => resolve(data.toString())),
+    );
+    frozen.write(
+      [
+        'GET /ws/page HTTP/1.1',
+        `Host: 127.0.0.1:${port}`,
+        `Origin: http://127.0.0.1:${port}`,
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    expect(await upgraded).toMatch(/^HTTP\/1\.1 101/);
+    // It reads what comes (the agent's close frame) and answers nothing.
+    frozen.on('data', () => {});
+    const cut = new Promise<void>((resolve) => frozen.once('close', () => resolve()));
+    await pages.close();
+    await cut;
+  });
+
   it('4, 8: comes back on its saved port with its page keys; when another process holds the port, new port, new keys', async () => {
     const statePath = join(mkdtempSync(join(tmpdir(), 'parley-pages-')), 'agent.pages.json');
     const first = new PageServer(events, { statePath });
