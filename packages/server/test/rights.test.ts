@@ -352,4 +352,44 @@ describe('access rights', () => {
     const chats = await suite.api.request('GET', '/api/audit?action=chat.open');
     expect((chats.body.entries as unknown as unknown[]).length).toBeGreaterThan(0);
   });
+
+  it('an operator who manages operators cannot take admin over: no password reset, no change of admin', async () => {
+    await addOperator(suite.server, {
+      username: 'manager',
+      password: 'manager password 1',
+      capabilities: ['operators.manage'],
+    });
+    const manager = await signedIn('manager', 'manager password 1');
+    const admin = await suite.server.store.operators.findByUsername('admin');
+    expect(
+      await manager.request('PUT', `/api/operators/${admin?.id}/password`, {
+        password: 'taken over at last',
+      }),
+    ).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(
+      await manager.request('PATCH', `/api/operators/${admin?.id}`, { displayName: 'Mallory' }),
+    ).toMatchObject({
+      status: 403,
+    });
+    expect(
+      await manager.request('PUT', `/api/operators/${admin?.id}/capabilities`, { capabilities: [] }),
+    ).toMatchObject({
+      status: 403,
+    });
+    expect(await manager.request('DELETE', `/api/operators/${admin?.id}`)).toMatchObject({ status: 403 });
+    // The operators it may manage, it does.
+    const other = await manager.request('POST', '/api/operators', {
+      username: 'junior',
+      password: 'junior password 1',
+    });
+    expect(other.status).toBe(201);
+    expect(
+      (
+        await manager.request('PUT', `/api/operators/${other.body.id}/password`, {
+          password: 'junior password 2',
+        })
+      ).status,
+    ).toBe(204);
+    expect((await suite.server.store.operators.findByUsername('admin'))?.displayName).toBe('Administrator');
+  });
 });

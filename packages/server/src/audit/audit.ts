@@ -5,9 +5,12 @@ import type { Store } from '../store/store.js';
 export interface Doer {
   name: string;
   address: string | null;
+  /** Only the super-administrator (or the server's own command line) may change the super-administrator. */
+  superAdmin?: boolean;
 }
 
-export const CLI: Doer = { name: 'cli', address: null };
+/** `parley` on the server: whoever runs it owns the server (it resets a lost admin password). */
+export const CLI: Doer = { name: 'cli', address: null, superAdmin: true };
 
 /** Writes the audit row of a change; call it with the store of the change's transaction, so both commit or neither. */
 export function audit(

@@ -82,7 +82,12 @@ export function checkAccess(policy: Policy) {
 /** Who did it and from where, for the audit row of a change a route makes. */
 export function doer(request: FastifyRequest): Doer & { operatorId: string } {
   const operator = signedIn(request);
-  return { name: operator.username, address: request.ip, operatorId: operator.id };
+  return {
+    name: operator.username,
+    address: request.ip,
+    operatorId: operator.id,
+    superAdmin: operator.superAdmin,
+  };
 }
 
 export interface RouteOptions {

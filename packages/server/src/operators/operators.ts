@@ -12,6 +12,11 @@ import type { OperatorRecord } from './operatorStore.js';
 
 const notFound = { ok: false, code: 'not_found', message: 'no such operator' } as const;
 const groupNotFound = { ok: false, code: 'not_found', message: 'no such operator group' } as const;
+const onlySuperAdmin = {
+  ok: false,
+  code: 'forbidden',
+  message: 'only admin itself (or `parley operator passwd` on the server) may change admin',
+} as const;
 const superAdminFixed = {
   ok: false,
   code: 'forbidden',
@@ -90,6 +95,7 @@ export class OperatorService {
     const record = await this.store.operators.findById(id);
     if (!record) return notFound;
     if (record.superAdmin && changes.disabled === true) return superAdminFixed;
+    if (record.superAdmin && !doer.superAdmin) return onlySuperAdmin;
     await this.store.transaction(async (tx) => {
       await tx.operators.update(id, {
         ...(changes.displayName === undefined ? {} : { displayName: changes.displayName }),
@@ -134,6 +140,8 @@ export class OperatorService {
   async resetPassword(id: string, password: string, doer: Doer): Promise<CommandResult<null>> {
     const record = await this.store.operators.findById(id);
     if (!record) return notFound;
+    // Else anyone with operators.manage could take admin over by setting its password.
+    if (record.superAdmin && !doer.superAdmin) return onlySuperAdmin;
     const passwordHash = await hashPassword(password);
     await this.store.transaction(async (tx) => {
       await tx.operators.update(id, { passwordHash });
