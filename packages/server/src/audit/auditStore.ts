@@ -1,18 +1,8 @@
 import type { Db } from '../store/db.js';
 import type { AuditLogTable } from '../store/schema.js';
 
-export interface AuditRecord {
-  /** UUIDv7: ordered by time, the cursor of the pages. */
-  id: string;
-  at: string;
-  /** An operator's username, `device:<id>`, or `system`; for a failed sign-in, the username tried. */
-  actor: string;
-  /** `<feature>.<verb>`: `auth.sign_in`, `operator.create`, `access_right.set`, … */
-  action: string;
-  target: string | null;
-  address: string | null;
-  details: Record<string, unknown>;
-}
+/** An audit row as the log keeps it (schema.ts says what each column holds), its details parsed. */
+export type AuditRecord = Omit<AuditLogTable, 'details'> & { details: Record<string, unknown> };
 
 export interface AuditFilter {
   actor?: string;

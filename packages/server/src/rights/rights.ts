@@ -21,7 +21,6 @@ import {
   type Target,
 } from './accessRights.js';
 import type { Policy } from './policy.js';
-import type { DeviceGroupRecord } from './rightsStore.js';
 
 const groupNotFound = { ok: false, code: 'not_found', message: 'no such device group' } as const;
 
@@ -53,7 +52,7 @@ export class RightsService {
   }
 
   async listGroups(): Promise<DeviceGroupDetails[]> {
-    return (await this.store.rights.listGroups()).map(presentGroup);
+    return this.store.rights.listGroups();
   }
 
   async createGroup(
@@ -245,14 +244,4 @@ export class RightsService {
 
 function factsOf(device: DeviceRecord) {
   return { name: device.name, os: device.os, onlineNode: device.onlineNode };
-}
-
-function presentGroup(group: DeviceGroupRecord): DeviceGroupDetails {
-  return {
-    id: group.id,
-    name: group.name,
-    parentId: group.parentId,
-    rule: group.rule,
-    deviceCount: group.deviceCount,
-  };
 }

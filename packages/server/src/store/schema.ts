@@ -135,8 +135,11 @@ export interface AuditLogTable {
   /** UUIDv7: time-ordered, the cursor of the audit pages. */
   id: string;
   at: string;
+  /** An operator's username, `device:<id>`, `cli` or `system`; for a failed sign-in, the username tried. */
   actor: string;
+  /** `<feature>.<verb>`: `auth.sign_in`, `operator.create`, `access_right.set`, … */
   action: string;
+  /** What it was done to: `operator:<username>`, `device:<name>`, … */
   target: string | null;
   address: string | null;
   /** JSON object. */
