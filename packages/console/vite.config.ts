@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const library = /node_modules|[\\/]protocol[\\/]src[\\/]/;
 const icon = /[\\/]lucide-react[\\/]dist[\\/]esm[\\/]icons[\\/]/;
+/** The administration schemas: only the administration screens use them, so they load with those screens. */
+const administration = /[\\/]protocol[\\/]src[\\/]administration\.ts$/;
 
 /**
  * Two pages, built one after the other into the same `dist/` (`npm run build`: `vite build`, then
@@ -42,7 +44,7 @@ export default defineConfig(({ mode }) => {
           codeSplitting: {
             groups: [
               // Icons go with the code that shows them, so a screen's icons load with that screen.
-              { name: 'vendor', test: (id) => library.test(id) && !icon.test(id) },
+              { name: 'vendor', test: (id) => library.test(id) && !icon.test(id) && !administration.test(id) },
               ...(endUser ? [{ name: 'chat', test: /[\\/]src[\\/](chat|styles)[\\/]/ }] : []),
             ],
           },

@@ -16,14 +16,12 @@ interface SafeParser<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false };
 }
 
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 const NETWORK_MESSAGE = 'Could not reach the server. Check the connection and try again.';
 
 /** Sends one request; the JSON answer of a 2xx, else an `ApiProblem` with the server's `{error, message}`. */
-async function send(
-  method: 'GET' | 'POST',
-  path: string,
-  body: unknown,
-): Promise<{ status: number; data: unknown }> {
+async function send(method: Method, path: string, body: unknown): Promise<{ status: number; data: unknown }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -62,7 +60,7 @@ async function send(
  * fetches.
  */
 export async function apiRequest<T>(
-  method: 'GET' | 'POST',
+  method: Method,
   path: string,
   schema: SafeParser<T>,
   body?: unknown,
@@ -77,8 +75,12 @@ export async function apiRequest<T>(
   );
 }
 
-/** A request whose answer has no body worth reading (e.g. sign out). */
-export async function apiCommand(method: 'POST', path: string, body?: unknown): Promise<void> {
+/** A request whose answer has no body worth reading (e.g. sign out, a 204 of a change). */
+export async function apiCommand(
+  method: Exclude<Method, 'GET'>,
+  path: string,
+  body?: unknown,
+): Promise<void> {
   await send(method, path, body);
 }
 

@@ -1,7 +1,7 @@
 import type { OperatorView } from '@parley/protocol';
 import { useQueryClient } from '@tanstack/react-query';
 import { LogOut, RefreshCw } from 'lucide-react';
-import { Suspense, useEffect, useMemo, useRef } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { AlertMenu } from '../alerts/AlertMenu';
 import { AlertsContext, useOperatorAlerts } from '../alerts/alertsContext';
 import { ConsoleSocket } from '../api/consoleSocket';
@@ -16,15 +16,47 @@ import { NotFoundPage } from './NotFoundPage';
 import { normalizePath } from './paths';
 import { Link, Redirect, useLocation } from './router';
 import {
+  ADMIN_SCREENS,
+  adminScreensFor,
   afterSignIn,
   HOME,
   href,
+  missingCapability,
   parsePath,
   type RouteMatch,
+  type RouteName,
   renderRoute,
   routes,
   signInHref,
 } from './routes';
+
+// Shown only to an operator who opens a screen they lack the capability for: loaded then.
+const MissingCapabilityPage = lazy(() =>
+  import('../admin/MissingCapabilityPage').then((m) => ({ default: m.MissingCapabilityPage })),
+);
+
+const ADMIN_AREA: readonly RouteName[] = [...ADMIN_SCREENS, 'operator'];
+
+/** The top bar's links: the device list, the administration screens (if the operator may use any), the account. */
+function TopNav({ operator, shown }: { operator: OperatorView; shown: Shown }) {
+  const admin = adminScreensFor(operator.capabilities)[0];
+  const current = (names: readonly string[]) => (names.includes(shown.name) ? 'page' : undefined);
+  return (
+    <nav className="topbar__nav" aria-label="Console">
+      <Link to={href('devices')} aria-current={current(['devices'])}>
+        Devices
+      </Link>
+      {admin && (
+        <Link to={href(admin)} aria-current={current(ADMIN_AREA)}>
+          Administration
+        </Link>
+      )}
+      <Link to={href('account')} aria-current={current(['account'])}>
+        Account
+      </Link>
+    </nav>
+  );
+}
 
 function Boot() {
   return (
@@ -49,6 +81,7 @@ function Console({ operator, shown, pathname }: { operator: OperatorView; shown:
     return () => socket.stop();
   }, [socket]);
   const status = useConnectionStatus(socket);
+  const missing = shown.name === 'notFound' ? null : missingCapability(shown.name, operator.capabilities);
   useEffect(() => {
     if (status === 'signedOut') endSession(client, SESSION_ENDED);
   }, [status, client]);
@@ -81,6 +114,7 @@ function Console({ operator, shown, pathname }: { operator: OperatorView; shown:
                 <Logo size={26} />
                 <span>Parley</span>
               </Link>
+              <TopNav operator={operator} shown={shown} />
               <div className="topbar__right">
                 <AlertMenu settings={alerts} onChange={changeAlerts} />
                 <span className="topbar__user" title={operator.username}>
@@ -110,7 +144,13 @@ function Console({ operator, shown, pathname }: { operator: OperatorView; shown:
             )}
             <main id="main" className="main" tabIndex={-1} ref={mainRef}>
               <Suspense key={pathname} fallback={null}>
-                {shown.name === 'notFound' ? <NotFoundPage /> : renderRoute(shown)}
+                {shown.name === 'notFound' ? (
+                  <NotFoundPage />
+                ) : missing ? (
+                  <MissingCapabilityPage capability={missing} />
+                ) : (
+                  renderRoute(shown)
+                )}
               </Suspense>
             </main>
           </DockProvider>

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildPath, matchPath, normalizePath } from './paths';
-import { afterSignIn, HOME, href, parsePath, routes, signInHref } from './routes';
+import {
+  ADMIN_SCREENS,
+  adminScreensFor,
+  afterSignIn,
+  HOME,
+  href,
+  missingCapability,
+  parsePath,
+  routes,
+  signInHref,
+} from './routes';
 
 describe('path patterns', () => {
   it('match literal segments and decode params', () => {
@@ -66,6 +76,48 @@ describe('the console routes', () => {
     expect(routes.chat).toMatchObject({ access: 'operator', dock: false });
     expect(routes.signIn).toMatchObject({ access: 'public', dock: false });
     expect(HOME).toBe('devices');
+  });
+});
+
+describe('route access by capability', () => {
+  it('knows the administration screens and the account page', () => {
+    expect(parsePath('/admin/operators')).toEqual({ name: 'operators', params: {} });
+    expect(parsePath('/admin/operators/o-1')).toEqual({ name: 'operator', params: { operatorId: 'o-1' } });
+    expect(parsePath('/admin/audit/')).toEqual({ name: 'audit', params: {} });
+    expect(parsePath('/account')).toEqual({ name: 'account', params: {} });
+  });
+
+  it('says which capability each screen needs', () => {
+    expect(routes.operators.capability).toBe('operators.manage');
+    expect(routes.operator.capability).toBe('operators.manage');
+    expect(routes.operatorGroups.capability).toBe('operators.manage');
+    expect(routes.rights.capability).toBe('operators.manage');
+    expect(routes.effectiveRights.capability).toBe('operators.manage');
+    expect(routes.deviceGroups.capability).toBe('devices.manage');
+    expect(routes.audit.capability).toBe('audit.view');
+    for (const name of ['devices', 'chat', 'signIn', 'account'] as const)
+      expect(routes[name].capability).toBeUndefined();
+  });
+
+  it('names the capability an operator lacks for a screen, or nothing', () => {
+    expect(missingCapability('audit', ['instant-messaging'])).toBe('audit.view');
+    expect(missingCapability('audit', ['audit.view'])).toBeNull();
+    expect(missingCapability('devices', [])).toBeNull();
+    expect(missingCapability('account', [])).toBeNull();
+    expect(missingCapability('deviceGroups', ['operators.manage'])).toBe('devices.manage');
+  });
+
+  it('lists only the administration screens the operator may use', () => {
+    expect(adminScreensFor([])).toEqual([]);
+    expect(adminScreensFor(['instant-messaging'])).toEqual([]);
+    expect(adminScreensFor(['audit.view'])).toEqual(['audit']);
+    expect(adminScreensFor(['devices.manage', 'audit.view'])).toEqual(['deviceGroups', 'audit']);
+    expect(adminScreensFor(['operators.manage', 'devices.manage', 'audit.view'])).toEqual([...ADMIN_SCREENS]);
+  });
+
+  it('lets sign-in come back to an administration screen', () => {
+    expect(signInHref('/admin/audit')).toBe('/sign-in?next=%2Fadmin%2Faudit');
+    expect(afterSignIn('?next=%2Fadmin%2Faudit')).toBe('/admin/audit');
   });
 });
 

@@ -1,3 +1,4 @@
+import type { Capability } from '@parley/protocol';
 import { type ComponentType, createElement, lazy, type ReactElement } from 'react';
 import { buildPath, matchPath, normalizePath, type Params } from './paths';
 
@@ -18,6 +19,8 @@ export interface Route<Path extends string> {
   access: 'operator' | 'public';
   /** The chat dock shows on this screen (a full-page chat has its own). */
   dock: boolean;
+  /** The capability an operator needs to use this screen; without it the screen says so instead. */
+  capability?: Capability;
   /** Starts loading the screen's code (before it is needed). */
   preload(): void;
   render(params: Params<Path>): ReactElement;
@@ -25,7 +28,7 @@ export interface Route<Path extends string> {
 
 function route<Path extends string>(
   path: Path,
-  options: Pick<Route<Path>, 'access' | 'dock'>,
+  options: Pick<Route<Path>, 'access' | 'dock' | 'capability'>,
   load: () => Promise<ComponentType<ScreenProps<Path>>>,
 ): Route<Path> {
   const Screen = lazy(async () => ({ default: await load() }));
@@ -46,6 +49,40 @@ const table = {
   ),
   signIn: route('/sign-in', { access: 'public', dock: false }, () =>
     import('../auth/SignInPage').then((m) => m.SignInPage),
+  ),
+  account: route('/account', { access: 'operator', dock: true }, () =>
+    import('../account/AccountPage').then((m) => m.AccountPage),
+  ),
+  operators: route(
+    '/admin/operators',
+    { access: 'operator', dock: true, capability: 'operators.manage' },
+    () => import('../admin/operators/OperatorsPage').then((m) => m.OperatorsPage),
+  ),
+  operator: route(
+    '/admin/operators/:operatorId',
+    { access: 'operator', dock: true, capability: 'operators.manage' },
+    () => import('../admin/operators/OperatorPage').then((m) => m.OperatorPage),
+  ),
+  operatorGroups: route(
+    '/admin/operator-groups',
+    { access: 'operator', dock: true, capability: 'operators.manage' },
+    () => import('../admin/groups/OperatorGroupsPage').then((m) => m.OperatorGroupsPage),
+  ),
+  deviceGroups: route(
+    '/admin/device-groups',
+    { access: 'operator', dock: true, capability: 'devices.manage' },
+    () => import('../admin/groups/DeviceGroupsPage').then((m) => m.DeviceGroupsPage),
+  ),
+  rights: route('/admin/rights', { access: 'operator', dock: true, capability: 'operators.manage' }, () =>
+    import('../admin/rights/RightsPage').then((m) => m.RightsPage),
+  ),
+  effectiveRights: route(
+    '/admin/effective-rights',
+    { access: 'operator', dock: true, capability: 'operators.manage' },
+    () => import('../admin/rights/EffectiveRightsPage').then((m) => m.EffectiveRightsPage),
+  ),
+  audit: route('/admin/audit', { access: 'operator', dock: true, capability: 'audit.view' }, () =>
+    import('../admin/audit/AuditPage').then((m) => m.AuditPage),
   ),
 };
 
@@ -93,6 +130,27 @@ export function href<Name extends RouteName>(name: Name, ...[params]: ParamsArg<
 export function renderRoute<Name extends RouteName>(match: { name: Name; params: Params<PathOf<Name>> }) {
   const route: Route<PathOf<Name>> = routes[match.name];
   return route.render(match.params);
+}
+
+/** The capability a screen needs that the operator lacks (null: they may use it). */
+export function missingCapability(name: RouteName, capabilities: readonly string[]): Capability | null {
+  const needed = routes[name].capability;
+  return needed === undefined || capabilities.includes(needed) ? null : needed;
+}
+
+/** The administration screens, in the order the administration menu lists them. */
+export const ADMIN_SCREENS = [
+  'operators',
+  'operatorGroups',
+  'deviceGroups',
+  'rights',
+  'effectiveRights',
+  'audit',
+] as const satisfies readonly RouteName[];
+
+/** The administration screens this operator may use (empty: no administration link at all). */
+export function adminScreensFor(capabilities: readonly string[]): RouteName[] {
+  return ADMIN_SCREENS.filter((name) => missingCapability(name, capabilities) === null);
 }
 
 /** Whether `path` is a page for signed-in operators (to come back to after signing in). */

@@ -3,6 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { ApiProblem, isSignedOut } from '../api/http';
+import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
 import { openChat } from '../chats/chatQueries';
@@ -17,8 +18,14 @@ import { useDevices } from './deviceList';
 const AlertDialog = lazy(() => import('../kit/Dialog').then((m) => ({ default: m.AlertDialog })));
 const AddDeviceDialog = lazy(() => import('./AddDeviceDialog').then((m) => ({ default: m.AddDeviceDialog })));
 
+/** Why this operator cannot start chats at all (null: they can); the server refuses it anyway. */
+function chatBlocked(capabilities: readonly string[]): string | null {
+  return capabilities.includes('instant-messaging') ? null : 'Needs the instant-messaging capability';
+}
+
 function columns(
   busy: string | null,
+  blocked: string | null,
   onInstantMessaging: (device: DeviceSummary) => void,
 ): Column<DeviceSummary>[] {
   return [
@@ -78,6 +85,7 @@ function columns(
                   id: 'instant-messaging',
                   label: 'Instant Messaging',
                   icon: MessageSquareText,
+                  ...(blocked ? { disabledReason: blocked } : {}),
                   onSelect: () => onInstantMessaging(device),
                 },
               ],
@@ -118,6 +126,7 @@ function startProblem(
 export function DevicesPage() {
   const devices = useDevices();
   const dock = useDock();
+  const blocked = chatBlocked(useSession().data?.operator?.capabilities ?? []);
   const [adding, setAdding] = useState(false);
 
   useEffect(() => {
@@ -179,7 +188,7 @@ export function DevicesPage() {
         <Table
           className="devices"
           caption="Devices"
-          columns={columns(busy, (device) => startChat.mutate(device))}
+          columns={columns(busy, blocked, (device) => startChat.mutate(device))}
           rows={devices}
           rowKey={(device) => device.id}
           rowBusy={(device) => busy === device.id}

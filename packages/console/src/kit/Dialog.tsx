@@ -1,6 +1,7 @@
 import { TriangleAlert } from 'lucide-react';
 import { type KeyboardEvent, type ReactNode, type RefObject, useEffect, useId, useRef } from 'react';
 import { Button } from './Button';
+import { FormError } from './Field';
 
 const TABBABLE =
   'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"])';
@@ -91,15 +92,20 @@ function Modal({
   );
 }
 
-/** An alert dialog with one OK button (e.g. "instant messaging is not possible"); its text is its description. */
+/**
+ * An alert dialog; its text is its description. With one OK button (e.g. "instant messaging is not possible"), or,
+ * given `confirm`, a question: Cancel (which has the focus, so Enter does no harm) and the confirming button.
+ */
 export function AlertDialog({
   title,
   children,
   onClose,
+  confirm,
 }: {
   title: string;
   children: ReactNode;
   onClose(): void;
+  confirm?: { label: string; onConfirm(): void; busy?: boolean };
 }) {
   const okRef = useRef<HTMLButtonElement>(null);
   const textId = useId();
@@ -113,9 +119,20 @@ export function AlertDialog({
       onClose={onClose}
       icon={<TriangleAlert className="dialog__icon" size={20} aria-hidden="true" />}
       actions={
-        <Button ref={okRef} variant="primary" onClick={onClose}>
-          OK
-        </Button>
+        confirm ? (
+          <>
+            <Button ref={okRef} onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" busy={confirm.busy} onClick={confirm.onConfirm}>
+              {confirm.label}
+            </Button>
+          </>
+        ) : (
+          <Button ref={okRef} variant="primary" onClick={onClose}>
+            OK
+          </Button>
+        )
       }
     >
       <p id={textId} className="dialog__text sentence">
@@ -151,6 +168,65 @@ export function Dialog({
       }
     >
       <div className="dialog__body">{children}</div>
+    </Modal>
+  );
+}
+
+/**
+ * A dialog that is one form: its fields (children), Cancel and the submitting button. The first field has the focus
+ * at first; `error` is the form's alert (what the server said).
+ */
+export function FormDialog({
+  title,
+  children,
+  submitLabel,
+  onSubmit,
+  onClose,
+  busy = false,
+  error,
+}: {
+  title: string;
+  children: ReactNode;
+  submitLabel: string;
+  onSubmit(form: FormData): void;
+  onClose(): void;
+  busy?: boolean;
+  error?: string | null;
+}) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const formId = useId();
+  // The modal opens first (its effect runs before this one); then the focus goes to the form's first control.
+  const noFocus = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  }, []);
+  return (
+    <Modal
+      title={title}
+      className="dialog"
+      initialFocus={noFocus}
+      onClose={onClose}
+      actions={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form={formId} busy={busy}>
+            {submitLabel}
+          </Button>
+        </>
+      }
+    >
+      <form
+        ref={formRef}
+        id={formId}
+        className="dialog__body"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!busy) onSubmit(new FormData(event.currentTarget));
+        }}
+      >
+        {error && <FormError>{error}</FormError>}
+        {children}
+      </form>
     </Modal>
   );
 }

@@ -28,6 +28,24 @@ export function Field({ label, error, ...input }: FieldProps) {
   );
 }
 
+export interface SelectFieldProps extends Omit<ComponentProps<'select'>, 'id'> {
+  label: string;
+  children: ReactNode;
+}
+
+/** A labelled drop-down list (its options are the children). */
+export function SelectField({ label, children, ...select }: SelectFieldProps) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...select}>
+        {children}
+      </select>
+    </div>
+  );
+}
+
 /** What went wrong with a whole form (the server said no, or could not be reached): announced as an alert. */
 export function FormError({ children }: { children: ReactNode }) {
   return (

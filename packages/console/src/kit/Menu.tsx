@@ -12,6 +12,11 @@ export interface MenuItemSpec {
   onSelect?: () => void;
   /** A submenu. */
   items?: MenuItemSpec[];
+  /**
+   * Why the item cannot be used now: it stays in the menu, focusable but dimmed (`aria-disabled`), and says this
+   * (its description); choosing it does nothing.
+   */
+  disabledReason?: string;
 }
 
 type FocusRequest = { where: 'first' | 'last'; key: number } | null;
@@ -47,7 +52,7 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
 
   const select = (index: number) => {
     const item = items[index];
-    if (!item) return;
+    if (!item || item.disabledReason) return;
     if (item.items) {
       openSub(index, true);
       return;
@@ -106,6 +111,8 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
               aria-haspopup={item.items ? 'menu' : undefined}
               aria-expanded={item.items ? subOpen : undefined}
               aria-controls={item.items && subOpen ? `${itemId}-menu` : undefined}
+              aria-disabled={item.disabledReason ? true : undefined}
+              aria-describedby={item.disabledReason ? `${itemId}-why` : undefined}
               onClick={() => select(index)}
               onPointerEnter={() => {
                 if (item.items) openSub(index, false);
@@ -115,6 +122,11 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
               {item.items && <ChevronLeft className="menu__chevron" size={14} aria-hidden="true" />}
               {Icon && <Icon size={16} aria-hidden="true" />}
               <span>{item.label}</span>
+              {item.disabledReason && (
+                <span id={`${itemId}-why`} className="menu__why">
+                  {item.disabledReason}
+                </span>
+              )}
             </button>
             {item.items && subOpen && (
               <Menu

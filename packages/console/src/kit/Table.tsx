@@ -31,7 +31,7 @@ export function Table<Row>({
 }) {
   const baseId = useId();
   return (
-    <table className={className}>
+    <table className={['table', className].filter(Boolean).join(' ')}>
       <caption className="visually-hidden">{caption}</caption>
       <thead>
         <tr>
