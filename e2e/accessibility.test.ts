@@ -234,6 +234,82 @@ describe('accessibility', () => {
     await page.context().close();
   });
 
+  it('11h. axe-core finds no violations on the administration screens, their dialogs and the account page', async () => {
+    await h.addOperator({ username: 'nina', password: 'nina-long-password', deviceNames: ['PC-A11Y'] });
+    const page = await h.signIn(await h.newContext());
+    const screen = async (path: string, heading: string) => {
+      await page.goto(`${h.url}${path}`);
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Loading/ })
+        .waitFor({ state: 'detached' });
+    };
+
+    await screen('/admin/operators', 'Operators');
+    await page.getByRole('link', { name: 'nina' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.getByRole('button', { name: 'New operator' }).click();
+    await page.getByRole('dialog', { name: 'New operator' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('link', { name: 'nina' }).click();
+    await page.getByRole('checkbox', { name: 'audit.view' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Delete operator' }).click();
+    await page.getByRole('alertdialog', { name: 'Delete nina?' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await screen('/admin/operator-groups', 'Operator groups');
+    await page.getByRole('button', { name: 'New operator group' }).click();
+    const create = page.getByRole('dialog', { name: 'New operator group' });
+    await create.getByLabel('Name').fill('Support');
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await page
+      .getByRole('row', { name: /Support/ })
+      .getByRole('button', { name: 'Edit' })
+      .click();
+    await page.getByRole('dialog', { name: 'Operator group Support' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await screen('/admin/device-groups', 'Device groups');
+    await page.getByRole('button', { name: 'New device group' }).click();
+    await page
+      .getByRole('dialog', { name: 'New device group' })
+      .getByRole('checkbox', { name: 'PC-A11Y' })
+      .waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await screen('/admin/rights', 'Access rights');
+    await page.getByRole('row', { name: /operator nina/ }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
+    await screen('/admin/effective-rights', 'Effective rights');
+    await page.getByLabel('Operator', { exact: true }).selectOption({ label: 'nina' });
+    await page.getByLabel('Device', { exact: true }).selectOption({ label: 'PC-A11Y' });
+    await page.getByText('Write: allowed via operator nina on device PC-A11Y').waitFor();
+    expect(await axe(page)).toEqual([]);
+
+    await screen('/admin/audit', 'Audit log');
+    await page.getByRole('table', { name: 'Audit log' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
+    await screen('/account', 'Account');
+    await page.getByRole('table', { name: 'Your sessions' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
+    const nina = await h.signIn(await h.newContext(), 'nina', 'nina-long-password');
+    await nina.goto(`${h.url}/admin/operators`);
+    await nina.getByRole('heading', { name: 'You need the operators.manage capability' }).waitFor();
+    expect(await axe(nina)).toEqual([]);
+    await nina.context().close();
+    await page.context().close();
+  });
+
   it('11d. axe-core finds no violations on the end-user page, open and closed', async () => {
     await endUser.getByRole('log').getByText('A reply with a link').waitFor();
     expect(await axe(endUser)).toEqual([]);
