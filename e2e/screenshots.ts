@@ -70,6 +70,69 @@ try {
   await window.getByText('Home, on the laptop.').waitFor();
   await console.screenshot({ path: out('console-chat') });
   await endUser.screenshot({ path: out('end-user-page') });
+
+  // Administration: a few operators, a group with a capability and a deny, as an administrator would set them up.
+  const created = async (path: string, body: unknown) =>
+    (await api.request('POST', path, body)).body.id as string;
+  const devices = (await api.request('GET', '/api/devices')).body as unknown as {
+    id: string;
+    name: string;
+  }[];
+  const finance = devices.find((device) => device.name === 'FINANCE-LT-042')?.id ?? '';
+  const maria = await created('/api/operators', {
+    username: 'maria',
+    displayName: 'Maria Jensen',
+    password: 'screenshot-password',
+  });
+  await created('/api/operators', {
+    username: 'tom',
+    displayName: 'Tom Okafor',
+    password: 'screenshot-password',
+  });
+  await api.request('PUT', `/api/operators/${maria}/capabilities`, { capabilities: ['audit.view'] });
+  const frontDesk = await created('/api/operator-groups', { name: 'Front desk' });
+  await api.request('PUT', `/api/operator-groups/${frontDesk}/members`, { operatorIds: [maria] });
+  await api.request('PUT', `/api/operator-groups/${frontDesk}/capabilities`, {
+    capabilities: ['instant-messaging', 'recordings.view'],
+  });
+  const laptops = await created('/api/device-groups', {
+    name: 'Finance laptops',
+    rule: { namePattern: 'FINANCE-*' },
+  });
+  await api.request('PUT', '/api/access-rights', {
+    operatorGroupId: frontDesk,
+    deviceGroupId: laptops,
+    read: 'allow',
+    write: 'allow',
+  });
+  await api.request('PUT', '/api/access-rights', {
+    operatorGroupId: frontDesk,
+    deviceId: finance,
+    write: 'deny',
+  });
+
+  // The chat's pictures are taken: its window goes, so it covers none of the administration screens.
+  await window.getByRole('button', { name: 'Close' }).click();
+  await window.waitFor({ state: 'detached' });
+  // Each click leaves the pointer off the page, so no hover shows in the pictures.
+  const go = async (link: string) => {
+    await console.getByRole('link', { name: link, exact: true }).click();
+    await console.mouse.move(0, 740);
+  };
+  await go('Administration');
+  await console.getByRole('row', { name: /Maria Jensen/ }).waitFor();
+  await console.screenshot({ path: out('operators') });
+  await go('maria');
+  await console.getByRole('checkbox', { name: 'instant-messaging' }).waitFor();
+  await console.screenshot({ path: out('operator'), fullPage: true });
+  await go('Effective rights');
+  await console.getByLabel('Operator', { exact: true }).selectOption({ label: 'maria' });
+  await console.getByLabel('Device', { exact: true }).selectOption({ label: 'FINANCE-LT-042' });
+  await console.getByText(/^Write: denied via/).waitFor();
+  await console.screenshot({ path: out('effective-rights') });
+  await go('Audit log');
+  await console.getByRole('table', { name: 'Audit log' }).waitFor();
+  await console.screenshot({ path: out('audit-log') });
 } finally {
   await browser.close();
   await Promise.all(agents.map((a) => a.stop()));

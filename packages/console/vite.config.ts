@@ -44,7 +44,10 @@ export default defineConfig(({ mode }) => {
           codeSplitting: {
             groups: [
               // Icons go with the code that shows them, so a screen's icons load with that screen.
-              { name: 'vendor', test: (id) => library.test(id) && !icon.test(id) && !administration.test(id) },
+              {
+                name: 'vendor',
+                test: (id) => library.test(id) && !icon.test(id) && !administration.test(id),
+              },
               ...(endUser ? [{ name: 'chat', test: /[\\/]src[\\/](chat|styles)[\\/]/ }] : []),
             ],
           },

@@ -50,7 +50,7 @@ function whenText(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime())
     ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+    : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
 
 function detailsText(details: AuditEntry['details']): string {
