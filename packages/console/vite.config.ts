@@ -5,8 +5,11 @@ import { defineConfig } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const library = /node_modules|[\\/]protocol[\\/]src[\\/]/;
 const icon = /[\\/]lucide-react[\\/]dist[\\/]esm[\\/]icons[\\/]/;
-/** The administration schemas: only the administration screens use them, so they load with those screens. */
-const administration = /[\\/]protocol[\\/]src[\\/]administration\.ts$/;
+/**
+ * What only the administration screens use (the paged queries of the audit log), so it loads with them rather than
+ * with every page.
+ */
+const adminOnly = /[\\/](useInfiniteQuery|infiniteQueryObserver)\.js$/;
 
 /**
  * Two pages, built one after the other into the same `dist/` (`npm run build`: `vite build`, then
@@ -46,7 +49,7 @@ export default defineConfig(({ mode }) => {
               // Icons go with the code that shows them, so a screen's icons load with that screen.
               {
                 name: 'vendor',
-                test: (id) => library.test(id) && !icon.test(id) && !administration.test(id),
+                test: (id) => library.test(id) && !icon.test(id) && !adminOnly.test(id),
               },
               ...(endUser ? [{ name: 'chat', test: /[\\/]src[\\/](chat|styles)[\\/]/ }] : []),
             ],

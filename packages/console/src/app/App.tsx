@@ -32,7 +32,7 @@ import {
 
 // Shown only to an operator who opens a screen they lack the capability for: loaded then.
 const MissingCapabilityPage = lazy(() =>
-  import('../admin/MissingCapabilityPage').then((m) => ({ default: m.MissingCapabilityPage })),
+  import('../admin/screens').then((m) => ({ default: m.MissingCapabilityPage })),
 );
 
 const ADMIN_AREA: readonly RouteName[] = [...ADMIN_SCREENS, 'operator'];

@@ -56,33 +56,33 @@ const table = {
   operators: route(
     '/admin/operators',
     { access: 'operator', dock: true, capability: 'operators.manage' },
-    () => import('../admin/operators/OperatorsPage').then((m) => m.OperatorsPage),
+    () => import('../admin/screens').then((m) => m.OperatorsPage),
   ),
   operator: route(
     '/admin/operators/:operatorId',
     { access: 'operator', dock: true, capability: 'operators.manage' },
-    () => import('../admin/operators/OperatorPage').then((m) => m.OperatorPage),
+    () => import('../admin/screens').then((m) => m.OperatorPage),
   ),
   operatorGroups: route(
     '/admin/operator-groups',
     { access: 'operator', dock: true, capability: 'operators.manage' },
-    () => import('../admin/groups/OperatorGroupsPage').then((m) => m.OperatorGroupsPage),
+    () => import('../admin/screens').then((m) => m.OperatorGroupsPage),
   ),
   deviceGroups: route(
     '/admin/device-groups',
     { access: 'operator', dock: true, capability: 'devices.manage' },
-    () => import('../admin/groups/DeviceGroupsPage').then((m) => m.DeviceGroupsPage),
+    () => import('../admin/screens').then((m) => m.DeviceGroupsPage),
   ),
   rights: route('/admin/rights', { access: 'operator', dock: true, capability: 'operators.manage' }, () =>
-    import('../admin/rights/RightsPage').then((m) => m.RightsPage),
+    import('../admin/screens').then((m) => m.RightsPage),
   ),
   effectiveRights: route(
     '/admin/effective-rights',
     { access: 'operator', dock: true, capability: 'operators.manage' },
-    () => import('../admin/rights/EffectiveRightsPage').then((m) => m.EffectiveRightsPage),
+    () => import('../admin/screens').then((m) => m.EffectiveRightsPage),
   ),
   audit: route('/admin/audit', { access: 'operator', dock: true, capability: 'audit.view' }, () =>
-    import('../admin/audit/AuditPage').then((m) => m.AuditPage),
+    import('../admin/screens').then((m) => m.AuditPage),
   ),
 };
 
