@@ -1,7 +1,7 @@
 import { SessionList, type SessionView } from '@parley/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { Loaded } from '../admin/AdminPage';
+import { Loaded, PageHead } from '../admin/AdminPage';
 import { Outcome, Section } from '../admin/Section';
 import { apiCommand, apiRequest } from '../api/http';
 import { useSession } from '../auth/session';
@@ -164,16 +164,7 @@ export function AccountPage() {
   }, []);
   return (
     <div className="page account">
-      <div className="page__head">
-        <div>
-          <h1 className="page__title">Account</h1>
-          {operator && (
-            <p className="page__sub">
-              {operator.displayName} ({operator.username})
-            </p>
-          )}
-        </div>
-      </div>
+      <PageHead title="Account" sub={operator && `${operator.displayName} (${operator.username})`} />
       <div className="admin__sections">
         <PasswordChange />
         <Sessions />

@@ -5,6 +5,7 @@ import { type ADMIN_SCREENS, adminScreensFor, href, parsePath } from '../app/rou
 import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { FormError } from '../kit/Field';
+import { type Column, Table } from '../kit/Table';
 import './admin.css';
 
 type AdminScreen = (typeof ADMIN_SCREENS)[number];
@@ -58,17 +59,53 @@ export function AdminPage({
         </ul>
       </nav>
       <div className="admin__content">
-        <div className="page__head">
-          <div>
-            <h1 className="page__title">{title}</h1>
-            {sub && <p className="page__sub">{sub}</p>}
-          </div>
-          {actions}
-        </div>
+        <PageHead title={title} sub={sub} actions={actions} />
         {children}
       </div>
     </div>
   );
+}
+
+/** A page's heading, the line under it and its main action. */
+export function PageHead({ title, sub, actions }: { title: string; sub?: ReactNode; actions?: ReactNode }) {
+  return (
+    <div className="page__head">
+      <div>
+        <h1 className="page__title">{title}</h1>
+        {sub && <p className="page__sub">{sub}</p>}
+      </div>
+      {actions}
+    </div>
+  );
+}
+
+/** A list query shown as a table (`caption` names it), or `empty` when there is nothing in it. */
+export function LoadedTable<Row>({
+  query,
+  what,
+  empty,
+  ...table
+}: {
+  query: { data: Row[] | undefined; isError: boolean; error: Error | null };
+  what: string;
+  empty: string;
+  caption: string;
+  columns: readonly Column<Row>[];
+  rowKey(row: Row): string;
+  className?: string;
+}) {
+  return (
+    <Loaded query={query} what={what}>
+      {(rows) =>
+        rows.length === 0 ? <p className="card card--empty">{empty}</p> : <Table rows={rows} {...table} />
+      }
+    </Loaded>
+  );
+}
+
+/** A mutation's state as a form dialog shows it: busy while it runs, and what went wrong. */
+export function formState(change: { isPending: boolean; error: Error | null }) {
+  return { busy: change.isPending, error: problemText(change.error) };
 }
 
 /** A query's data once it is there; until then "Loading <what>…", or what went wrong. */

@@ -7,8 +7,8 @@ import { Button } from '../../kit/Button';
 import { Checkbox } from '../../kit/Checkbox';
 import { AlertDialog, FormDialog } from '../../kit/Dialog';
 import { Field, SelectField } from '../../kit/Field';
-import { type Column, Table } from '../../kit/Table';
-import { AdminPage, Loaded, problemText } from '../AdminPage';
+import type { Column } from '../../kit/Table';
+import { AdminPage, formState, LoadedTable, problemText } from '../AdminPage';
 import { type Change, deviceGroupsQuery, idPath, useAdminChange } from '../adminQueries';
 
 const RULE_FIELDS = [
@@ -70,8 +70,7 @@ function NewDeviceGroupDialog({
     <FormDialog
       title="New device group"
       submitLabel="Create group"
-      busy={create.isPending}
-      error={problemText(create.error)}
+      {...formState(create)}
       onClose={onClose}
       onSubmit={(form) => create.mutate(form)}
     >
@@ -123,8 +122,7 @@ function ChooseDevicesDialog({
     <FormDialog
       title={`Devices of ${group.name}`}
       submitLabel="Set devices"
-      busy={save.isPending}
-      error={problemText(save.error)}
+      {...formState(save)}
       onClose={onClose}
       onSubmit={(form) => save.mutate(checkedDevices(form))}
     >
@@ -224,20 +222,14 @@ export function DeviceGroupsPage() {
         </Button>
       }
     >
-      <Loaded query={groups} what="device groups">
-        {(list) =>
-          list.length === 0 ? (
-            <p className="card card--empty">No device groups yet.</p>
-          ) : (
-            <Table
-              caption="Device groups"
-              columns={columns(list, setOpen)}
-              rows={list}
-              rowKey={(g) => g.id}
-            />
-          )
-        }
-      </Loaded>
+      <LoadedTable
+        query={groups}
+        what="device groups"
+        empty="No device groups yet."
+        caption="Device groups"
+        columns={columns(groups.data ?? [], setOpen)}
+        rowKey={(g) => g.id}
+      />
       {open?.dialog === 'new' && (
         <NewDeviceGroupDialog groups={groups.data ?? []} devices={devices} onClose={close} />
       )}

@@ -6,8 +6,8 @@ import { Button } from '../../kit/Button';
 import { Checkbox } from '../../kit/Checkbox';
 import { AlertDialog, Dialog, FormDialog } from '../../kit/Dialog';
 import { Field } from '../../kit/Field';
-import { type Column, Table } from '../../kit/Table';
-import { AdminPage, Loaded, problemText } from '../AdminPage';
+import type { Column } from '../../kit/Table';
+import { AdminPage, formState, LoadedTable, problemText } from '../AdminPage';
 import { idPath, operatorGroupsQuery, operatorsQuery, useAdminChange } from '../adminQueries';
 import { CapabilityChecklist, toggled } from '../CapabilityChecklist';
 import { Outcome, Section } from '../Section';
@@ -21,8 +21,7 @@ function NewGroupDialog({ onClose }: { onClose(): void }) {
     <FormDialog
       title="New operator group"
       submitLabel="Create group"
-      busy={create.isPending}
-      error={problemText(create.error)}
+      {...formState(create)}
       onClose={onClose}
       onSubmit={(form) => create.mutate(String(form.get('name') ?? ''))}
     >
@@ -171,20 +170,14 @@ export function OperatorGroupsPage() {
         </Button>
       }
     >
-      <Loaded query={groups} what="operator groups">
-        {(list) =>
-          list.length === 0 ? (
-            <p className="card card--empty">No operator groups yet.</p>
-          ) : (
-            <Table
-              caption="Operator groups"
-              columns={columns(operators.data ?? [], (group) => setEditing(group.id))}
-              rows={list}
-              rowKey={(group) => group.id}
-            />
-          )
-        }
-      </Loaded>
+      <LoadedTable
+        query={groups}
+        what="operator groups"
+        empty="No operator groups yet."
+        caption="Operator groups"
+        columns={columns(operators.data ?? [], (group) => setEditing(group.id))}
+        rowKey={(group) => group.id}
+      />
       {creating && <NewGroupDialog onClose={() => setCreating(false)} />}
       {edited && operators.data && (
         <GroupDialog group={edited} operators={operators.data} onClose={() => setEditing(null)} />

@@ -7,8 +7,8 @@ import { href } from '../../app/routes';
 import { Button } from '../../kit/Button';
 import { FormDialog } from '../../kit/Dialog';
 import { Field } from '../../kit/Field';
-import { type Column, Table } from '../../kit/Table';
-import { AdminPage, Loaded, problemText } from '../AdminPage';
+import type { Column } from '../../kit/Table';
+import { AdminPage, formState, LoadedTable } from '../AdminPage';
 import { operatorsQuery, useAdminChange } from '../adminQueries';
 import { inheritedCapabilities } from '../words';
 
@@ -78,8 +78,7 @@ function NewOperatorDialog({ onClose }: { onClose(): void }) {
     <FormDialog
       title="New operator"
       submitLabel="Create operator"
-      busy={create.isPending}
-      error={problemText(create.error)}
+      {...formState(create)}
       onClose={onClose}
       onSubmit={(form) => {
         const displayName = String(form.get('displayName') ?? '').trim();
@@ -119,11 +118,14 @@ export function OperatorsPage() {
         </Button>
       }
     >
-      <Loaded query={operators} what="operators">
-        {(list) => (
-          <Table caption="Operators" columns={columns} rows={list} rowKey={(operator) => operator.id} />
-        )}
-      </Loaded>
+      <LoadedTable
+        query={operators}
+        what="operators"
+        empty="No operators."
+        caption="Operators"
+        columns={columns}
+        rowKey={(operator) => operator.id}
+      />
       {creating && <NewOperatorDialog onClose={() => setCreating(false)} />}
     </AdminPage>
   );

@@ -6,8 +6,8 @@ import { href } from '../../app/routes';
 import { useDevices } from '../../devices/deviceList';
 import { Button } from '../../kit/Button';
 import { SelectField } from '../../kit/Field';
-import { type Column, Table } from '../../kit/Table';
-import { AdminPage, Loaded } from '../AdminPage';
+import type { Column } from '../../kit/Table';
+import { AdminPage, LoadedTable } from '../AdminPage';
 import {
   accessRightsQuery,
   deviceGroupsQuery,
@@ -48,6 +48,27 @@ export function accessRightBody(draft: Draft): AccessRightBody {
 function settingCell(right: RightName) {
   return (grant: AccessRightView) => (
     <span className={`setting setting--${grant[right] ?? 'unset'}`}>{settingWords(grant[right])}</span>
+  );
+}
+
+/** One kind of subject or target as an option group, each option's value its `Key`. */
+function Options({
+  label,
+  kind,
+  items,
+}: {
+  label: string;
+  kind: string;
+  items: readonly { id: string; name: string }[];
+}) {
+  return (
+    <optgroup label={label}>
+      {items.map((item) => (
+        <option key={item.id} value={keyOf({ kind, id: item.id })}>
+          {item.name}
+        </option>
+      ))}
+    </optgroup>
   );
 }
 
@@ -95,22 +116,14 @@ function RightEditor({
         onChange={(event) => pick({ subject: event.target.value, target: draft.target })}
       >
         <option value="">Choose an operator or group</option>
-        <optgroup label="Operators">
-          {operators
+        <Options
+          label="Operators"
+          kind="operator"
+          items={operators
             .filter((operator) => !operator.superAdministrator)
-            .map((operator) => (
-              <option key={operator.id} value={`operator:${operator.id}`}>
-                {operator.username}
-              </option>
-            ))}
-        </optgroup>
-        <optgroup label="Operator groups">
-          {operatorGroups.map((group) => (
-            <option key={group.id} value={`operator_group:${group.id}`}>
-              {group.name}
-            </option>
-          ))}
-        </optgroup>
+            .map((operator) => ({ id: operator.id, name: operator.username }))}
+        />
+        <Options label="Operator groups" kind="operator_group" items={operatorGroups} />
       </SelectField>
       <SelectField
         label="On"
@@ -119,20 +132,8 @@ function RightEditor({
         onChange={(event) => pick({ subject: draft.subject, target: event.target.value })}
       >
         <option value="">Choose a device or group</option>
-        <optgroup label="Devices">
-          {devices.map((device) => (
-            <option key={device.id} value={`device:${device.id}`}>
-              {device.name}
-            </option>
-          ))}
-        </optgroup>
-        <optgroup label="Device groups">
-          {deviceGroups.map((group) => (
-            <option key={group.id} value={`device_group:${group.id}`}>
-              {group.name}
-            </option>
-          ))}
-        </optgroup>
+        <Options label="Devices" kind="device" items={devices} />
+        <Options label="Device groups" kind="device_group" items={deviceGroups} />
       </SelectField>
       {RIGHTS.map((right) => (
         <SelectField
@@ -213,20 +214,14 @@ export function RightsPage() {
             <RightEditor draft={draft} onChange={setDraft} grants={grants.data ?? []} />
           </Section>
         </div>
-        <Loaded query={grants} what="access rights">
-          {(list) =>
-            list.length === 0 ? (
-              <p className="card card--empty">No access rights granted yet.</p>
-            ) : (
-              <Table
-                caption="Access rights"
-                columns={columns}
-                rows={list}
-                rowKey={(grant) => `${keyOf(grant.subject)}-${keyOf(grant.target)}`}
-              />
-            )
-          }
-        </Loaded>
+        <LoadedTable
+          query={grants}
+          what="access rights"
+          empty="No access rights granted yet."
+          caption="Access rights"
+          columns={columns}
+          rowKey={(grant) => `${keyOf(grant.subject)}-${keyOf(grant.target)}`}
+        />
       </div>
     </AdminPage>
   );
