@@ -234,10 +234,3 @@ export const SessionView = z.object({
   current: z.boolean(),
 });
 export type SessionView = z.infer<typeof SessionView>;
-
-/** The list answers (`GET /api/operators` and the like), as the console checks them. */
-export const OperatorList = z.array(OperatorDetails);
-export const OperatorGroupList = z.array(OperatorGroupDetails);
-export const DeviceGroupList = z.array(DeviceGroupDetails);
-export const AccessRightList = z.array(AccessRightView);
-export const SessionList = z.array(SessionView);

@@ -1,11 +1,11 @@
 import {
-  AccessRightList,
+  AccessRightView,
   type Capability,
   Created,
-  DeviceGroupList,
+  DeviceGroupDetails,
   EffectiveRightsView,
-  OperatorGroupList,
-  OperatorList,
+  OperatorDetails,
+  OperatorGroupDetails,
 } from '@parley/protocol';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiCommand, apiRequest, type Method } from '../api/http';
@@ -20,22 +20,22 @@ const ADMIN = 'admin';
 
 export const operatorsQuery = queryOptions({
   queryKey: [ADMIN, 'operators'] as const,
-  queryFn: () => apiRequest('GET', '/api/operators', OperatorList),
+  queryFn: () => apiRequest('GET', '/api/operators', OperatorDetails.array()),
 });
 
 export const operatorGroupsQuery = queryOptions({
   queryKey: [ADMIN, 'operator-groups'] as const,
-  queryFn: () => apiRequest('GET', '/api/operator-groups', OperatorGroupList),
+  queryFn: () => apiRequest('GET', '/api/operator-groups', OperatorGroupDetails.array()),
 });
 
 export const deviceGroupsQuery = queryOptions({
   queryKey: [ADMIN, 'device-groups'] as const,
-  queryFn: () => apiRequest('GET', '/api/device-groups', DeviceGroupList),
+  queryFn: () => apiRequest('GET', '/api/device-groups', DeviceGroupDetails.array()),
 });
 
 export const accessRightsQuery = queryOptions({
   queryKey: [ADMIN, 'access-rights'] as const,
-  queryFn: () => apiRequest('GET', '/api/access-rights', AccessRightList),
+  queryFn: () => apiRequest('GET', '/api/access-rights', AccessRightView.array()),
 });
 
 export function effectiveRightsQuery(operatorId: string, deviceId: string) {

@@ -1,6 +1,6 @@
 import type { DeviceGroupDetails, DeviceSummary, DynamicRuleBody } from '@parley/protocol';
 import { useQuery } from '@tanstack/react-query';
-import { Plus, Trash2 } from 'lucide-react';
+import { FolderPlus, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { useDevices } from '../../devices/deviceList';
 import { Button } from '../../kit/Button';
@@ -217,7 +217,7 @@ export function DeviceGroupsPage() {
       title="Device groups"
       sub="Rights granted on a group reach its devices and the groups nested in it."
       actions={
-        <Button variant="primary" icon={Plus} onClick={() => setOpen({ dialog: 'new' })}>
+        <Button variant="primary" icon={FolderPlus} onClick={() => setOpen({ dialog: 'new' })}>
           New device group
         </Button>
       }

@@ -1,6 +1,6 @@
 import type { Capability, OperatorDetails, OperatorGroupDetails } from '@parley/protocol';
 import { useQuery } from '@tanstack/react-query';
-import { Plus, Trash2 } from 'lucide-react';
+import { Trash2, UserPlus } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '../../kit/Button';
 import { Checkbox } from '../../kit/Checkbox';
@@ -165,7 +165,7 @@ export function OperatorGroupsPage() {
       title="Operator groups"
       sub="An operator may be in any number of groups; a group's capabilities and rights are its members'."
       actions={
-        <Button variant="primary" icon={Plus} onClick={() => setCreating(true)}>
+        <Button variant="primary" icon={UserPlus} onClick={() => setCreating(true)}>
           New operator group
         </Button>
       }
