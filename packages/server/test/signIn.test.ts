@@ -41,6 +41,30 @@ describe('sign-in limits (issue 8)', () => {
     }
   });
 
+  it('of 100 guesses sent at once, no more than the limit are checked', async () => {
+    const server = await startTestServer({ edge: { trustedProxies: ['127.0.0.1'] } });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          new ApiClient(server.url).request(
+            'POST',
+            '/api/auth/login',
+            { username: 'admin', password: `burst-${i}` },
+            { 'x-forwarded-for': `10.0.1.${i % 20}` },
+          ),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      // Seen before the fix: 27 of them were checked (401).
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(
+        SIGN_IN_LIMITS.accountFailures,
+      );
+      expect(statuses.filter((status) => status !== 401).every((status) => status === 429)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   describe('waiting a lock out', () => {
     let database: TempDatabase;
     let store: Store;

@@ -91,25 +91,51 @@ export class AuthService {
       return { ok: false, reason: 'locked', retryAfterSeconds };
     }
 
+    // The attempt counts before the password is checked, and the attempt that reaches the limit locks the account
+    // first: of many sent at once, no more than the limit are ever checked (the upsert serializes them per account).
+    const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs).toISOString();
+    const admitted = await this.store.transaction(async (tx) => {
+      const attempts = await tx.signIns.recordFailure(accountKey, now.toISOString(), windowStart);
+      const until = await tx.signIns.lockedUntil(keys, now.toISOString());
+      if (until) return { ok: false as const, until };
+      const lock = lockFor(attempts, SIGN_IN_LIMITS.accountFailures);
+      if (lock > 0) await tx.signIns.lock(accountKey, new Date(now.getTime() + lock).toISOString());
+      return { ok: true as const, attempts, lock };
+    });
+    if (!admitted.ok) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(admitted.until) - now.getTime()) / 1000));
+      await audit(
+        this.store,
+        attempt,
+        'auth.sign_in_refused',
+        null,
+        { reason: 'locked', retryAfterSeconds },
+        now,
+      );
+      return { ok: false, reason: 'locked', retryAfterSeconds };
+    }
+
     const operator = await this.store.operators.findByUsername(username);
     const passwordOk = await verifyPassword(operator?.passwordHash, password);
     if (!operator || !passwordOk) {
       await this.store.transaction(async (tx) => {
-        const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs).toISOString();
-        const accountFailures = await tx.signIns.recordFailure(accountKey, now.toISOString(), windowStart);
-        const lock = lockFor(accountFailures, SIGN_IN_LIMITS.accountFailures);
         const addressFailures = addressKey
           ? await tx.signIns.recordFailure(addressKey, now.toISOString(), windowStart)
           : 0;
-        const addressLock = addressFailures >= SIGN_IN_LIMITS.addressFailures ? SIGN_IN_LIMITS.maxLockMs : 0;
-        await audit(tx, attempt, 'auth.sign_in_failed', null, { accountFailures }, now);
-        for (const [key, ms] of [
-          [accountKey, lock],
-          [addressKey, addressLock],
-        ] as const) {
-          if (!key || ms === 0) continue;
-          await tx.signIns.lock(key, new Date(now.getTime() + ms).toISOString());
-          await audit(tx, attempt, 'auth.lockout', key, { seconds: ms / 1000 }, now);
+        await audit(tx, attempt, 'auth.sign_in_failed', null, { accountFailures: admitted.attempts }, now);
+        if (admitted.lock > 0) {
+          await audit(tx, attempt, 'auth.lockout', accountKey, { seconds: admitted.lock / 1000 }, now);
+        }
+        if (addressKey && addressFailures >= SIGN_IN_LIMITS.addressFailures) {
+          await tx.signIns.lock(addressKey, new Date(now.getTime() + SIGN_IN_LIMITS.maxLockMs).toISOString());
+          await audit(
+            tx,
+            attempt,
+            'auth.lockout',
+            addressKey,
+            { seconds: SIGN_IN_LIMITS.maxLockMs / 1000 },
+            now,
+          );
         }
       });
       return { ok: false, reason: 'wrong_credentials' };

@@ -5,6 +5,7 @@ import {
   type DynamicRule,
   type Effect,
   type GroupTree,
+  globMatches,
   groupAndAncestors,
   matchesRule,
   type Right,
@@ -231,5 +232,32 @@ describe('dynamic groups (issue 8)', () => {
       treeFor({ ...laptop, name: 'LAB-07' }),
     );
     expect(renamed.write.effect).toBe('unset');
+  });
+});
+
+describe('globMatches (issue 8: no regular expression to backtrack on)', () => {
+  it.each<[string, string, boolean]>([
+    ['*', '', true],
+    ['*', 'anything', true],
+    ['', '', true],
+    ['', 'x', false],
+    ['FD-*', 'fd-01', true],
+    ['*-01', 'FD-01', true],
+    ['F?-0?', 'FD-07', true],
+    ['F?-0?', 'FD-7', false],
+    ['*a*b', 'xaxxb', true],
+    ['*a*b', 'xaxxbc', false],
+    ['a*a*a', 'aaa', true],
+    ['a*a*a', 'aa', false],
+    ['[x]', '[x]', true],
+    ['.*', 'ab', false],
+  ])('%s matches %s: %s', (pattern, text, expected) => {
+    expect(globMatches(pattern, text)).toBe(expected);
+  });
+
+  it('answers at once for a pattern that makes a backtracking matcher take minutes', () => {
+    // `*a*a*a*a*b` against 256 "a"s took 81 s as a regular expression; a wrong answer here is a hang.
+    expect(globMatches('*a*a*a*a*a*a*b', 'a'.repeat(256))).toBe(false);
+    expect(globMatches('*a*a*a*a*a*a*b', `${'a'.repeat(256)}b`)).toBe(true);
   });
 });

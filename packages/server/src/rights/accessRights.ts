@@ -126,11 +126,33 @@ export interface DynamicRule {
   onlineNode?: string;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = [...pattern]
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'is');
+/**
+ * A case-insensitive glob over the whole text (`*` any run, `?` one character), in time linear in the text for each
+ * `*`: no regular expression, whose backtracking a pattern like `*a*a*a*b` can make take minutes.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  const p = [...pattern.toLowerCase()];
+  const t = [...text.toLowerCase()];
+  let pi = 0;
+  let ti = 0;
+  let star = -1;
+  let resume = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === t[ti]))) {
+      pi++;
+      ti++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      resume = ti;
+    } else if (star !== -1) {
+      pi = star + 1;
+      ti = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 function sameText(a: string, b: string): boolean {
@@ -138,7 +160,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 export function matchesRule(rule: DynamicRule, device: DeviceFacts): boolean {
-  if (rule.namePattern !== undefined && !globToRegExp(rule.namePattern).test(device.name)) return false;
+  if (rule.namePattern !== undefined && !globMatches(rule.namePattern, device.name)) return false;
   if (rule.os !== undefined && !sameText(rule.os, device.os)) return false;
   if (
     rule.onlineNode !== undefined &&
