@@ -107,7 +107,10 @@ describe('a large fleet', () => {
     if (!admin) throw new Error('admin missing');
     const ids = new Set<string>();
     for (let i = 0; i < 600; i++) {
-      const { token } = await server.services.devices.createEnrollmentToken(admin.id);
+      const { token } = await server.services.devices.createEnrollmentToken(admin.id, {
+        name: 'admin',
+        address: null,
+      });
       const name = `finance-laptop-${String(i).padStart(4, '0')}.branch-office.example.com`;
       const enrolled = await server.services.devices.enroll(token, name, 'Windows 11 Pro 24H2');
       if (!enrolled) throw new Error('enrollment failed');

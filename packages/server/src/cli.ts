@@ -32,7 +32,7 @@ tokens
       if (!operator)
         throw new Error(`no operator named ${options.by}; start the server once to create admin`);
       const devices = new DeviceService(store, new LocalBus(), config.nodeId);
-      const { token, expiresAt } = await devices.createEnrollmentToken(operator.id);
+      const { token, expiresAt } = await devices.createEnrollmentToken(operator.id, CLI);
       process.stdout.write(`${token}\n`);
       process.stderr.write(
         `valid until ${expiresAt}; on the device: parley-agent enroll --server URL --token ${token}\n`,

@@ -392,4 +392,94 @@ describe('access rights', () => {
     ).toBe(204);
     expect((await suite.server.store.operators.findByUsername('admin'))?.displayName).toBe('Administrator');
   });
+
+  it("device groups cannot widen an operator's reach: dynamic rules, parents, hidden and denied devices", async () => {
+    const front = await connectRawAgent(suite.server, suite.api, ['fay'], 'FD-01');
+    const ceo = await connectRawAgent(suite.server, suite.api, ['cal'], 'CEO-LAPTOP');
+    const vault = await connectRawAgent(suite.server, suite.api, ['val'], 'VAULT-PC');
+    const eve = await addOperator(suite.server, {
+      username: 'eve',
+      password: 'eve password 1234',
+      capabilities: ['devices.manage', 'instant-messaging'],
+    });
+    const created = await suite.api.request('POST', '/api/device-groups', { name: 'Front desk (eve)' });
+    const frontDesk = created.body.id as string;
+    const vaultGroup = (
+      await suite.api.request('POST', '/api/device-groups', { name: 'Vault (eve)', parentId: frontDesk })
+    ).body.id as string;
+    await suite.api.request('PUT', `/api/device-groups/${frontDesk}/devices`, {
+      deviceIds: [front.deviceId],
+    });
+    await suite.api.request('PUT', `/api/device-groups/${vaultGroup}/devices`, {
+      deviceIds: [vault.deviceId],
+    });
+    const grant = (target: string, rights: Record<string, string>) =>
+      suite.api.request('PUT', '/api/access-rights', {
+        operatorId: eve.id,
+        deviceGroupId: target,
+        ...rights,
+      });
+    await grant(frontDesk, { read: 'allow', write: 'allow' });
+    const api = await signedIn('eve', 'eve password 1234');
+
+    // Seen before the fix: a dynamic `*` group under Front desk gave her every device.
+    const dynamic = await api.request('POST', '/api/device-groups', {
+      name: 'pwn',
+      parentId: frontDesk,
+      rule: { namePattern: '*' },
+    });
+    expect(dynamic).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(
+      (await api.request('POST', '/api/device-groups', { name: 'child', parentId: frontDesk })).status,
+    ).toBe(403);
+    const names = async () =>
+      ((await api.request('GET', '/api/devices')).body as { name: string }[]).map((d) => d.name).sort();
+    expect(await names()).toEqual(['FD-01', 'VAULT-PC']);
+
+    // With Assign on Front desk: a hidden device cannot be pulled in, and answers as an unknown id does.
+    await grant(frontDesk, { assign: 'allow' });
+    const hidden = await api.request('PUT', `/api/device-groups/${frontDesk}/devices`, {
+      deviceIds: [front.deviceId, ceo.deviceId],
+    });
+    const unknown = await api.request('PUT', `/api/device-groups/${frontDesk}/devices`, {
+      deviceIds: [front.deviceId, 'no-such-device-id'],
+    });
+    expect(hidden.status).toBe(400);
+    expect(unknown.status).toBe(400);
+    expect(String(hidden.body.message).replace(ceo.deviceId, 'ID')).toBe(
+      String(unknown.body.message).replace('no-such-device-id', 'ID'),
+    );
+    expect(await names()).toEqual(['FD-01', 'VAULT-PC']);
+    // A group locked with a deny of Assign keeps its devices.
+    await grant(vaultGroup, { write: 'deny', assign: 'deny' });
+    expect(
+      (await api.request('PUT', `/api/device-groups/${vaultGroup}/devices`, { deviceIds: [] })).status,
+    ).toBe(403);
+    expect((await api.request('DELETE', `/api/device-groups/${vaultGroup}`)).status).toBe(403);
+    expect((await api.request('POST', `/api/devices/${vault.deviceId}/chats`)).status).toBe(403);
+    // What she may do, she does: a static child group under Front desk, with a device she may assign.
+    const child = await api.request('POST', '/api/device-groups', {
+      name: 'Front desk east',
+      parentId: frontDesk,
+    });
+    expect(child.status).toBe(201);
+    expect(
+      (
+        await api.request('PUT', `/api/device-groups/${child.body.id}/devices`, {
+          deviceIds: [front.deviceId],
+        })
+      ).status,
+    ).toBe(204);
+    expect((await api.request('GET', `/api/device-groups/${frontDesk}/devices`)).body).toEqual({
+      deviceIds: [front.deviceId],
+    });
+    // Rights are granted on it now: deleting it would drop them, and that is managing rights.
+    await grant(child.body.id as string, { read: 'allow' });
+    expect(await api.request('DELETE', `/api/device-groups/${child.body.id}`)).toMatchObject({
+      status: 403,
+      body: {
+        message: 'rights are granted on this group: deleting it needs the operators.manage capability',
+      },
+    });
+  });
 });

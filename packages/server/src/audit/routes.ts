@@ -8,10 +8,13 @@ const PAGE = 100;
 /** A CSV export is one answer; past this many rows, narrow the filters. */
 const CSV_ROWS = 50_000;
 
-function csvField(value: string): string {
-  // A leading = + - @ would be a formula in a spreadsheet.
+/**
+ * Every field quoted (a `;` inside stays inside in every spreadsheet's locale), and one that starts like a formula
+ * (= + - @ or a control character) gets a leading apostrophe, so it opens as text.
+ */
+export function csvField(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  return `"${safe.replaceAll('"', '""')}"`;
 }
 
 export function auditCsv(entries: readonly AuditRecord[]): string {

@@ -35,7 +35,10 @@ export async function startDemoAgent(
 ): Promise<ChildProcess> {
   const configFile = join(options.dataDir, 'demo-agent.json');
   if (!(await enrolledDeviceExists(server, configFile))) {
-    const { token } = await server.services.devices.createEnrollmentToken(options.adminId);
+    const { token } = await server.services.devices.createEnrollmentToken(options.adminId, {
+      name: 'system',
+      address: null,
+    });
     const enroll = run(
       ['enroll', '--server', server.url, '--token', token, '--config', configFile],
       'inherit',

@@ -1,6 +1,6 @@
 import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { audit } from '../audit/audit.js';
+import { audit, type Doer } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import type { Operator } from '../operators/operator.js';
@@ -59,11 +59,14 @@ export class DeviceService {
     this.startedAt = now().toISOString();
   }
 
-  async createEnrollmentToken(createdBy: string): Promise<{ token: string; expiresAt: string }> {
+  async createEnrollmentToken(createdBy: string, doer: Doer): Promise<{ token: string; expiresAt: string }> {
     const token = newSecret();
     const at = this.now();
     const expiresAt = new Date(at.getTime() + ENROLLMENT_TOKEN_HOURS * 3600_000).toISOString();
-    await this.store.devices.createEnrollmentToken(hashSecret(token), createdBy, at.toISOString(), expiresAt);
+    await this.store.transaction(async (tx) => {
+      await tx.devices.createEnrollmentToken(hashSecret(token), createdBy, at.toISOString(), expiresAt);
+      await audit(tx, doer, 'device.enrollment_token', null, { expiresAt });
+    });
     return { token, expiresAt };
   }
 

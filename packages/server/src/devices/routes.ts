@@ -1,5 +1,5 @@
 import { ApiError, DeviceList, EnrollBody, EnrollmentTokenCreated, EnrollResult } from '@parley/protocol';
-import { type App, sendError, signedIn } from '../http/request.js';
+import { type App, doer, sendError, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 
 export function registerDeviceRoutes(app: App, { devices, policy }: Services): void {
@@ -26,7 +26,8 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
         response: { 201: EnrollmentTokenCreated, 401: ApiError, 403: ApiError },
       },
     },
-    async (request, reply) => reply.code(201).send(await devices.createEnrollmentToken(signedIn(request).id)),
+    async (request, reply) =>
+      reply.code(201).send(await devices.createEnrollmentToken(signedIn(request).id, doer(request))),
   );
 
   app.post(

@@ -32,8 +32,17 @@ export type Action =
   | { kind: 'device.read'; deviceId: string }
   /** Create enrollment tokens for new devices, create and change device groups. */
   | { kind: 'devices.manage' }
-  /** Put devices in a device group and take them out: Assign on the group. */
+  /** Put devices in a device group and take them out, delete it: Assign on the group. */
   | { kind: 'device_group.assign'; groupId: string }
+  /** See a device group and its devices: Read on it. */
+  | { kind: 'device_group.read'; groupId: string }
+  /**
+   * Create a device group: under a parent needs Assign on the parent; a dynamic one decides its members among all
+   * devices, the creator's or not, so it needs operators.manage too.
+   */
+  | { kind: 'device_group.create'; parentId: string | null; dynamic: boolean }
+  /** Move one device into or out of a group: Read and Assign on the device. */
+  | { kind: 'device.assign'; deviceId: string }
   /** Instant messaging at all: the operator's open chats, live chat feeds. */
   | { kind: 'chats.use' }
   | { kind: 'chat.open'; deviceId: string }
@@ -70,15 +79,22 @@ const EVERY_RIGHT: EffectiveRights = {
 
 /** Past this many cached device memberships the cache starts again (a fleet's worth, a few MB). */
 const MAX_CACHED_DEVICES = 100_000;
+/**
+ * The cache is read again this often even when no `access_changed` came: one lost on the bus (a NATS outage)
+ * leaves a withdrawn right standing this long at most.
+ */
+export const ACCESS_CACHE_MS = 30_000;
 
 export class Policy {
   private grants: Promise<AccessGrant[]> | null = null;
   private parentOf: Promise<Map<string, string | null>> | null = null;
   private readonly deviceGroups = new Map<string, Promise<string[]>>();
+  private loadedAt = 0;
 
   constructor(
     private readonly store: Store,
     bus: Bus,
+    private readonly now: () => number = Date.now,
   ) {
     // Any node's change to rights, groups or memberships: read them again before the next decision.
     bus.subscribe(subjects.access, () => this.forget());
@@ -88,6 +104,11 @@ export class Policy {
     this.grants = null;
     this.parentOf = null;
     this.deviceGroups.clear();
+    this.loadedAt = this.now();
+  }
+
+  private fresh(): void {
+    if (this.now() - this.loadedAt >= ACCESS_CACHE_MS) this.forget();
   }
 
   private async tree(target: Target): Promise<GroupTree> {
@@ -110,6 +131,7 @@ export class Policy {
   /** The operator's rights on a device or device group; a super-administrator has every right. */
   async rightsOn(operator: Operator, target: Target): Promise<EffectiveRights> {
     if (operator.superAdmin) return EVERY_RIGHT;
+    this.fresh();
     this.grants ??= this.store.rights.grants();
     const [grants, tree] = await Promise.all([this.grants, this.tree(target)]);
     return resolveRights(grants, subjectsOf(operator), target, tree);
@@ -119,14 +141,15 @@ export class Policy {
     const effective = await this.rightsOn(operator, target);
     const missing = rights.find((right) => !isAllowed(effective, right));
     if (missing === undefined) return ALLOWED;
+    // Denied or never granted, the answer is the same: it says nothing of the grants that exist.
     const what = target.kind === 'device' ? 'this device' : 'this device group';
-    const denied = effective[missing].effect === 'deny' ? 'is denied' : 'is not granted';
-    return { allowed: false, message: `${missing} on ${what} ${denied} to you` };
+    return { allowed: false, message: `you do not have ${missing} on ${what}` };
   }
 
   /** The ids of `deviceIds` the operator may read, deciding on the whole list with one read of the memberships. */
   async readable(operator: Operator, deviceIds: readonly string[]): Promise<Set<string>> {
     if (operator.superAdmin) return new Set(deviceIds);
+    this.fresh();
     this.grants ??= this.store.rights.grants();
     this.parentOf ??= this.store.rights
       .listGroups()
@@ -166,6 +189,21 @@ export class Policy {
         if (!capability.allowed) return capability;
         return this.hasRights(operator, { kind: 'device_group', id: action.groupId }, ['read', 'assign']);
       }
+      case 'device_group.read':
+        return this.hasRights(operator, { kind: 'device_group', id: action.groupId }, ['read']);
+      case 'device_group.create': {
+        const capability = needs(operator, 'devices.manage', 'creating device groups');
+        if (!capability.allowed) return capability;
+        if (action.dynamic) {
+          const rules = needs(operator, 'operators.manage', 'a dynamic group (it picks from every device)');
+          if (!rules.allowed) return rules;
+        }
+        return action.parentId === null
+          ? ALLOWED
+          : this.hasRights(operator, { kind: 'device_group', id: action.parentId }, ['read', 'assign']);
+      }
+      case 'device.assign':
+        return this.hasRights(operator, { kind: 'device', id: action.deviceId }, ['read', 'assign']);
       case 'chats.use':
         return needs(operator, 'instant-messaging', 'instant messaging');
       case 'chat.open':

@@ -58,10 +58,20 @@ export class RightsService {
   async createGroup(
     input: { name: string; parentId?: string; rule?: DynamicRuleBody },
     doer: Doer,
+    operator: Operator,
   ): Promise<CommandResult<{ id: string }>> {
-    if (input.parentId !== undefined && !(await this.store.rights.findGroup(input.parentId))) {
+    const parentId = input.parentId ?? null;
+    const visible =
+      parentId === null ||
+      (await this.policy.may(operator, { kind: 'device_group.read', groupId: parentId }));
+    if (parentId !== null && (!visible || !(await this.store.rights.findGroup(parentId)))) {
       return { ok: false, code: 'bad_request', message: 'no such parent group' };
     }
+    const decision = await this.policy.authorize(
+      { kind: 'operator', operator },
+      { kind: 'device_group.create', parentId, dynamic: input.rule !== undefined },
+    );
+    if (!decision.allowed) return { ok: false, code: 'forbidden', message: decision.message };
     const group = {
       id: uuidv7(),
       name: input.name,
@@ -91,15 +101,45 @@ export class RightsService {
   }
 
   /** Sets a static group's devices by hand (a dynamic group's follow its rule). */
-  async setGroupDevices(id: string, deviceIds: readonly string[], doer: Doer): Promise<CommandResult<null>> {
+  async readableDevicesIn(groupId: string, operator: Operator): Promise<string[]> {
+    const ids = await this.store.rights.devicesInGroup(groupId);
+    const readable = await this.policy.readable(operator, ids);
+    return ids.filter((id) => readable.has(id));
+  }
+
+  /**
+   * Sets a static group's devices. Each device moved in or out needs Read and Assign on it: unknown and unreadable
+   * ids get the same answer, so nobody learns which ids exist.
+   */
+  async setGroupDevices(
+    id: string,
+    deviceIds: readonly string[],
+    doer: Doer,
+    operator: Operator,
+  ): Promise<CommandResult<null>> {
     const group = await this.store.rights.findGroup(id);
     if (!group) return groupNotFound;
     if (group.rule)
       return { ok: false, code: 'conflict', message: 'a dynamic group’s devices follow its rule' };
+    const requested = new Set(deviceIds);
+    const current = new Set(await this.store.rights.devicesInGroup(id));
+    const moved = [...requested]
+      .filter((d) => !current.has(d))
+      .concat([...current].filter((d) => !requested.has(d)));
     const known = new Set((await this.store.devices.list()).map((device) => device.id));
-    const unknown = deviceIds.filter((deviceId) => !known.has(deviceId));
-    if (unknown.length > 0)
-      return { ok: false, code: 'bad_request', message: `no such device: ${unknown.slice(0, 5).join(', ')}` };
+    const refused: string[] = [];
+    for (const deviceId of moved) {
+      const allowed =
+        known.has(deviceId) && (await this.policy.may(operator, { kind: 'device.assign', deviceId }));
+      if (!allowed) refused.push(deviceId);
+    }
+    if (refused.length > 0) {
+      return {
+        ok: false,
+        code: 'bad_request',
+        message: `no such device you may assign: ${refused.slice(0, 5).join(', ')}`,
+      };
+    }
     await this.store.transaction(async (tx) => {
       await tx.rights.setGroupDevices(id, deviceIds);
       await audit(tx, doer, 'device_group.devices', `device_group:${group.name}`, {
@@ -110,9 +150,20 @@ export class RightsService {
     return { ok: true, value: null };
   }
 
-  async deleteGroup(id: string, doer: Doer): Promise<CommandResult<null>> {
+  /** Deleting a group drops the rights granted on it: when there are any, that is managing rights. */
+  async deleteGroup(id: string, doer: Doer, operator: Operator): Promise<CommandResult<null>> {
     const group = await this.store.rights.findGroup(id);
     if (!group) return groupNotFound;
+    const granted = (await this.store.rights.grants()).some(
+      (grant) => grant.target.kind === 'device_group' && grant.target.id === id,
+    );
+    if (granted && !(await this.policy.may(operator, { kind: 'operators.manage' }))) {
+      return {
+        ok: false,
+        code: 'forbidden',
+        message: 'rights are granted on this group: deleting it needs the operators.manage capability',
+      };
+    }
     await this.store.transaction(async (tx) => {
       await tx.rights.deleteGroup(id);
       await tx.rights.deleteGrantsOn({ kind: 'device_group', id });

@@ -71,6 +71,7 @@ export const rightsStoreContract: StoreContract = (store) => {
       ['Front desk', 2],
     ]);
     expect(await rights.groupsOfDevice('dev2')).toEqual(['g-fd', 'g-front']);
+    expect(await rights.devicesInGroup('g-front')).toEqual(['dev1', 'dev2']);
     expect(await rights.allMemberships()).toEqual(
       new Map([
         ['dev1', ['g-front']],

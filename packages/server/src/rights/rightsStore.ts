@@ -36,6 +36,7 @@ export interface RightsStore {
   /** Adds or removes one device in a group; answers whether that changed anything. */
   setMembership(groupId: string, deviceId: string, member: boolean): Promise<boolean>;
   groupsOfDevice(deviceId: string): Promise<string[]>;
+  devicesInGroup(groupId: string): Promise<string[]>;
   /** Every device's groups, in one read (for deciding on a whole device list). */
   allMemberships(): Promise<Map<string, string[]>>;
 }
@@ -214,6 +215,16 @@ export class SqlRightsStore implements RightsStore {
       else memberships.set(row.device_id, [row.group_id]);
     }
     return memberships;
+  }
+
+  async devicesInGroup(groupId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('device_group_members')
+      .select('device_id')
+      .where('group_id', '=', groupId)
+      .orderBy('device_id')
+      .execute();
+    return rows.map((row) => row.device_id);
   }
 
   async groupsOfDevice(deviceId: string): Promise<string[]> {

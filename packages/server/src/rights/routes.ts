@@ -50,7 +50,22 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
         response: { 201: Created, ...errors },
       },
     },
-    async (request, reply) => sendResult(reply, await rights.createGroup(request.body, doer(request)), 201),
+    async (request, reply) =>
+      sendResult(reply, await rights.createGroup(request.body, doer(request), signedIn(request)), 201),
+  );
+
+  app.get(
+    '/api/device-groups/:id/devices',
+    {
+      config: { access: (request) => ({ kind: 'device_group.read', groupId: param(request, 'id') }) },
+      schema: {
+        tags: ['rights'],
+        summary: "The ids of the group's devices the operator may read",
+        params: idParams,
+        response: { 200: z.object({ deviceIds: z.array(z.string()) }), ...errors },
+      },
+    },
+    async (request) => ({ deviceIds: await rights.readableDevicesIn(request.params.id, signedIn(request)) }),
   );
 
   app.put(
@@ -68,7 +83,12 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
     async (request, reply) =>
       sendResult(
         reply,
-        await rights.setGroupDevices(request.params.id, request.body.deviceIds, doer(request)),
+        await rights.setGroupDevices(
+          request.params.id,
+          request.body.deviceIds,
+          doer(request),
+          signedIn(request),
+        ),
         204,
       ),
   );
@@ -85,7 +105,7 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
       },
     },
     async (request, reply) =>
-      sendResult(reply, await rights.deleteGroup(request.params.id, doer(request)), 204),
+      sendResult(reply, await rights.deleteGroup(request.params.id, doer(request), signedIn(request)), 204),
   );
 
   app.get(
