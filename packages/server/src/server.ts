@@ -13,7 +13,7 @@ import type { RouteSummary } from './http/request.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
-import { Policy } from './rights/policy.js';
+import { ACCESS_CACHE_MS, Policy } from './rights/policy.js';
 import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open.js';
@@ -46,7 +46,9 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     heartbeatMs?: number;
     /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
     presenceMs?: number;
-    /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
+    /** How often this node ends chats whose operator lost access without news on the bus (ACCESS_CACHE_MS). */
+  revocationSweepMs?: number;
+  /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
     deviceUpdateMs?: number;
   };
 
@@ -120,6 +122,14 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       .catch((error: unknown) => log.error({ err: error }, 'presence lease failed'));
   }, presenceMs);
   presence.unref();
+  // Changes no bus told this node of (made with `parley operator …` on the server, or lost in a NATS outage) end
+  // the chats they revoke within this time too.
+  const revocations = setInterval(() => {
+    services.chats
+      .closeRevoked('all')
+      .catch((error: unknown) => log.error({ err: error }, 'revocation sweep failed'));
+  }, config.revocationSweepMs ?? ACCESS_CACHE_MS);
+  revocations.unref();
   const { port } = app.server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
@@ -131,6 +141,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     store,
     async close() {
       clearInterval(presence);
+      clearInterval(revocations);
       await gateway.close();
       services.devices.stop();
       await app.close();

@@ -1,6 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../src/audit/audit.js';
+import { LocalBus } from '../src/bus/bus.js';
+import { OperatorService } from '../src/operators/operators.js';
+import { openStore } from '../src/store/open.js';
 import { CONSOLE_FRAME_ACCESS } from '../src/ws/frameAccess.js';
-import { ApiClient, addOperator, connectConsole, connectRawAgent, useTestServer } from './support/server.js';
+import {
+  ApiClient,
+  addOperator,
+  connectConsole,
+  connectRawAgent,
+  startTestServer,
+  type TestServer,
+  useTestServer,
+} from './support/server.js';
 
 /** Access rights, enforced (issue 8): the list, the live list, every id, every route and every chat frame. */
 describe('access rights', () => {
@@ -481,5 +493,47 @@ describe('access rights', () => {
         message: 'rights are granted on this group: deleting it needs the operators.manage capability',
       },
     });
+  });
+});
+
+describe('a change the bus never carried (parley operator … on the server)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ revocationSweepMs: 100 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('P-28: disabling an operator from another process still ends their open chat', async () => {
+    const api = new ApiClient(server.url);
+    await api.login();
+    const agent = await connectRawAgent(server, api, ['nia'], 'PC-SWEEP');
+    const ned = await addOperator(server, {
+      username: 'ned',
+      password: 'ned password 1234',
+      capabilities: ['instant-messaging'],
+      devices: [agent.deviceId],
+    });
+    const nedApi = new ApiClient(server.url);
+    await nedApi.login('ned', 'ned password 1234');
+    const chatId = (await nedApi.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    // What `parley operator disable ned` does: its own store and an in-process bus no server listens to.
+    const other = await openStore(server.database.location);
+    try {
+      const disabled = await new OperatorService(other, new LocalBus()).update(
+        ned.id,
+        { disabled: true },
+        CLI,
+      );
+      expect(disabled.ok).toBe(true);
+    } finally {
+      await other.close();
+    }
+    await agent.socket.next(
+      (f) => f.type === 'chat.info' && (f.chat as { id: string; status: string }).status === 'closed',
+    );
+    expect((await server.store.chats.find(chatId))?.status).toBe('closed');
   });
 });

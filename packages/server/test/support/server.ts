@@ -29,6 +29,7 @@ export async function startTestServer(
     nats?: boolean;
     nodeId?: string;
     publicUrl?: string;
+    revocationSweepMs?: number;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
   } = {},
@@ -46,6 +47,7 @@ export async function startTestServer(
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
     ...options.edge,
+    ...(options.revocationSweepMs === undefined ? {} : { revocationSweepMs: options.revocationSweepMs }),
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
