@@ -47,8 +47,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
     presenceMs?: number;
     /** How often this node ends chats whose operator lost access without news on the bus (ACCESS_CACHE_MS). */
-  revocationSweepMs?: number;
-  /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
+    revocationSweepMs?: number;
+    /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
     deviceUpdateMs?: number;
   };
 
