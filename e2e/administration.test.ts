@@ -184,7 +184,7 @@ describe('administration in the console', () => {
     const csv = await admin.request.get(`${h.url}${csvPath}`);
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('id,at,actor,action,target,address,details');
-    expect(lines.slice(1).every((line) => line.includes(',operator_group.members,'))).toBe(true);
+    expect(lines.slice(1).every((line) => line.includes(',"operator_group.members",'))).toBe(true);
     expect(lines.length).toBeGreaterThan(1);
   });
 
