@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
 import { chatWindow, Harness, messageTexts, say } from './support/harness.js';
@@ -243,7 +243,7 @@ describe('the chat window in the console', () => {
     const box = window.getByRole('textbox', { name: 'Message' });
 
     await box.pressSequentially('Let me check');
-    await endUser.getByText('Administrator is typing…').waitFor();
+    await keepTypingUntilSeen(box, endUser.getByText('Administrator is typing…'));
     await box.press('Shift+Enter');
     await box.pressSequentially('one thing.');
     expect(await box.inputValue()).toBe('Let me check\none thing.');
@@ -255,7 +255,7 @@ describe('the chat window in the console', () => {
 
     const endUserBox = endUser.getByRole('textbox', { name: 'Message' });
     await endUserBox.pressSequentially('Sure');
-    await window.getByText('kim is typing…').waitFor();
+    await keepTypingUntilSeen(endUserBox, window.getByText('kim is typing…'));
     await endUserBox.fill('');
     await expect.poll(() => window.getByText('kim is typing…').count(), { timeout: 8000 }).toBe(0);
 
@@ -319,3 +319,22 @@ describe('the chat window in the console', () => {
     await endUser.close();
   });
 });
+
+/**
+ * Goes on typing (a key and its Backspace: the text stays) until `indicator` shows on the other side. On a loaded
+ * machine a typing notice can take longer than the 3 s after which an idle writer's `typing: false` follows it, and
+ * the indicator would come and go unseen.
+ */
+async function keepTypingUntilSeen(box: Locator, indicator: Locator): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        if (await indicator.isVisible()) return true;
+        await box.press('.');
+        await box.press('Backspace');
+        return false;
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+}
