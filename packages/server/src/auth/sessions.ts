@@ -77,9 +77,8 @@ export class AuthService {
     const keys = addressKey ? [accountKey, addressKey] : [accountKey];
     const attempt: Doer = { name: username, address: client.address };
 
-    const lockedUntil = await this.store.signIns.lockedUntil(keys, now.toISOString());
-    if (lockedUntil) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000));
+    const refuseLocked = async (until: string): Promise<SignInResult> => {
+      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(until) - now.getTime()) / 1000));
       await audit(
         this.store,
         attempt,
@@ -89,7 +88,11 @@ export class AuthService {
         now,
       );
       return { ok: false, reason: 'locked', retryAfterSeconds };
-    }
+    };
+
+    // Attempts while locked do not count (the lock does not grow while someone waits it out).
+    const lockedUntil = await this.store.signIns.lockedUntil(keys, now.toISOString());
+    if (lockedUntil) return refuseLocked(lockedUntil);
 
     // The attempt counts before the password is checked, and the attempt that reaches the limit locks the account
     // first: of many sent at once, no more than the limit are ever checked (the upsert serializes them per account).
@@ -102,18 +105,7 @@ export class AuthService {
       if (lock > 0) await tx.signIns.lock(accountKey, new Date(now.getTime() + lock).toISOString());
       return { ok: true as const, attempts, lock };
     });
-    if (!admitted.ok) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(admitted.until) - now.getTime()) / 1000));
-      await audit(
-        this.store,
-        attempt,
-        'auth.sign_in_refused',
-        null,
-        { reason: 'locked', retryAfterSeconds },
-        now,
-      );
-      return { ok: false, reason: 'locked', retryAfterSeconds };
-    }
+    if (!admitted.ok) return refuseLocked(admitted.until);
 
     const operator = await this.store.operators.findByUsername(username);
     const passwordOk = await verifyPassword(operator?.passwordHash, password);
