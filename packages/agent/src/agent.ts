@@ -60,6 +60,12 @@ export class Agent {
    * client id makes that harmless (P-20).
    */
   private readonly unacked = new Map<string, { chatId: string; frame: AgentClientFrame }>();
+  /**
+   * The latest receipt each chat's pages sent, per state: a receipt written into a socket the server had already
+   * cut is lost like a message, and is sent again after a reconnect; receipts only move forward, so a repeat
+   * changes nothing (P-25a).
+   */
+  private readonly receipts = new Map<string, Extract<ChatClientFrame, { type: 'chat.receipt' }>>();
   private readonly log: (message: string) => void;
   private readonly launchFiles = new LaunchFiles({
     onUnused: (chatId) => {
@@ -182,6 +188,7 @@ export class Agent {
       }
     }
     for (const { frame } of this.unacked.values()) this.connection.send(frame);
+    for (const frame of this.receipts.values()) if (open.has(frame.chatId)) this.connection.send(frame);
     const held = this.held;
     this.held = [];
     for (const frame of held) this.forward(frame);
@@ -197,6 +204,8 @@ export class Agent {
       case 'chat.info':
         if (frame.chat.status === 'closed') {
           this.lastSeq.delete(frame.chat.chatId);
+          this.receipts.delete(`${frame.chat.chatId}:delivered`);
+          this.receipts.delete(`${frame.chat.chatId}:read`);
           this.launchFiles.remove(frame.chat.chatId);
         }
         this.pages?.deliver(frame.chat.chatId, frame);
@@ -232,6 +241,17 @@ export class Agent {
   }
 
   private fromPage(chatId: string, frame: ChatClientFrame): void {
+    if (frame.type === 'chat.receipt') {
+      const key = `${chatId}:${frame.state}`;
+      if ((this.receipts.get(key)?.seq ?? 0) < frame.seq) {
+        this.receipts.delete(key);
+        this.receipts.set(key, frame);
+        if (this.receipts.size > MAX_KEPT_FRAMES) {
+          const oldest = this.receipts.keys().next().value;
+          if (oldest !== undefined) this.receipts.delete(oldest);
+        }
+      }
+    }
     if (frame.type !== 'chat.send') {
       this.forward(frame);
       return;

@@ -514,6 +514,29 @@ describe('parley-agent behind a network that can drop', () => {
     page.close();
   });
 
+  it('P-25a: sends again a receipt a dropped network swallowed, so the operator sees the message delivered', async () => {
+    const { chatId, page, loseNetwork } = await chatThroughProxy('PC-RECEIPT');
+    const admin = await operatorNamed(suite.server, 'admin');
+    const sent = await suite.server.services.chats.send(
+      chatId,
+      { kind: 'operator', operator: admin },
+      'op-msg-1',
+      'hello?',
+    );
+    if (!sent.ok) throw new Error(sent.message);
+    await page.next((f) => f.type === 'chat.entries' && JSON.stringify(f).includes('op-msg-1'));
+    proxy.blackhole();
+    page.send({ type: 'chat.receipt', chatId, seq: sent.value.seq, state: 'delivered' });
+    await loseNetwork();
+    proxy.restore();
+    await expect
+      .poll(async () => (await suite.server.store.chats.find(chatId))?.receipts.end_user.deliveredSeq, {
+        timeout: 10_000,
+      })
+      .toBe(sent.value.seq);
+    page.close();
+  });
+
   it('learns after a reconnect that a chat closed while it was away, and stops serving its page', async () => {
     const { chatId, page, pageUrl, loseNetwork } = await chatThroughProxy('PC-AWAY');
     await loseNetwork();
