@@ -111,10 +111,19 @@ export class Policy {
     if (this.now() - this.loadedAt >= ACCESS_CACHE_MS) this.forget();
   }
 
-  private async tree(target: Target): Promise<GroupTree> {
+  private allGrants(): Promise<AccessGrant[]> {
+    this.grants ??= this.store.rights.grants();
+    return this.grants;
+  }
+
+  private groupParents(): Promise<Map<string, string | null>> {
     this.parentOf ??= this.store.rights
       .listGroups()
       .then((groups) => new Map(groups.map((group) => [group.id, group.parentId])));
+    return this.parentOf;
+  }
+
+  private async tree(target: Target): Promise<GroupTree> {
     const groupsOfDevice = new Map<string, readonly string[]>();
     if (target.kind === 'device') {
       let groups = this.deviceGroups.get(target.id);
@@ -125,15 +134,14 @@ export class Policy {
       }
       groupsOfDevice.set(target.id, await groups);
     }
-    return { parentOf: await this.parentOf, groupsOfDevice };
+    return { parentOf: await this.groupParents(), groupsOfDevice };
   }
 
   /** The operator's rights on a device or device group; a super-administrator has every right. */
   async rightsOn(operator: Operator, target: Target): Promise<EffectiveRights> {
     if (operator.superAdmin) return EVERY_RIGHT;
     this.fresh();
-    this.grants ??= this.store.rights.grants();
-    const [grants, tree] = await Promise.all([this.grants, this.tree(target)]);
+    const [grants, tree] = await Promise.all([this.allGrants(), this.tree(target)]);
     return resolveRights(grants, subjectsOf(operator), target, tree);
   }
 
@@ -150,13 +158,9 @@ export class Policy {
   async readable(operator: Operator, deviceIds: readonly string[]): Promise<Set<string>> {
     if (operator.superAdmin) return new Set(deviceIds);
     this.fresh();
-    this.grants ??= this.store.rights.grants();
-    this.parentOf ??= this.store.rights
-      .listGroups()
-      .then((groups) => new Map(groups.map((group) => [group.id, group.parentId])));
     const [grants, parentOf, groupsOfDevice] = await Promise.all([
-      this.grants,
-      this.parentOf,
+      this.allGrants(),
+      this.groupParents(),
       this.store.rights.allMemberships(),
     ]);
     const tree: GroupTree = { parentOf, groupsOfDevice };

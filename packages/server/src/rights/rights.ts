@@ -12,14 +12,7 @@ import { uuidv7 } from '../ids.js';
 import type { Operator } from '../operators/operator.js';
 import type { CommandResult } from '../result.js';
 import type { Store } from '../store/store.js';
-import {
-  type DynamicRule,
-  groupAndAncestors,
-  matchesRule,
-  type Source,
-  type Subject,
-  type Target,
-} from './accessRights.js';
+import { type DynamicRule, matchesRule, type Source, type Subject, type Target } from './accessRights.js';
 import type { Policy } from './policy.js';
 
 const groupNotFound = { ok: false, code: 'not_found', message: 'no such device group' } as const;
@@ -254,19 +247,6 @@ export class RightsService {
       write: present('write'),
       assign: present('assign'),
     };
-  }
-
-  /** The groups a device is in, nearest first with the ones above them, for the device details. */
-  async groupsAbove(deviceId: string): Promise<string[]> {
-    const [direct, groups] = await Promise.all([
-      this.store.rights.groupsOfDevice(deviceId),
-      this.store.rights.listGroups(),
-    ]);
-    const tree = {
-      parentOf: new Map(groups.map((group) => [group.id, group.parentId])),
-      groupsOfDevice: new Map(),
-    };
-    return [...new Set(direct.flatMap((id) => groupAndAncestors(id, tree)))];
   }
 
   private async names(): Promise<Map<string, string>> {
