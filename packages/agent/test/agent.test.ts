@@ -160,7 +160,7 @@ describe('parley-agent with the real server (SQLite)', () => {
     const config = await enroll(server.url, token, 'PC-ENROLL', 'linux');
     expect(config.credential.length).toBeGreaterThanOrEqual(32);
     await expect(enroll(server.url, token, 'PC-AGAIN', 'linux')).rejects.toThrow(
-      /401.*unknown, used or expired/,
+      /401.*unknown, used up, revoked or expired/,
     );
     const stored = await server.store.devices.find(config.deviceId);
     expect(stored?.credentialHash).not.toContain(config.credential);

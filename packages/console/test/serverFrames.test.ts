@@ -7,7 +7,7 @@ import {
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
-import { connectConsole, useTestServer } from '../../server/test/support/server.js';
+import { connectConsole, operatorNamed, useTestServer } from '../../server/test/support/server.js';
 import { ConsoleSocket, type ConsoleSocketOptions } from '../src/api/consoleSocket';
 import type { ChatTransportListener } from '../src/chat/transport';
 import { devicesSink } from '../src/devices/deviceList';
@@ -103,14 +103,16 @@ describe('a large fleet', () => {
 
   it('P-10: a console gets every one of 600 enrolled devices before it leaves "Loading devices…"', async () => {
     const { server } = suite;
-    const admin = await server.store.operators.findByUsername('admin');
-    if (!admin) throw new Error('admin missing');
     const ids = new Set<string>();
+    const created = await server.services.devices.createEnrollmentToken(
+      await operatorNamed(server, 'admin'),
+      server.services.policy,
+      { maxUses: 600 },
+      { name: 'admin', address: null },
+    );
+    if (!created.ok) throw new Error(created.message);
+    const { token } = created.value;
     for (let i = 0; i < 600; i++) {
-      const { token } = await server.services.devices.createEnrollmentToken(admin.id, {
-        name: 'admin',
-        address: null,
-      });
       const name = `finance-laptop-${String(i).padStart(4, '0')}.branch-office.example.com`;
       const enrolled = await server.services.devices.enroll(token, name, 'Windows 11 Pro 24H2');
       if (!enrolled) throw new Error('enrollment failed');

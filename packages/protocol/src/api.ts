@@ -17,9 +17,6 @@ export const OperatorView = z.object({
 });
 export type OperatorView = z.infer<typeof OperatorView>;
 
-export const EnrollmentTokenCreated = z.object({ token: z.string(), expiresAt: z.string() });
-export type EnrollmentTokenCreated = z.infer<typeof EnrollmentTokenCreated>;
-
 export const EnrollBody = z.object({
   token: z.string().min(16).max(256),
   name: z.string().min(1).max(256),

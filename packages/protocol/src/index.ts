@@ -1,6 +1,7 @@
 export * from './administration.js';
 export * from './api.js';
 export * from './backoff.js';
+export * from './deviceManagement.js';
 export * from './frames.js';
 export * from './heartbeat.js';
 export * from './limits.js';

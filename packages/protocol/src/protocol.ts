@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
  * Bump PROTOCOL_VERSION on any change a peer of the previous version could not understand.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * Largest frame a client sends: the console and the agent to the server, an end-user page to its agent. The
@@ -36,6 +36,8 @@ export const CloseCode = {
   replaced: 4004,
   slowConsumer: 4006,
   sessionEnded: 4007,
+  /** The device was removed, or its credential revoked: the agent must be enrolled again (P-29). */
+  deviceRemoved: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -103,6 +105,8 @@ export const ChatEventName = z.enum([
   'page_failed',
   /** The operator lost the capability or the right to chat with this device (or was disabled): the chat ends. */
   'access_revoked',
+  /** The device was removed from Parley: its chats end (P-29). */
+  'device_removed',
 ]);
 export type ChatEventName = z.infer<typeof ChatEventName>;
 
@@ -259,11 +263,14 @@ export const DevicesSnapshot = z.object({
   more: z.boolean(),
 });
 export const DeviceUpdated = z.object({ type: z.literal('device.updated'), device: DeviceSummary });
+/** A device this console was shown is gone for it: removed, or no longer readable by the operator (P-29). */
+export const DeviceRemoved = z.object({ type: z.literal('device.removed'), deviceId: id });
 
 export const ConsoleServerFrame = z.discriminatedUnion('type', [
   ConsoleWelcome,
   DevicesSnapshot,
   DeviceUpdated,
+  DeviceRemoved,
   ...ChatServerFrame.options,
 ]);
 export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
@@ -330,11 +337,14 @@ export const AgentOpenChats = z.object({
 });
 /** The operator opened a chat: show the end-user page. */
 export const AgentChatOpen = z.object({ type: z.literal('agent.chat_open'), chat: ChatInfo });
+/** An operator asked for a new device credential: the agent rotates it (POST /api/agents/credential, P-30). */
+export const AgentRotateCredential = z.object({ type: z.literal('agent.rotate_credential') });
 
 export const AgentServerFrame = z.discriminatedUnion('type', [
   AgentWelcome,
   AgentOpenChats,
   AgentChatOpen,
+  AgentRotateCredential,
   ...ChatServerFrame.options,
 ]);
 export type AgentServerFrame = z.infer<typeof AgentServerFrame>;

@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-import { CAPABILITIES, type Capability, CreateOperatorBody, NewPassword } from '@parley/protocol';
+import {
+  CAPABILITIES,
+  type Capability,
+  CreateEnrollmentTokenBody,
+  CreateOperatorBody,
+  NewPassword,
+} from '@parley/protocol';
 import { Command } from 'commander';
 import { CLI } from './audit/audit.js';
 import { LocalBus } from './bus/bus.js';
 import { configFromEnv } from './config.js';
-import { DeviceService } from './devices/devices.js';
+import { DeviceService, ENROLLMENT_TOKEN_HOURS } from './devices/devices.js';
+import { withGroups } from './operators/operator.js';
 import { OperatorService } from './operators/operators.js';
+import { Policy } from './rights/policy.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -22,24 +30,39 @@ program
 const tokens = program.command('enrollment-token').description('device enrollment tokens');
 tokens
   .command('create')
-  .description('print a one-time token for `parley-agent enroll` (valid 24 h)')
+  .description('print a token for `parley-agent enroll` (one device, valid 24 h, unless told otherwise)')
   .option('--by <username>', 'operator the token is created for', 'admin')
-  .action(async (options: { by: string }) => {
-    const config = configFromEnv();
-    const store = await openStore(config.store);
-    try {
-      const operator = await store.operators.findByUsername(options.by);
-      if (!operator)
-        throw new Error(`no operator named ${options.by}; start the server once to create admin`);
-      const devices = new DeviceService(store, new LocalBus(), config.nodeId);
-      const { token, expiresAt } = await devices.createEnrollmentToken(operator.id, CLI);
+  .option('--uses <n>', 'how many devices may enroll with it (a fleet rollout)', '1')
+  .option('--hours <n>', 'hours it stays valid', String(ENROLLMENT_TOKEN_HOURS))
+  .option('--label <text>', 'what the token is for, shown in the console')
+  .option('--group <id>', 'a static device group every device enrolled with it joins')
+  .action(async (options: { by: string; uses: string; hours: string; label?: string; group?: string }) => {
+    const body = CreateEnrollmentTokenBody.safeParse({
+      maxUses: Number(options.uses),
+      expiresInHours: Number(options.hours),
+      ...(options.label ? { label: options.label } : {}),
+      ...(options.group ? { deviceGroupId: options.group } : {}),
+    });
+    if (!body.success)
+      throw new Error(body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    await withServices(async ({ store }) => {
+      const record = await store.operators.findByUsername(options.by);
+      if (!record) throw new Error(`no operator named ${options.by}; start the server once to create admin`);
+      const bus = new LocalBus();
+      const devices = new DeviceService(store, bus, configFromEnv().nodeId);
+      const created = await devices.createEnrollmentToken(
+        await withGroups(store, record),
+        new Policy(store, bus),
+        body.data,
+        CLI,
+      );
+      check(created);
+      const { token, expiresAt } = created.value;
       process.stdout.write(`${token}\n`);
       process.stderr.write(
         `valid until ${expiresAt}; on the device: parley-agent enroll --server URL --token ${token}\n`,
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 /**
@@ -106,7 +129,7 @@ async function operatorId(store: Store, username: string): Promise<string> {
   return operator.id;
 }
 
-function check(result: { ok: true } | { ok: false; message: string }): void {
+function check(result: { ok: true } | { ok: false; message: string }): asserts result is { ok: true } {
   if (!result.ok) throw new Error(result.message);
 }
 

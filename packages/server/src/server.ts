@@ -72,6 +72,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     devices: new DeviceService(store, bus, config.nodeId, undefined, {
       log,
       beforeAnnounce: (device) => rights.deviceChanged(device),
+      afterRemove: (deviceId) => services.chats.endChatsOfRemovedDevice(deviceId),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),
     chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION, log),
@@ -96,6 +97,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     parseCookies: (header) => app.parseCookie(header),
     publicOrigin,
     hosts,
+    trustedProxies: new AddressList(config.trustedProxies ?? []),
     ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
   });
   registerMetricsRoute(

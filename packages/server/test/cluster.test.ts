@@ -1,3 +1,4 @@
+import { CloseCode } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres } from './support/databases.js';
 import {
@@ -26,6 +27,24 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     await nodeA?.close();
     await nodeB?.close();
     await database?.drop();
+  });
+
+  it('P-29: a device removed on node B is cut off on node A, and leaves the device list of a console on A', async () => {
+    const apiA = new ApiClient(nodeA.url);
+    await apiA.login();
+    const apiB = new ApiClient(nodeB.url);
+    await apiB.login();
+    const agent = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-REMOVED-ACROSS');
+    const consoleA = await connectConsole(nodeA, apiA);
+    await consoleA.next(
+      (f) =>
+        f.type === 'devices.snapshot' &&
+        (f.devices as { id: string }[]).some((device) => device.id === agent.deviceId),
+    );
+    expect((await apiB.request('DELETE', `/api/devices/${agent.deviceId}`)).status).toBe(204);
+    expect((await agent.socket.closed).code).toBe(CloseCode.deviceRemoved);
+    await consoleA.next((f) => f.type === 'device.removed' && f.deviceId === agent.deviceId);
+    consoleA.close();
   });
 
   it('carries a chat across nodes: agent on A, operator on B, messages both ways', async () => {
@@ -112,7 +131,8 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     await nodeA.store.devices.setOnline(
       agent.deviceId,
       'node-gone',
-      { name: 'PC-ORPHAN', os: 'linux', loggedOnUsers: [] },
+      { name: 'PC-ORPHAN', os: 'linux', agentVersion: 'test', loggedOnUsers: [] },
+      null,
       long,
     );
     await nodeA.services.devices.renewPresence(15_000);

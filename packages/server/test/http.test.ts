@@ -22,6 +22,8 @@ describe('HTTP API', () => {
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/access-rights',
+      '/api/agents/credential',
+      '/api/agents/credential/confirm',
       '/api/agents/enroll',
       '/api/audit',
       '/api/auth/login',
@@ -35,8 +37,12 @@ describe('HTTP API', () => {
       '/api/device-groups/{id}',
       '/api/device-groups/{id}/devices',
       '/api/devices',
+      '/api/devices/{id}',
       '/api/devices/{id}/chats',
+      '/api/devices/{id}/credential/revoke',
+      '/api/devices/{id}/credential/rotate',
       '/api/enrollment-tokens',
+      '/api/enrollment-tokens/{id}',
       '/api/operator-groups',
       '/api/operator-groups/{id}',
       '/api/operator-groups/{id}/capabilities',

@@ -46,7 +46,9 @@ function said(changes: readonly DeviceChange[]): string[] {
   return changes.map((change) =>
     change.type === 'snapshot'
       ? `snapshot ${change.devices.map((d) => `${d.id}${d.online ? '' : '(offline)'}`).join(' ')}`
-      : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
+      : change.type === 'removed'
+        ? `removed ${change.deviceId}`
+        : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
   );
 }
 
@@ -83,7 +85,7 @@ describe('ConsoleSocket', () => {
     expect(said(changes)).toEqual(['snapshot b a', 'updated a(offline)', 'updated c']);
   });
 
-  it('P-10: says nothing of a snapshot until its last part, then gives every part with the updates on top', () => {
+  it('P-10, P-29: says nothing of a snapshot until its last part, then gives every part with the updates and removals on top', () => {
     const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
@@ -95,11 +97,14 @@ describe('ConsoleSocket', () => {
     // An update that comes while the list is on its way goes on top of the list, not in place of it.
     sockets.message({ type: 'device.updated', device: device('b', 'PC-2', false) });
     sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: true });
+    sockets.message({ type: 'device.removed', deviceId: 'c' });
     expect(changes).toEqual([]);
     sockets.message({ type: 'devices.snapshot', devices: [device('d', 'PC-4')], more: false });
-    expect(said(changes)).toEqual(['snapshot a b(offline) c d']);
+    expect(said(changes)).toEqual(['snapshot a b(offline) d']);
     sockets.message({ type: 'device.updated', device: device('e', 'PC-5') });
     expect(said(changes).at(-1)).toBe('updated e');
+    sockets.message({ type: 'device.removed', deviceId: 'a' });
+    expect(said(changes).at(-1)).toBe('removed a');
   });
 
   it('P-10: after a reconnect says nothing until the new snapshot is complete, parts of a dropped one forgotten', () => {

@@ -31,7 +31,8 @@ export interface ConsoleSnapshot {
  */
 export type DeviceChange =
   | { type: 'snapshot'; devices: DeviceSummary[] }
-  | { type: 'updated'; device: DeviceSummary };
+  | { type: 'updated'; device: DeviceSummary }
+  | { type: 'removed'; deviceId: string };
 
 export interface ConsoleSocketOptions {
   url?: string;
@@ -79,7 +80,7 @@ export class ConsoleSocket {
    * This connection's device list while its parts are still coming (P-10), and the updates that came meanwhile;
    * null once it is complete. Until then the console shows what it had ("Loading devices…" at first).
    */
-  private incoming: { devices: DeviceSummary[]; updates: DeviceSummary[] } | null = null;
+  private incoming: { devices: DeviceSummary[]; updates: DeviceChange[] } | null = null;
 
   constructor(private readonly options: ConsoleSocketOptions = {}) {
     this.socket = new ReconnectingSocket({
@@ -197,16 +198,21 @@ export class ConsoleSocket {
         const byId = new Map(incoming.devices.map((device) => [device.id, device]));
         // The server listens for updates before it reads the list: the ones that came meanwhile, applied in order
         // on top of it, end at each device's latest state.
-        for (const device of incoming.updates) byId.set(device.id, device);
+        for (const change of incoming.updates) {
+          if (change.type === 'updated') byId.set(change.device.id, change.device);
+          if (change.type === 'removed') byId.delete(change.deviceId);
+        }
         this.options.onDevices?.({ type: 'snapshot', devices: [...byId.values()] });
         return;
       }
-      case 'device.updated': {
-        if (this.incoming) {
-          this.incoming.updates.push(frame.device);
-          return;
-        }
-        this.options.onDevices?.({ type: 'updated', device: frame.device });
+      case 'device.updated':
+      case 'device.removed': {
+        const change: DeviceChange =
+          frame.type === 'device.updated'
+            ? { type: 'updated', device: frame.device }
+            : { type: 'removed', deviceId: frame.deviceId };
+        if (this.incoming) this.incoming.updates.push(change);
+        else this.options.onDevices?.(change);
         return;
       }
       case 'error':

@@ -18,6 +18,8 @@ export function eventText(event: ChatEventName, from: Person | null): string {
       return 'The chat window could not be opened on the user’s screen';
     case 'access_revoked':
       return 'The chat ended: the operator may no longer chat with this computer';
+    case 'device_removed':
+      return 'The chat ended: this computer was removed from the help desk';
   }
 }
 

@@ -64,6 +64,19 @@ describe('the device list in the query cache', () => {
     expect(shown()).toEqual(['PC-0', 'PC-1', 'PC-2']);
   });
 
+  it('P-29: a removed device leaves the list', () => {
+    const { sockets, shown } = setup();
+    sockets.message({
+      type: 'devices.snapshot',
+      devices: [device('a', 'PC-1'), device('b', 'PC-2')],
+      more: false,
+    });
+    sockets.message({ type: 'device.removed', deviceId: 'a' });
+    expect(shown()).toEqual(['PC-2']);
+    sockets.message({ type: 'device.removed', deviceId: 'unknown' });
+    expect(shown()).toEqual(['PC-2']);
+  });
+
   it('keeps the list while no screen shows it (no refetch: the socket is its only source)', () => {
     vi.useFakeTimers();
     const { client, sockets, shown } = setup();

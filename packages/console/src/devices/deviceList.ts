@@ -20,8 +20,9 @@ export function applyDeviceChange(
   change: DeviceChange,
 ): DeviceSummary[] {
   if (change.type === 'snapshot') return [...change.devices].sort(byName);
-  const devices = (current ?? []).filter((device) => device.id !== change.device.id);
-  devices.push(change.device);
+  const gone = change.type === 'removed' ? change.deviceId : change.device.id;
+  const devices = (current ?? []).filter((device) => device.id !== gone);
+  if (change.type === 'updated') devices.push(change.device);
   return devices.sort(byName);
 }
 

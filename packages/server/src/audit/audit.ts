@@ -12,6 +12,9 @@ export interface Doer {
 /** `parley` on the server: whoever runs it owns the server (it resets a lost admin password). */
 export const CLI: Doer = { name: 'cli', address: null, superAdmin: true };
 
+/** The server itself: what nobody asked for (a chat ended by a revocation, the demo agent's enrollment). */
+export const SYSTEM: Doer = { name: 'system', address: null };
+
 /** Writes the audit row of a change; call it with the store of the change's transaction, so both commit or neither. */
 export function audit(
   tx: Store,

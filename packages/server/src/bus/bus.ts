@@ -4,13 +4,16 @@ import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parle
  * What crosses between server nodes. Subjects:
  * - `device.<deviceId>`: frames for the agent of that device (the node holding its connection sends them);
  * - `chat.<chatId>`: frames for the consoles watching that chat;
- * - `devices`: a device's summary changed (presence, logged-on users);
+ * - `devices`: a device's summary changed (presence, logged-on users), or it was removed;
  * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again.
  */
 export type BusMessage =
   | { type: 'to_agent'; frame: AgentServerFrame }
   | { type: 'to_consoles'; frame: ConsoleServerFrame }
   | { type: 'device_changed'; device: DeviceSummary }
+  | { type: 'device_removed'; deviceId: string }
+  /** On `device.<id>`: the node holding the agent closes its connection with this code (P-29). */
+  | { type: 'cut_off'; code: number; reason: string }
   | { type: 'access_changed'; operatorIds: readonly string[] | 'all' };
 
 export type BusHandler = (message: BusMessage) => void;

@@ -1,6 +1,6 @@
 import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
 import type { Logger } from 'pino';
-import { audit } from '../audit/audit.js';
+import { audit, SYSTEM } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { type Operator, withGroups } from '../operators/operator.js';
@@ -75,21 +75,27 @@ export class ChatService {
           operator !== null &&
           (await this.policy.authorize({ kind: 'operator', operator }, { kind: 'chat.take_part', chat }))
             .allowed;
-        if (!allowed) await this.endRevoked(chat);
+        if (!allowed) await this.endChat(chat, 'access_revoked');
       }
     }
   }
 
-  private async endRevoked(chat: ChatRecord): Promise<void> {
+  /** A removed device's open chats end, for both sides (P-29). */
+  async endChatsOfRemovedDevice(deviceId: string): Promise<void> {
+    for (const chat of await this.store.chats.listOpen(deviceId)) await this.endChat(chat, 'device_removed');
+  }
+
+  /** Ends a chat nobody closed: the event that says why, then the close. */
+  private async endChat(chat: ChatRecord, why: 'access_revoked' | 'device_removed'): Promise<void> {
     const at = this.now().toISOString();
     // One transaction: of the nodes that all end it, the first writes both entries, the others find it closed.
     const [revoked, closed] = await this.store.transaction(async (tx) => {
-      const event = await tx.chats.appendEvent(chat.id, 'access_revoked', null, at);
+      const event = await tx.chats.appendEvent(chat.id, why, null, at);
       if (!event) return [null, null];
       const entry = await tx.chats.close(chat.id, null, at);
-      await audit(tx, { name: 'system', address: null }, 'chat.close', `device:${chat.deviceName}`, {
+      await audit(tx, SYSTEM, 'chat.close', `device:${chat.deviceName}`, {
         chatId: chat.id,
-        reason: 'access_revoked',
+        reason: why,
       });
       return [event, entry];
     });

@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { SYSTEM } from '../audit/audit.js';
+import { withGroups } from '../operators/operator.js';
 import type { ParleyServer } from '../server.js';
 
 function agentCli(): string {
@@ -35,10 +37,12 @@ export async function startDemoAgent(
 ): Promise<ChildProcess> {
   const configFile = join(options.dataDir, 'demo-agent.json');
   if (!(await enrolledDeviceExists(server, configFile))) {
-    const { token } = await server.services.devices.createEnrollmentToken(options.adminId, {
-      name: 'system',
-      address: null,
-    });
+    const { devices, policy, store } = server.services;
+    const admin = await store.operators.findById(options.adminId);
+    if (!admin) throw new Error('the demo agent is enrolled for admin, who does not exist');
+    const created = await devices.createEnrollmentToken(await withGroups(store, admin), policy, {}, SYSTEM);
+    if (!created.ok) throw new Error(`demo agent enrollment token: ${created.message}`);
+    const { token } = created.value;
     const enroll = run(
       ['enroll', '--server', server.url, '--token', token, '--config', configFile],
       'inherit',

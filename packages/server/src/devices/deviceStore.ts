@@ -1,14 +1,25 @@
 import type { LoggedOnUser } from '@parley/protocol';
 import type { Db } from '../store/db.js';
-import type { DevicesTable } from '../store/schema.js';
+import type { DevicesTable, EnrollmentTokensTable } from '../store/schema.js';
 
 export interface DeviceRecord {
   id: string;
+  /** What operators see: the host name the agent reports, unless an operator renamed the device. */
   name: string;
+  hostName: string;
+  renamed: boolean;
   os: string;
+  agentVersion: string;
   credentialHash: string;
+  /** A rotated credential the agent has not proven yet (P-30). */
+  pendingCredentialHash: string | null;
+  credentialRevoked: boolean;
   onlineNode: string | null;
   loggedOnUsers: LoggedOnUser[];
+  lastSeenAt: string | null;
+  address: string | null;
+  enrolledAt: string;
+  enrolledBy: string | null;
 }
 
 export interface NewDevice {
@@ -16,16 +27,47 @@ export interface NewDevice {
   name: string;
   os: string;
   credentialHash: string;
+  /** The operator whose enrollment token it used. */
+  enrolledBy?: string | null;
+  address?: string | null;
+}
+
+/** What an agent's hello says of its device. */
+export interface ReportedFacts {
+  name: string;
+  os: string;
+  agentVersion: string;
+  loggedOnUsers: LoggedOnUser[];
+}
+
+export interface NewEnrollmentToken {
+  id: string;
+  tokenHash: string;
+  label: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  maxUses: number;
+  deviceGroupId: string | null;
+}
+
+export interface EnrollmentTokenRecord extends Omit<NewEnrollmentToken, 'tokenHash'> {
+  uses: number;
+  revokedAt: string | null;
 }
 
 /**
- * The enrollment_tokens and devices tables: enrollment, device credentials and presence (which node holds each
- * agent, who is logged on). Contract: deviceStore.contract.ts.
+ * The enrollment_tokens and devices tables: enrollment, device credentials, presence (which node holds each agent,
+ * who is logged on) and removal. Contract: deviceStore.contract.ts.
  */
 export interface DeviceStore {
-  createEnrollmentToken(tokenHash: string, createdBy: string, at: string, expiresAt: string): Promise<void>;
-  /** Marks the token used; false when it is unknown, used or expired. */
-  consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean>;
+  createEnrollmentToken(token: NewEnrollmentToken): Promise<void>;
+  /** Counts one use; null when the token is unknown, used up, revoked or expired. */
+  consumeEnrollmentToken(tokenHash: string, now: string): Promise<EnrollmentTokenRecord | null>;
+  /** Every token not yet deleted, newest first. */
+  listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]>;
+  /** False when there is no such token or it was revoked already. */
+  revokeEnrollmentToken(id: string, at: string): Promise<boolean>;
   /** Deletes the enrollment tokens that expired by `now`. */
   deleteExpiredEnrollmentTokens(now: string): Promise<void>;
 
@@ -34,11 +76,27 @@ export interface DeviceStore {
   find(id: string): Promise<DeviceRecord | undefined>;
   /** The devices that are not removed, by name. */
   list(): Promise<DeviceRecord[]>;
+  /** Enrolled devices that are not removed: the license's seats in use. */
+  countEnrolled(): Promise<number>;
+  /** An operator's name for the device: the agent's reports no longer change it. False when there is no device. */
+  rename(id: string, name: string, at: string): Promise<boolean>;
+  /**
+   * Removes the device: it leaves every list and group, its credentials stop working, it is offline. Its chats stay
+   * (recording rules decide). False when there is no such device (or it was removed already).
+   */
+  remove(id: string, at: string): Promise<boolean>;
+  /** Its credentials stop working; the device stays listed. False when there is no device or it was revoked. */
+  revokeCredential(id: string, at: string): Promise<boolean>;
+  /** A new credential beside the current one, until the agent proves it (P-30). */
+  setPendingCredential(id: string, hash: string): Promise<boolean>;
+  /** The pending credential becomes the only one. False unless `hash` is the pending one. */
+  promotePendingCredential(id: string, hash: string): Promise<boolean>;
 
   setOnline(
     id: string,
     node: string,
-    facts: { name: string; os: string; loggedOnUsers: LoggedOnUser[] },
+    facts: ReportedFacts,
+    address: string | null,
     at: string,
   ): Promise<void>;
   setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void>;
@@ -52,45 +110,104 @@ export interface DeviceStore {
   clearNode(node: string, startedAt: string): Promise<string[]>;
 }
 
+/** What a removed device, or one whose credential is revoked, keeps: no credential (nothing hashes to ''), no presence. */
+const CUT_OFF = {
+  credential_hash: '',
+  pending_credential_hash: null,
+  online_node: null,
+  logged_on_users: '[]',
+} as const;
+
+function changedOne(result: { numUpdatedRows: bigint }): boolean {
+  return Number(result.numUpdatedRows) === 1;
+}
+
 function toDevice(row: DevicesTable): DeviceRecord {
   return {
     id: row.id,
     name: row.name,
+    hostName: row.host_name,
+    renamed: row.renamed_at !== null,
     os: row.os,
+    agentVersion: row.agent_version,
     credentialHash: row.credential_hash,
+    pendingCredentialHash: row.pending_credential_hash,
+    credentialRevoked: row.credential_revoked_at !== null,
     onlineNode: row.online_node,
     loggedOnUsers: JSON.parse(row.logged_on_users) as LoggedOnUser[],
+    lastSeenAt: row.last_seen_at,
+    address: row.address,
+    enrolledAt: row.enrolled_at,
+    enrolledBy: row.enrolled_by,
+  };
+}
+
+function toToken(row: EnrollmentTokensTable): EnrollmentTokenRecord {
+  return {
+    id: row.id,
+    label: row.label,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    maxUses: row.max_uses,
+    uses: row.uses,
+    deviceGroupId: row.device_group_id,
+    revokedAt: row.revoked_at,
   };
 }
 
 export class SqlDeviceStore implements DeviceStore {
   constructor(private readonly db: Db) {}
 
-  async createEnrollmentToken(
-    tokenHash: string,
-    createdBy: string,
-    at: string,
-    expiresAt: string,
-  ): Promise<void> {
+  async createEnrollmentToken(token: NewEnrollmentToken): Promise<void> {
     await this.db
       .insertInto('enrollment_tokens')
       .values({
-        token_hash: tokenHash,
-        created_by: createdBy,
-        created_at: at,
-        expires_at: expiresAt,
+        id: token.id,
+        token_hash: token.tokenHash,
+        label: token.label,
+        created_by: token.createdBy,
+        created_at: token.createdAt,
+        expires_at: token.expiresAt,
+        max_uses: token.maxUses,
+        uses: 0,
+        device_group_id: token.deviceGroupId,
+        revoked_at: null,
         used_at: null,
       })
       .execute();
   }
 
-  async consumeEnrollmentToken(tokenHash: string, now: string): Promise<boolean> {
+  async consumeEnrollmentToken(tokenHash: string, now: string): Promise<EnrollmentTokenRecord | null> {
+    // One statement: two agents enrolling at once with a token's last use cannot both get it.
+    const row = await this.db
+      .updateTable('enrollment_tokens')
+      .set((eb) => ({ uses: eb('uses', '+', 1), used_at: now }))
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .whereRef('uses', '<', 'max_uses')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toToken(row) : null;
+  }
+
+  async listEnrollmentTokens(): Promise<EnrollmentTokenRecord[]> {
+    const rows = await this.db
+      .selectFrom('enrollment_tokens')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(toToken);
+  }
+
+  async revokeEnrollmentToken(id: string, at: string): Promise<boolean> {
     const result = await this.db
       .updateTable('enrollment_tokens')
-      .set({ used_at: now })
-      .where('token_hash', '=', tokenHash)
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now)
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -105,9 +222,16 @@ export class SqlDeviceStore implements DeviceStore {
       .values({
         id: device.id,
         name: device.name,
+        host_name: device.name,
+        renamed_at: null,
         os: device.os,
+        agent_version: '',
         credential_hash: device.credentialHash,
+        pending_credential_hash: null,
+        credential_revoked_at: null,
         enrolled_at: at,
+        enrolled_by: device.enrolledBy ?? null,
+        address: device.address ?? null,
         last_seen_at: null,
         online_node: null,
         logged_on_users: '[]',
@@ -137,22 +261,82 @@ export class SqlDeviceStore implements DeviceStore {
     return rows.map(toDevice);
   }
 
+  async countEnrolled(): Promise<number> {
+    const row = await this.db
+      .selectFrom('devices')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('removed_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** An update of the device, if it is not removed. */
+  private present(id: string) {
+    return this.db.updateTable('devices').where('id', '=', id).where('removed_at', 'is', null);
+  }
+
+  /** An update of the device, if it is not removed and its credential not revoked. */
+  private credentialed(id: string) {
+    return this.present(id).where('credential_revoked_at', 'is', null);
+  }
+
+  async rename(id: string, name: string, at: string): Promise<boolean> {
+    return changedOne(await this.present(id).set({ name, renamed_at: at }).executeTakeFirst());
+  }
+
+  async remove(id: string, at: string): Promise<boolean> {
+    if (
+      !changedOne(
+        await this.present(id)
+          .set({ ...CUT_OFF, removed_at: at })
+          .executeTakeFirst(),
+      )
+    )
+      return false;
+    await this.db.deleteFrom('device_group_members').where('device_id', '=', id).execute();
+    return true;
+  }
+
+  async revokeCredential(id: string, at: string): Promise<boolean> {
+    return changedOne(
+      await this.credentialed(id)
+        .set({ ...CUT_OFF, credential_revoked_at: at })
+        .executeTakeFirst(),
+    );
+  }
+
+  async setPendingCredential(id: string, hash: string): Promise<boolean> {
+    return changedOne(await this.credentialed(id).set({ pending_credential_hash: hash }).executeTakeFirst());
+  }
+
+  async promotePendingCredential(id: string, hash: string): Promise<boolean> {
+    return changedOne(
+      await this.credentialed(id)
+        .where('pending_credential_hash', '=', hash)
+        .set({ credential_hash: hash, pending_credential_hash: null })
+        .executeTakeFirst(),
+    );
+  }
+
   async setOnline(
     id: string,
     node: string,
-    facts: { name: string; os: string; loggedOnUsers: LoggedOnUser[] },
+    facts: ReportedFacts,
+    address: string | null,
     at: string,
   ): Promise<void> {
-    await this.db
-      .updateTable('devices')
-      .set({
-        name: facts.name,
+    await this.present(id)
+      .set((eb) => ({
+        // An operator's name stays; the agent's goes on record beside it.
+        name: eb.case().when('renamed_at', 'is', null).then(facts.name).else(eb.ref('name')).end(),
+        host_name: facts.name,
         os: facts.os,
+        agent_version: facts.agentVersion,
+        address,
         online_node: node,
         last_seen_at: at,
         logged_on_users: JSON.stringify(facts.loggedOnUsers),
-      })
-      .where('id', '=', id)
+      }))
       .execute();
   }
 

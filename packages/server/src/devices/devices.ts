@@ -1,14 +1,30 @@
-import type { DeviceFacts, DeviceSummary, LoggedOnUser } from '@parley/protocol';
+import {
+  type AgentCredentialBody,
+  CloseCode,
+  type CreateEnrollmentTokenBody,
+  type CredentialState,
+  type DeviceDetails,
+  type DeviceFacts,
+  type DeviceSummary,
+  type EnrollmentTokenCreated,
+  type EnrollmentTokenState,
+  type EnrollmentTokenView,
+  type LoggedOnUser,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import { audit, type Doer } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import type { Operator } from '../operators/operator.js';
+import type { CommandResult } from '../result.js';
 import type { Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
-import type { DeviceRecord } from './deviceStore.js';
+import type { DeviceRecord, EnrollmentTokenRecord } from './deviceStore.js';
 
+/** How long an enrollment token is valid unless its creator says otherwise. */
 export const ENROLLMENT_TOKEN_HOURS = 24;
+
+const deviceNotFound = { ok: false, code: 'not_found', message: 'no such device' } as const;
 
 /**
  * At most one `device.updated` about a device's logged-on users per this many ms. Trailing: a change inside the
@@ -36,6 +52,17 @@ export function presentDevice(device: DeviceRecord): DeviceSummary {
   };
 }
 
+function credentialState(device: DeviceRecord): CredentialState {
+  if (device.credentialRevoked) return 'revoked';
+  return device.pendingCredentialHash ? 'rotating' : 'active';
+}
+
+function tokenState(token: EnrollmentTokenRecord, now: Date): EnrollmentTokenState {
+  if (token.revokedAt) return 'revoked';
+  if (token.uses >= token.maxUses) return 'used_up';
+  return token.expiresAt <= now.toISOString() ? 'expired' : 'active';
+}
+
 /** Enrollment, device credentials and presence (which node holds each agent, who is logged on). */
 export class DeviceService {
   /** Presence recorded by this node before this time is from an earlier run of it. */
@@ -54,23 +81,96 @@ export class DeviceService {
       log?: Logger;
       /** Runs before a device's change is announced: its dynamic groups follow its facts (rights/rights.ts). */
       beforeAnnounce?: (device: DeviceRecord) => Promise<unknown>;
+      /** Runs once a device is removed: its open chats end (chats/chats.ts). */
+      afterRemove?: (deviceId: string) => Promise<unknown>;
     } = {},
   ) {
     this.startedAt = now().toISOString();
   }
 
-  async createEnrollmentToken(createdBy: string, doer: Doer): Promise<{ token: string; expiresAt: string }> {
+  /**
+   * A token agents exchange for a device credential: valid `expiresInHours`, for `maxUses` devices, each joining
+   * `deviceGroupId` (a static group the operator may assign) when given. The token itself is shown only now.
+   */
+  async createEnrollmentToken(
+    operator: Operator,
+    policy: Policy,
+    body: CreateEnrollmentTokenBody,
+    doer: Doer,
+  ): Promise<CommandResult<EnrollmentTokenCreated>> {
+    const groupId = body.deviceGroupId ?? null;
+    if (groupId !== null) {
+      const group = await this.store.rights.findGroup(groupId);
+      if (!group || !(await policy.may(operator, { kind: 'device_group.assign', groupId })))
+        return { ok: false, code: 'bad_request', message: 'no such device group you may assign' };
+      if (group.rule)
+        return { ok: false, code: 'bad_request', message: 'a dynamic group’s devices follow its rule' };
+    }
     const token = newSecret();
     const at = this.now();
-    const expiresAt = new Date(at.getTime() + ENROLLMENT_TOKEN_HOURS * 3600_000).toISOString();
+    const expiresAt = new Date(
+      at.getTime() + (body.expiresInHours ?? ENROLLMENT_TOKEN_HOURS) * 3600_000,
+    ).toISOString();
+    const id = uuidv7();
+    const maxUses = body.maxUses ?? 1;
     await this.store.transaction(async (tx) => {
-      await tx.devices.createEnrollmentToken(hashSecret(token), createdBy, at.toISOString(), expiresAt);
-      await audit(tx, doer, 'device.enrollment_token', null, { expiresAt });
+      await tx.devices.createEnrollmentToken({
+        id,
+        tokenHash: hashSecret(token),
+        label: body.label ?? '',
+        createdBy: operator.id,
+        createdAt: at.toISOString(),
+        expiresAt,
+        maxUses,
+        deviceGroupId: groupId,
+      });
+      await audit(tx, doer, 'device.enrollment_token', `enrollment_token:${id}`, {
+        expiresAt,
+        maxUses,
+        ...(groupId ? { deviceGroupId: groupId } : {}),
+      });
     });
-    return { token, expiresAt };
+    return { ok: true, value: { id, token, expiresAt } };
   }
 
-  /** Exchanges a one-time enrollment token for a device id and credential; null when the token is not valid. */
+  async listEnrollmentTokens(): Promise<EnrollmentTokenView[]> {
+    const [tokens, operators, groups] = await Promise.all([
+      this.store.devices.listEnrollmentTokens(),
+      this.store.operators.list(),
+      this.store.rights.listGroups(),
+    ]);
+    const usernames = new Map(operators.map((o) => [o.id, o.username]));
+    const groupNames = new Map(groups.map((g) => [g.id, g.name]));
+    const now = this.now();
+    return tokens.map((token) => ({
+      id: token.id,
+      label: token.label,
+      createdBy: usernames.get(token.createdBy) ?? null,
+      createdAt: token.createdAt,
+      expiresAt: token.expiresAt,
+      maxUses: token.maxUses,
+      uses: token.uses,
+      deviceGroup:
+        token.deviceGroupId && groupNames.has(token.deviceGroupId)
+          ? { id: token.deviceGroupId, name: groupNames.get(token.deviceGroupId) ?? '' }
+          : null,
+      state: tokenState(token, now),
+    }));
+  }
+
+  /** The token stops working at once; devices enrolled with it stay. */
+  async revokeEnrollmentToken(id: string, doer: Doer): Promise<CommandResult<null>> {
+    const revoked = await this.store.transaction(async (tx) => {
+      if (!(await tx.devices.revokeEnrollmentToken(id, this.now().toISOString()))) return false;
+      await audit(tx, doer, 'device.enrollment_token_revoke', `enrollment_token:${id}`);
+      return true;
+    });
+    return revoked
+      ? { ok: true, value: null }
+      : { ok: false, code: 'not_found', message: 'no such enrollment token, or it was revoked already' };
+  }
+
+  /** Exchanges an enrollment token for a device id and credential; null when the token is not valid. */
   async enroll(
     token: string,
     name: string,
@@ -80,11 +180,26 @@ export class DeviceService {
     const at = this.now().toISOString();
     const deviceId = uuidv7();
     const credential = newSecret();
-    // The token is used up exactly when the device exists: one transaction.
+    // The token's use is counted exactly when the device exists: one transaction.
     const enrolled = await this.store.transaction(async (store) => {
-      if (!(await store.devices.consumeEnrollmentToken(hashSecret(token), at))) return false;
-      await store.devices.create({ id: deviceId, name, os, credentialHash: hashSecret(credential) }, at);
-      await audit(store, { name: `device:${deviceId}`, address }, 'device.enroll', `device:${name}`, { os });
+      const used = await store.devices.consumeEnrollmentToken(hashSecret(token), at);
+      if (!used) return false;
+      await store.devices.create(
+        {
+          id: deviceId,
+          name,
+          os,
+          credentialHash: hashSecret(credential),
+          enrolledBy: used.createdBy,
+          address,
+        },
+        at,
+      );
+      if (used.deviceGroupId) await store.rights.setMembership(used.deviceGroupId, deviceId, true);
+      await audit(store, { name: `device:${deviceId}`, address }, 'device.enroll', `device:${name}`, {
+        os,
+        enrollmentToken: used.id,
+      });
       return true;
     });
     if (!enrolled) return null;
@@ -93,10 +208,150 @@ export class DeviceService {
     return { deviceId, credential };
   }
 
+  /**
+   * The device whose credential this is: the current one, or the rotated one the agent now proves (which then
+   * becomes the only one, P-30). Null for a wrong credential, a revoked one, or a removed device.
+   */
   async authenticate(deviceId: string, credential: string): Promise<DeviceRecord | null> {
     const device = await this.store.devices.find(deviceId);
-    if (!device || device.credentialHash !== hashSecret(credential)) return null;
-    return device;
+    if (!device || device.credentialRevoked) return null;
+    const hash = hashSecret(credential);
+    if (device.credentialHash === hash) return device;
+    if (device.pendingCredentialHash !== hash) return null;
+    if (!(await this.store.devices.promotePendingCredential(deviceId, hash))) return null;
+    await this.store.transaction((tx) =>
+      audit(
+        tx,
+        { name: `device:${deviceId}`, address: null },
+        'device.credential_rotate',
+        `device:${device.name}`,
+      ),
+    );
+    return { ...device, credentialHash: hash, pendingCredentialHash: null };
+  }
+
+  /** P-30 step one: the agent, with its current credential, gets a new one to save and then prove. */
+  async issueCredential(body: AgentCredentialBody): Promise<{ credential: string } | null> {
+    const device = await this.authenticate(body.deviceId, body.credential);
+    if (!device) return null;
+    const credential = newSecret();
+    if (!(await this.store.devices.setPendingCredential(device.id, hashSecret(credential)))) return null;
+    return { credential };
+  }
+
+  /** P-30 step two: the agent proves the new credential; the old one stops working. */
+  async confirmCredential(body: AgentCredentialBody): Promise<boolean> {
+    return (await this.authenticate(body.deviceId, body.credential)) !== null;
+  }
+
+  /** Asks the device's agent to rotate its credential (P-30); it must be online to hear it. */
+  async requestRotation(deviceId: string, doer: Doer): Promise<CommandResult<null>> {
+    const device = await this.store.devices.find(deviceId);
+    if (!device) return deviceNotFound;
+    if (device.credentialRevoked)
+      return { ok: false, code: 'conflict', message: 'the credential is revoked: enroll the agent again' };
+    if (device.onlineNode === null)
+      return { ok: false, code: 'conflict', message: 'the device is offline: it rotates when asked online' };
+    await this.store.transaction((tx) =>
+      audit(tx, doer, 'device.credential_rotate_request', `device:${device.name}`),
+    );
+    this.bus.publish(subjects.device(deviceId), {
+      type: 'to_agent',
+      frame: { type: 'agent.rotate_credential' },
+    });
+    return { ok: true, value: null };
+  }
+
+  /**
+   * A change of the device and its audit row, in one transaction. False when there is no such device, or `change`
+   * found nothing to change (removed, revoked meanwhile).
+   */
+  private async changeDevice(
+    deviceId: string,
+    doer: Doer,
+    action: string,
+    change: (tx: Store, at: string) => Promise<boolean>,
+    details: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const device = await this.store.devices.find(deviceId);
+    if (!device) return false;
+    return this.store.transaction(async (tx) => {
+      if (!(await change(tx, this.now().toISOString()))) return false;
+      await audit(tx, doer, action, `device:${device.name}`, { deviceId, ...details });
+      return true;
+    });
+  }
+
+  /** An operator's name for the device; the agent's host name no longer changes it. */
+  async rename(deviceId: string, name: string, doer: Doer): Promise<CommandResult<DeviceSummary>> {
+    const renamed = await this.changeDevice(
+      deviceId,
+      doer,
+      'device.rename',
+      (tx, at) => tx.devices.rename(deviceId, name, at),
+      { name },
+    );
+    const device = renamed ? await this.store.devices.find(deviceId) : undefined;
+    if (!device) return deviceNotFound;
+    this.announce(device);
+    return { ok: true, value: presentDevice(device) };
+  }
+
+  /**
+   * Removes the device (P-29): its credential stops working, its agent is cut off on whichever node holds it, its
+   * license seat is free, its open chats end; its recorded history stays.
+   */
+  async remove(deviceId: string, doer: Doer): Promise<CommandResult<null>> {
+    const removed = await this.changeDevice(deviceId, doer, 'device.remove', (tx, at) =>
+      tx.devices.remove(deviceId, at),
+    );
+    if (!removed) return deviceNotFound;
+    this.cutOff(deviceId, 'device removed');
+    if (!this.stopped) this.bus.publish(subjects.devices, { type: 'device_removed', deviceId });
+    await this.options.afterRemove?.(deviceId);
+    return { ok: true, value: null };
+  }
+
+  /** The device's credential stops working and its agent is cut off; the device stays, to be removed or kept. */
+  async revokeCredential(deviceId: string, doer: Doer): Promise<CommandResult<null>> {
+    if (!(await this.store.devices.find(deviceId))) return deviceNotFound;
+    const revoked = await this.changeDevice(deviceId, doer, 'device.credential_revoke', (tx, at) =>
+      tx.devices.revokeCredential(deviceId, at),
+    );
+    if (!revoked) return { ok: false, code: 'conflict', message: 'the credential is revoked already' };
+    this.cutOff(deviceId, 'device credential revoked');
+    await this.announceById(deviceId);
+    return { ok: true, value: null };
+  }
+
+  /** The device page: its facts, enrollment, groups and credential. */
+  async details(deviceId: string): Promise<DeviceDetails | null> {
+    const device = await this.store.devices.find(deviceId);
+    if (!device) return null;
+    const [groupIds, groups, enrolledBy] = await Promise.all([
+      this.store.rights.groupsOfDevice(deviceId),
+      this.store.rights.listGroups(),
+      device.enrolledBy ? this.store.operators.findById(device.enrolledBy) : undefined,
+    ]);
+    const member = new Set(groupIds);
+    return {
+      ...presentDevice(device),
+      hostName: device.hostName,
+      agentVersion: device.agentVersion,
+      lastSeenAt: device.lastSeenAt,
+      address: device.address,
+      enrolledAt: device.enrolledAt,
+      enrolledBy: enrolledBy?.username ?? null,
+      groups: groups.filter((g) => member.has(g.id)).map((g) => ({ id: g.id, name: g.name })),
+      credential: credentialState(device),
+    };
+  }
+
+  /** Cuts the device's agent off on whichever node holds it (P-29). */
+  private cutOff(deviceId: string, reason: string): void {
+    this.forget(deviceId);
+    if (this.stopped) return;
+    this.bus.publish(subjects.device(deviceId), { type: 'cut_off', code: CloseCode.deviceRemoved, reason });
   }
 
   async list(): Promise<DeviceSummary[]> {
@@ -117,12 +372,18 @@ export class DeviceService {
     return this.store.devices.find(deviceId);
   }
 
-  async connected(deviceId: string, facts: DeviceFacts, users: LoggedOnUser[]): Promise<void> {
+  async connected(
+    deviceId: string,
+    facts: DeviceFacts,
+    users: LoggedOnUser[],
+    address: string | null,
+  ): Promise<void> {
     const at = this.now();
     await this.store.devices.setOnline(
       deviceId,
       this.nodeId,
       { ...facts, loggedOnUsers: users },
+      address,
       at.toISOString(),
     );
     // A new connection of a device held here already: its state is announced now, nothing is left pending.

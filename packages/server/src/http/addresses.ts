@@ -30,3 +30,21 @@ export class AddressList {
     return family !== 0 && this.list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
   }
 }
+
+/**
+ * The client's address as Fastify's `trustProxy` finds it, for requests Fastify does not see (WebSocket upgrades):
+ * the socket's peer, or, while that is a trusted proxy, the next address leftwards in X-Forwarded-For.
+ */
+export function clientAddress(
+  remote: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: AddressList,
+): string | null {
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  let address = remote ?? null;
+  while (address !== null && trusted.has(address) && hops.length > 0) address = hops.pop() ?? null;
+  return address;
+}

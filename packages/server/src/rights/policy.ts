@@ -32,6 +32,8 @@ export type Action =
   | { kind: 'device.read'; deviceId: string }
   /** Create enrollment tokens for new devices, create and change device groups. */
   | { kind: 'devices.manage' }
+  /** Rename, remove, revoke or rotate the credential of one device: devices.manage, and Read and Write on it. */
+  | { kind: 'device.manage'; deviceId: string }
   /** Put devices in a device group and take them out, delete it: Assign on the group. */
   | { kind: 'device_group.assign'; groupId: string }
   /** See a device group and its devices: Read on it. */
@@ -188,6 +190,11 @@ export class Policy {
         return this.hasRights(operator, { kind: 'device', id: action.deviceId }, ['read']);
       case 'devices.manage':
         return needs(operator, 'devices.manage', 'managing devices');
+      case 'device.manage': {
+        const capability = needs(operator, 'devices.manage', 'managing devices');
+        if (!capability.allowed) return capability;
+        return this.hasRights(operator, { kind: 'device', id: action.deviceId }, ['read', 'write']);
+      }
       case 'device_group.assign': {
         const capability = needs(operator, 'devices.manage', 'managing device groups');
         if (!capability.allowed) return capability;

@@ -52,6 +52,21 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       );
       // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
       await rawSql(database.location, [
+        // …without what 0008 added,
+        'drop index enrollment_tokens_id',
+        'alter table enrollment_tokens drop column id',
+        'alter table enrollment_tokens drop column label',
+        'alter table enrollment_tokens drop column max_uses',
+        'alter table enrollment_tokens drop column uses',
+        'alter table enrollment_tokens drop column device_group_id',
+        'alter table enrollment_tokens drop column revoked_at',
+        'alter table devices drop column host_name',
+        'alter table devices drop column renamed_at',
+        'alter table devices drop column agent_version',
+        'alter table devices drop column address',
+        'alter table devices drop column enrolled_by',
+        'alter table devices drop column pending_credential_hash',
+        'alter table devices drop column credential_revoked_at',
         'drop index chats_one_open',
         'drop index chats_operator',
         'drop index devices_online_node',

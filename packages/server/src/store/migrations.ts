@@ -238,6 +238,51 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_device_lifecycle': {
+    // Issue 9: enrollment tokens with an id (to list and revoke them), a label, a use count and a device group;
+    // devices an operator renamed, with what the agent reports beside it, where and by whom they were enrolled,
+    // and a credential that can be revoked or rotated (a new one beside the current until the agent proves it).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('enrollment_tokens').addColumn('id', 'text').execute();
+      await sql`update enrollment_tokens set id = token_hash`.execute(db);
+      await db.schema
+        .createIndex('enrollment_tokens_id')
+        .unique()
+        .on('enrollment_tokens')
+        .column('id')
+        .execute();
+      await db.schema
+        .alterTable('enrollment_tokens')
+        .addColumn('label', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('enrollment_tokens')
+        .addColumn('max_uses', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema
+        .alterTable('enrollment_tokens')
+        .addColumn('uses', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update enrollment_tokens set uses = 1 where used_at is not null`.execute(db);
+      await db.schema.alterTable('enrollment_tokens').addColumn('device_group_id', 'text').execute();
+      await db.schema.alterTable('enrollment_tokens').addColumn('revoked_at', 'text').execute();
+
+      await db.schema
+        .alterTable('devices')
+        .addColumn('host_name', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await sql`update devices set host_name = name`.execute(db);
+      await db.schema.alterTable('devices').addColumn('renamed_at', 'text').execute();
+      await db.schema
+        .alterTable('devices')
+        .addColumn('agent_version', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema.alterTable('devices').addColumn('address', 'text').execute();
+      await db.schema.alterTable('devices').addColumn('enrolled_by', 'text').execute();
+      await db.schema.alterTable('devices').addColumn('pending_credential_hash', 'text').execute();
+      await db.schema.alterTable('devices').addColumn('credential_revoked_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

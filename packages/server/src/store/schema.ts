@@ -47,7 +47,15 @@ export interface EnrollmentTokensTable {
   created_by: string;
   created_at: string;
   expires_at: string;
+  /** When it was last used. */
   used_at: string | null;
+  id: string;
+  label: string;
+  max_uses: number;
+  uses: number;
+  /** The static device group enrolled devices join. */
+  device_group_id: string | null;
+  revoked_at: string | null;
 }
 
 export interface DevicesTable {
@@ -62,6 +70,17 @@ export interface DevicesTable {
   /** JSON array of {name}. */
   logged_on_users: string;
   removed_at: string | null;
+  /** What the agent reports as its name; `name` is it unless an operator renamed the device (renamed_at). */
+  host_name: string;
+  renamed_at: string | null;
+  agent_version: string;
+  /** The address the agent last connected from. */
+  address: string | null;
+  /** The operator whose enrollment token the device used. */
+  enrolled_by: string | null;
+  /** A rotated credential the agent has not proven yet; the current one works until it does (P-30). */
+  pending_credential_hash: string | null;
+  credential_revoked_at: string | null;
 }
 
 export interface ChatsTable {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
-import { alice, at, type StoreContract } from '../../test/support/storeContract.js';
+import { alice, at, enrollmentToken, type StoreContract } from '../../test/support/storeContract.js';
 import { auditStoreContract } from '../audit/auditStore.contract.js';
 import { sessionStoreContract } from '../auth/sessionStore.contract.js';
 import { signInStoreContract } from '../auth/signInStore.contract.js';
@@ -123,11 +123,11 @@ describe.each(implementations)('Store contract on %s', (_name, makeDatabase) => 
       const session = { operatorId: 'op1', at: at(0), address: null, userAgent: null };
       await sessions.create({ ...session, tokenHash: 's-old', expiresAt: at(10) });
       await sessions.create({ ...session, tokenHash: 's-new', expiresAt: at(100) });
-      await devices.createEnrollmentToken('t-old', 'op1', at(0), at(10));
+      await devices.createEnrollmentToken(enrollmentToken('t-old', at(10)));
       await store().deleteExpired(at(50), at(-1));
       expect(await sessions.find('s-old', at(5), at(-1))).toBeUndefined();
       expect((await sessions.find('s-new', at(60), at(-1)))?.operator.id).toBe('op1');
-      expect(await devices.consumeEnrollmentToken('t-old', at(5))).toBe(false);
+      expect(await devices.consumeEnrollmentToken('t-old', at(5))).toBeNull();
     });
   });
 });

@@ -28,6 +28,8 @@ export class AgentConnection {
 
   constructor(
     ws: WebSocket,
+    /** Where the agent connects from (the device page shows it). */
+    private readonly address: string | null,
     private readonly services: Services,
     private readonly log: Logger,
     /** Ends an older connection of the same device on this node. */
@@ -105,8 +107,9 @@ export class AgentConnection {
     this.claim(device.id, this);
     this.stopFeed = this.services.bus.subscribe(subjects.device(device.id), (message) => {
       if (message.type === 'to_agent') this.send(message.frame);
+      if (message.type === 'cut_off') this.peer.close(message.code, message.reason);
     });
-    await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers);
+    await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers, this.address);
     const openChats = chunkByBytes(await this.services.chats.openChatsOf(device.id));
     // The welcome, then the open chats in parts under the chunk size (P-11); the agent acts on the last one.
     this.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });

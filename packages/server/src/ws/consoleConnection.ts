@@ -24,6 +24,8 @@ export class ConsoleConnection {
   private greeted = false;
   private readonly unsubscribe = new Map<string, () => void>();
   private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
+  /** The devices this console was shown: only these ever get a `device.removed` (P-29). */
+  private readonly shown = new Set<string>();
 
   constructor(
     ws: WebSocket,
@@ -84,21 +86,50 @@ export class ConsoleConnection {
     this.unsubscribe.set(
       subjects.devices,
       this.services.bus.subscribe(subjects.devices, (message) => {
+        if (message.type === 'device_removed') {
+          this.hide(message.deviceId);
+          return;
+        }
         if (message.type !== 'device_changed') return;
         const device = message.device;
         // Devices the operator may not read do not exist for them, in the live list as anywhere.
         void this.services.policy
           .may(this.operator, { kind: 'device.read', deviceId: device.id })
           .then((readable) => {
-            if (readable) this.send({ type: 'device.updated', device });
+            if (!readable) return this.hide(device.id);
+            this.shown.add(device.id);
+            this.send({ type: 'device.updated', device });
           })
           .catch((error: unknown) => this.log.warn({ err: error }, 'device update not sent'));
       }),
     );
     // The list in parts under the chunk size (P-10): the console shows it once the last one (more: false) came.
-    const parts = chunkByBytes(await this.services.devices.listFor(this.operator, this.services.policy));
-    for (const [i, devices] of parts.entries())
-      this.send({ type: 'devices.snapshot', devices, more: i < parts.length - 1 });
+    const devices = await this.services.devices.listFor(this.operator, this.services.policy);
+    for (const device of devices) this.shown.add(device.id);
+    const parts = chunkByBytes(devices);
+    for (const [i, part] of parts.entries())
+      this.send({ type: 'devices.snapshot', devices: part, more: i < parts.length - 1 });
+  }
+
+  /** A device shown here is gone for this operator: removed, or no longer readable. */
+  private hide(deviceId: string): void {
+    if (this.shown.delete(deviceId)) this.send({ type: 'device.removed', deviceId });
+  }
+
+  /**
+   * The operator's access changed: the session is read again, devices they may no longer read leave their list and
+   * devices they may now read join it.
+   */
+  async accessChanged(): Promise<void> {
+    if (!(await this.revalidate()) || !this.greeted) return;
+    const devices = await this.services.devices.listFor(this.operator, this.services.policy);
+    const readable = new Set(devices.map((device) => device.id));
+    for (const id of [...this.shown]) if (!readable.has(id)) this.hide(id);
+    for (const device of devices) {
+      if (this.shown.has(device.id)) continue;
+      this.shown.add(device.id);
+      this.send({ type: 'device.updated', device });
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
+import { type AddressList, clientAddress } from '../http/addresses.js';
 import type { HostCheck } from '../http/hosts.js';
 import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
@@ -20,6 +21,8 @@ interface GatewayOptions {
   publicOrigin: string | null;
   /** The names this server answers to (DNS rebinding), as for HTTP requests. */
   hosts: HostCheck;
+  /** TLS proxies whose X-Forwarded-For is believed, as for HTTP requests (the agent's address). */
+  trustedProxies: AddressList;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -57,7 +60,7 @@ export class Gateway {
       if (message.type !== 'access_changed') return;
       for (const c of this.consoles) {
         if (message.operatorIds !== 'all' && !message.operatorIds.includes(c.operatorId)) continue;
-        c.revalidate().catch((error: unknown) =>
+        c.accessChanged().catch((error: unknown) =>
           this.options.log.error({ err: error }, 'session check failed'),
         );
       }
@@ -100,6 +103,11 @@ export class Gateway {
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new AgentConnection(
           ws,
+          clientAddress(
+            request.socket.remoteAddress,
+            request.headers['x-forwarded-for'],
+            this.options.trustedProxies,
+          ),
           services,
           log.child({ socket: 'agent' }),
           (deviceId, c) => this.claim(deviceId, c),

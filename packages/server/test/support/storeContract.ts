@@ -1,4 +1,4 @@
-import type { NewDevice } from '../../src/devices/deviceStore.js';
+import type { NewDevice, NewEnrollmentToken } from '../../src/devices/deviceStore.js';
 import type { OperatorRecord } from '../../src/operators/operatorStore.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -25,3 +25,17 @@ export const alice: OperatorRecord = {
 
 /** A device the parts that need one create first. */
 export const pc1: NewDevice = { id: 'dev1', name: 'PC-1', os: 'linux', credentialHash: 'c' };
+
+/** An enrollment token of `op1` whose hash (and id) is `hash`, valid until `expiresAt`, for `maxUses` devices. */
+export function enrollmentToken(hash: string, expiresAt: string, maxUses = 1): NewEnrollmentToken {
+  return {
+    id: `id-${hash}`,
+    tokenHash: hash,
+    label: '',
+    createdBy: 'op1',
+    createdAt: at(0),
+    expiresAt,
+    maxUses,
+    deviceGroupId: null,
+  };
+}

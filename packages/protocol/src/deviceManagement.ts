@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { DeviceSummary } from './protocol.js';
+
+/**
+ * Managing devices (the `devices.manage` capability): enrollment tokens, renaming, removal, credentials; and what the
+ * console's device page shows. REST bodies and answers shared by the server's routes, the console and the agent.
+ */
+
+const recordId = z.string().min(1).max(64);
+
+/** POST /api/enrollment-tokens: every field optional; no body at all gives a one-time token valid 24 h. */
+export const CreateEnrollmentTokenBody = z.object({
+  /** What the token is for ("Floor 3 rollout"), shown in the token list. */
+  label: z.string().trim().max(128).optional(),
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .optional(),
+  /** How many devices may enroll with it: one for a single device, thousands for a fleet rollout. */
+  maxUses: z.number().int().min(1).max(100_000).optional(),
+  /** A static device group every device enrolled with the token joins. */
+  deviceGroupId: recordId.optional(),
+});
+export type CreateEnrollmentTokenBody = z.infer<typeof CreateEnrollmentTokenBody>;
+
+export const EnrollmentTokenCreated = z.object({ id: z.string(), token: z.string(), expiresAt: z.string() });
+export type EnrollmentTokenCreated = z.infer<typeof EnrollmentTokenCreated>;
+
+export const EnrollmentTokenState = z.enum(['active', 'used_up', 'expired', 'revoked']);
+export type EnrollmentTokenState = z.infer<typeof EnrollmentTokenState>;
+
+/** A token as the list shows it: never the token itself, which only its creator saw once. */
+export const EnrollmentTokenView = z.object({
+  id: z.string(),
+  label: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  maxUses: z.number().int(),
+  uses: z.number().int(),
+  deviceGroup: z.object({ id: z.string(), name: z.string() }).nullable(),
+  state: EnrollmentTokenState,
+});
+export type EnrollmentTokenView = z.infer<typeof EnrollmentTokenView>;
+export const EnrollmentTokenList = z.array(EnrollmentTokenView);
+
+export const RenameDeviceBody = z.object({ name: z.string().trim().min(1).max(256) });
+export type RenameDeviceBody = z.infer<typeof RenameDeviceBody>;
+
+export const CredentialState = z.enum(['active', 'rotating', 'revoked']);
+export type CredentialState = z.infer<typeof CredentialState>;
+
+/** GET /api/devices/:id: the device page. */
+export const DeviceDetails = DeviceSummary.extend({
+  /** The name the agent reports (its host name); `name` differs when an operator renamed the device. */
+  hostName: z.string(),
+  agentVersion: z.string(),
+  lastSeenAt: z.string().nullable(),
+  /** The address the agent last connected from. */
+  address: z.string().nullable(),
+  enrolledAt: z.string(),
+  /** The operator whose enrollment token the device used. */
+  enrolledBy: z.string().nullable(),
+  groups: z.array(z.object({ id: z.string(), name: z.string() })),
+  credential: CredentialState,
+});
+export type DeviceDetails = z.infer<typeof DeviceDetails>;
+
+/** The agent proves its current credential (in the body: never in a URL a log or proxy keeps). */
+export const AgentCredentialBody = z.object({
+  deviceId: recordId,
+  credential: z.string().min(16).max(256),
+});
+export type AgentCredentialBody = z.infer<typeof AgentCredentialBody>;
+export const AgentCredentialIssued = z.object({ credential: z.string() });
+export type AgentCredentialIssued = z.infer<typeof AgentCredentialIssued>;
