@@ -16,6 +16,7 @@ const LABELS: Record<AdminScreen, string> = {
   deviceGroups: 'Device groups',
   rights: 'Access rights',
   effectiveRights: 'Effective rights',
+  enrollmentTokens: 'Enrollment tokens',
   audit: 'Audit log',
 };
 

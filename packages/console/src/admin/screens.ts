@@ -3,6 +3,7 @@
  * used together, and one chunk keeps the console's first load from carrying a file name and a preload list for each.
  */
 export { AuditPage } from './audit/AuditPage';
+export { EnrollmentTokensPage } from './devices/EnrollmentTokensPage';
 export { DeviceGroupsPage } from './groups/DeviceGroupsPage';
 export { OperatorGroupsPage } from './groups/OperatorGroupsPage';
 export { MissingCapabilityPage } from './MissingCapabilityPage';

@@ -111,7 +111,11 @@ describe('route access by capability', () => {
     expect(adminScreensFor([])).toEqual([]);
     expect(adminScreensFor(['instant-messaging'])).toEqual([]);
     expect(adminScreensFor(['audit.view'])).toEqual(['audit']);
-    expect(adminScreensFor(['devices.manage', 'audit.view'])).toEqual(['deviceGroups', 'audit']);
+    expect(adminScreensFor(['devices.manage', 'audit.view'])).toEqual([
+      'deviceGroups',
+      'enrollmentTokens',
+      'audit',
+    ]);
     expect(adminScreensFor(['operators.manage', 'devices.manage', 'audit.view'])).toEqual([...ADMIN_SCREENS]);
   });
 

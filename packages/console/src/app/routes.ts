@@ -44,6 +44,9 @@ const table = {
   devices: route('/devices', { access: 'operator', dock: true }, () =>
     import('../devices/DevicesPage').then((m) => m.DevicesPage),
   ),
+  device: route('/devices/:deviceId', { access: 'operator', dock: true }, () =>
+    import('../devices/DevicePage').then((m) => m.DevicePage),
+  ),
   chat: route('/chats/:chatId', { access: 'operator', dock: false }, () =>
     import('../chats/ChatPage').then((m) => m.ChatPage),
   ),
@@ -83,6 +86,11 @@ const table = {
   ),
   audit: route('/admin/audit', { access: 'operator', dock: true, capability: 'audit.view' }, () =>
     import('../admin/screens').then((m) => m.AuditPage),
+  ),
+  enrollmentTokens: route(
+    '/admin/enrollment-tokens',
+    { access: 'operator', dock: true, capability: 'devices.manage' },
+    () => import('../admin/screens').then((m) => m.EnrollmentTokensPage),
   ),
 };
 
@@ -145,6 +153,7 @@ export const ADMIN_SCREENS = [
   'deviceGroups',
   'rights',
   'effectiveRights',
+  'enrollmentTokens',
   'audit',
 ] as const satisfies readonly RouteName[];
 

@@ -36,31 +36,33 @@ export function AddDeviceDialog({ onClose }: { onClose(): void }) {
         </p>
       )}
       {create.isError && !isSignedOut(create.error) && <FormError>{create.error.message}</FormError>}
-      {token && (
-        <div className="enroll">
-          <p>
-            On the device, install <code>parley-agent</code> and run these two commands as an administrator.
-            The token works once and expires on{' '}
-            <time dateTime={token.expiresAt}>{fullTime(token.expiresAt)}</time>.
-          </p>
-          <div className="enroll__step">
-            <h3 className="enroll__title">Enrollment token</h3>
-            <CopyableCode code={token.token} label="Copy enrollment token" />
-          </div>
-          <div className="enroll__step">
-            <h3 className="enroll__title">1. Enroll the device</h3>
-            <CopyableCode
-              code={enrollCommand(window.location.origin, token.token)}
-              label="Copy enroll command"
-            />
-          </div>
-          <div className="enroll__step">
-            <h3 className="enroll__title">2. Start the agent</h3>
-            <CopyableCode code={RUN_COMMAND} label="Copy run command" />
-          </div>
-          <p className="muted">The device shows up in the list as soon as its agent connects.</p>
-        </div>
-      )}
+      {token && <EnrollmentSteps token={token} uses={1} />}
     </Dialog>
+  );
+}
+
+/** The token just made and the commands to run with it on a device (shown once: the server keeps only its hash). */
+export function EnrollmentSteps({ token, uses }: { token: EnrollmentTokenCreated; uses: number }) {
+  return (
+    <div className="enroll">
+      <p>
+        On the device, install <code>parley-agent</code> and run these two commands as an administrator. The
+        token {uses === 1 ? 'works once' : `works for ${uses} devices`} and expires on{' '}
+        <time dateTime={token.expiresAt}>{fullTime(token.expiresAt)}</time>.
+      </p>
+      <div className="enroll__step">
+        <h3 className="enroll__title">Enrollment token</h3>
+        <CopyableCode code={token.token} label="Copy enrollment token" />
+      </div>
+      <div className="enroll__step">
+        <h3 className="enroll__title">1. Enroll the device</h3>
+        <CopyableCode code={enrollCommand(window.location.origin, token.token)} label="Copy enroll command" />
+      </div>
+      <div className="enroll__step">
+        <h3 className="enroll__title">2. Start the agent</h3>
+        <CopyableCode code={RUN_COMMAND} label="Copy run command" />
+      </div>
+      <p className="muted">The device shows up in the list as soon as its agent connects.</p>
+    </div>
   );
 }

@@ -3,6 +3,8 @@ import { useMutation } from '@tanstack/react-query';
 import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { ApiProblem, isSignedOut } from '../api/http';
+import { Link } from '../app/router';
+import { href } from '../app/routes';
 import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
@@ -37,7 +39,7 @@ function columns(
       cell: (device) => (
         <>
           <Monitor size={16} aria-hidden="true" />
-          <span>{device.name}</span>
+          <Link to={href('device', { deviceId: device.id })}>{device.name}</Link>
         </>
       ),
     },
@@ -126,7 +128,9 @@ function startProblem(
 export function DevicesPage() {
   const devices = useDevices();
   const dock = useDock();
-  const blocked = chatBlocked(useSession().data?.operator?.capabilities ?? []);
+  const capabilities = useSession().data?.operator?.capabilities ?? [];
+  const blocked = chatBlocked(capabilities);
+  const canEnroll = capabilities.includes('devices.manage');
   const [adding, setAdding] = useState(false);
 
   useEffect(() => {
@@ -168,7 +172,12 @@ export function DevicesPage() {
             </p>
           )}
         </div>
-        <Button variant="primary" icon={Plus} onClick={() => setAdding(true)}>
+        <Button
+          variant="primary"
+          icon={Plus}
+          disabledReason={canEnroll ? undefined : 'Needs the devices.manage capability'}
+          onClick={() => setAdding(true)}
+        >
           Add device
         </Button>
       </div>
