@@ -1,18 +1,8 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
+import { axe } from './support/browser.js';
 import { chatWindow, Harness, say } from './support/harness.js';
-
-/** axe-core's findings on the page as it is now, one line each (empty: no violations). */
-async function axe(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.flatMap((violation) =>
-    violation.nodes.map(
-      (node) => `${violation.id} (${violation.impact}): ${node.target.join(' ')} — ${node.failureSummary}`,
-    ),
-  );
-}
 
 /** Whether the element with the focus shows a focus ring (outline or box-shadow). */
 function focusRingOf(page: Page): Promise<{ tag: string; label: string | null; visible: boolean }> {

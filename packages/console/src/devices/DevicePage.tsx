@@ -87,6 +87,7 @@ function Manage({ device, blocked }: { device: DeviceDetails; blocked: string | 
       client.setQueryData<DeviceSummary[]>(['devices'], (current) =>
         applyDeviceChange(current, { type: 'removed', deviceId: device.id }),
       );
+      client.removeQueries({ queryKey: ['device', device.id] });
       navigate(href('devices'));
     },
   });
