@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AddressList } from './http/addresses.js';
+import { keyFileWarning, readTlsIdentity, type TlsIdentity } from './http/tls.js';
 import type { StoreLocation } from './store/open.js';
 
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
@@ -15,6 +16,11 @@ export interface Config {
   organization: string;
   host: string;
   port: number;
+  /**
+   * PARLEY_TLS_CERT and PARLEY_TLS_KEY, read at start: the server serves HTTPS and WSS itself. `certFile` is where
+   * the certificate came from (the demo agent trusts it when it is self-signed); `warning` is about the key file.
+   */
+  tls: (TlsIdentity & { certFile: string; warning: string | null }) | null;
   dataDir: string;
   store: StoreLocation;
   natsUrl: string | null;
@@ -73,6 +79,8 @@ const Env = z.object({
   PARLEY_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'PARLEY_PUBLIC_URL must be an http(s) URL' })
     .optional(),
+  PARLEY_TLS_CERT: z.string().min(1).optional(),
+  PARLEY_TLS_KEY: z.string().min(1).optional(),
   PARLEY_ADMIN_PASSWORD: z
     .string()
     .min(8, 'PARLEY_ADMIN_PASSWORD must have at least 8 characters')
@@ -106,11 +114,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = resolve(e.PARLEY_DATA_DIR);
+  const tls = readTlsIdentity(e.PARLEY_TLS_CERT, e.PARLEY_TLS_KEY);
   return {
     publicUrl: e.PARLEY_PUBLIC_URL ? new URL(e.PARLEY_PUBLIC_URL).origin : null,
     organization: e.PARLEY_ORGANIZATION,
     host: e.HOST,
     port: e.PORT,
+    tls:
+      tls && e.PARLEY_TLS_CERT
+        ? { ...tls, certFile: resolve(e.PARLEY_TLS_CERT), warning: keyFileWarning(e.PARLEY_TLS_KEY) }
+        : null,
     dataDir,
     store: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }

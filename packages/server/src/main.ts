@@ -2,12 +2,14 @@
 import pino from 'pino';
 import { configFromEnv } from './config.js';
 import { startDemoAgent } from './demo/demoAgent.js';
+import { isSelfSigned } from './http/tls.js';
 import { startServer } from './server.js';
 
 /** `npm start`: one server node from the environment, operator `admin`, and the demo agent. */
 async function main(): Promise<void> {
   const config = configFromEnv();
   const log = pino({ level: config.logLevel });
+  if (config.tls?.warning) log.warn(config.tls.warning);
   const server = await startServer({ ...config, logger: log });
   const admin = await server.services.auth.ensureAdmin(config.adminPassword);
 
@@ -28,7 +30,13 @@ async function main(): Promise<void> {
   const operator = await server.store.operators.findByUsername('admin');
   const demo =
     config.demoAgent && operator
-      ? await startDemoAgent(server, { dataDir: config.dataDir, adminId: operator.id, log })
+      ? await startDemoAgent(server, {
+          dataDir: config.dataDir,
+          adminId: operator.id,
+          log,
+          // A self-signed certificate is its own CA; one a CA issued is checked against the system's CAs.
+          ca: config.tls && isSelfSigned(config.tls.cert) ? config.tls.certFile : null,
+        })
       : null;
   if (demo)
     process.stdout.write(

@@ -10,6 +10,7 @@ import { AddressList } from './http/addresses.js';
 import { createApp } from './http/app.js';
 import { HostCheck } from './http/hosts.js';
 import type { RouteSummary } from './http/request.js';
+import type { TlsIdentity } from './http/tls.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
@@ -24,7 +25,7 @@ import { Gateway } from './ws/gateway.js';
 export const PRESENCE_MS = 15_000;
 
 export interface ParleyServer {
-  /** http://host:port of the listening server. */
+  /** http(s)://host:port of the listening server (its public URL when one is set). */
   url: string;
   port: number;
   services: Services;
@@ -41,6 +42,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     /** NATS server(s) of the cluster; without, the bus is in-process (one node). */
     natsUrl?: string | null;
     publicUrl?: string | null;
+    /** Serve HTTPS and WSS with this certificate and key (PEM); without, plain HTTP (or TLS ends at a proxy). */
+    tls?: TlsIdentity | null;
     organization?: string;
     logger?: Logger;
     heartbeatMs?: number;
@@ -88,6 +91,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     log,
     hosts,
     trustedProxies: config.trustedProxies ?? [],
+    tls: config.tls ?? null,
     loginAttemptsPerMinute: config.loginAttemptsPerMinute,
     publicOrigin,
   });
@@ -136,7 +140,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
   return {
-    url: publicOrigin ?? `http://${shownHost}:${port}`,
+    url: publicOrigin ?? `${config.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     port,
     services,
     routeTable,

@@ -33,9 +33,10 @@ async function enrolledDeviceExists(server: ParleyServer, configFile: string): P
  */
 export async function startDemoAgent(
   server: ParleyServer,
-  options: { dataDir: string; adminId: string; log: Logger },
+  options: { dataDir: string; adminId: string; log: Logger; ca?: string | null },
 ): Promise<ChildProcess> {
   const configFile = join(options.dataDir, 'demo-agent.json');
+  const ca = options.ca ? ['--ca', options.ca] : [];
   if (!(await enrolledDeviceExists(server, configFile))) {
     const { devices, policy, store } = server.services;
     const admin = await store.operators.findById(options.adminId);
@@ -44,13 +45,16 @@ export async function startDemoAgent(
     if (!created.ok) throw new Error(`demo agent enrollment token: ${created.message}`);
     const { token } = created.value;
     const enroll = run(
-      ['enroll', '--server', server.url, '--token', token, '--config', configFile],
+      ['enroll', '--server', server.url, '--token', token, '--config', configFile, ...ca],
       'inherit',
     );
     const code = await new Promise<number | null>((resolve) => enroll.on('exit', resolve));
     if (code !== 0) throw new Error(`demo agent enrollment failed (exit ${code})`);
   }
-  const agent = run(['run', '--config', configFile, '--fallback-user', userInfo().username], 'inherit');
+  const agent = run(
+    ['run', '--config', configFile, '--fallback-user', userInfo().username, ...ca],
+    'inherit',
+  );
   agent.on('exit', (code, signal) => {
     if (signal !== 'SIGTERM') options.log.warn({ code, signal }, 'demo agent stopped');
   });

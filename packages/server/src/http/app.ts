@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -21,6 +23,7 @@ import type { HostCheck } from './hosts.js';
 import { originAllowed } from './origin.js';
 import { type App, checkAccess, type RouteOptions, type RouteSummary, sendError } from './request.js';
 import { registerRoutes } from './routes.js';
+import type { TlsIdentity } from './tls.js';
 
 /** Largest request body any route takes. */
 export const BODY_LIMIT = 64 * 1024;
@@ -43,6 +46,8 @@ export interface AppOptions extends RouteOptions {
   hosts: HostCheck;
   /** Proxies whose X-Forwarded-For / -Proto are believed (request.ip, request.protocol); none by default. */
   trustedProxies: readonly string[];
+  /** Serve HTTPS (and so WSS on the same port) with this certificate and key. */
+  tls: TlsIdentity | null;
 }
 
 /**
@@ -65,6 +70,7 @@ export async function createApp({
   log,
   hosts,
   trustedProxies,
+  tls,
   ...routeOptions
 }: AppOptions): Promise<{ app: App; routeTable: readonly RouteSummary[] }> {
   const app: App = Fastify({
@@ -72,6 +78,9 @@ export async function createApp({
     bodyLimit: BODY_LIMIT,
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     logController: new LogController({ disableRequestLogging: true }),
+    // An https.Server is an http.Server with TLS underneath: one App type, whichever it is.
+    serverFactory: (handler) =>
+      tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler),
   }).withTypeProvider<ZodTypeProvider>();
   const routeTable: RouteSummary[] = [];
   app.addHook('onRoute', (route) => {
@@ -103,6 +112,8 @@ export async function createApp({
   app.decorateRequest('sessionId', null);
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // Served over TLS by this server itself: browsers keep to https for it (behind a proxy, the proxy decides).
+    if (tls) reply.header('strict-transport-security', 'max-age=31536000');
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!hosts.allows(request.headers.host)) {

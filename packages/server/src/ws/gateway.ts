@@ -21,7 +21,7 @@ interface GatewayOptions {
   publicOrigin: string | null;
   /** The names this server answers to (DNS rebinding), as for HTTP requests. */
   hosts: HostCheck;
-  /** TLS proxies whose X-Forwarded-For is believed, as for HTTP requests (the agent's address). */
+  /** TLS proxies whose X-Forwarded-For and -Proto are believed, as for HTTP requests (the agent's address, the scheme). */
   trustedProxies: AddressList;
 }
 
@@ -82,7 +82,7 @@ export class Gateway {
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { log, services } = this.options;
     const path = (request.url ?? '').split('?')[0];
-    const secure = 'encrypted' in socket && socket.encrypted === true;
+    const secure = this.secure(request, socket);
     if (!this.options.hosts.allows(request.headers.host)) return refuse(socket, 421, 'Misdirected Request');
     if (path === '/ws/console') {
       if (!originAllowed(request.headers, secure, true, this.options.publicOrigin))
@@ -123,6 +123,15 @@ export class Gateway {
       return;
     }
     refuse(socket, 404, 'Not Found');
+  }
+
+  /** TLS here, or at a trusted proxy that says so: the upgrade's Origin is then https:// (as Fastify decides). */
+  private secure(request: IncomingMessage, socket: Duplex): boolean {
+    if ('encrypted' in socket && socket.encrypted === true) return true;
+    if (!this.options.trustedProxies.has(request.socket.remoteAddress)) return false;
+    const proto = request.headers['x-forwarded-proto'];
+    const first = (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase();
+    return first === 'https';
   }
 
   /**

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import WebSocket from 'ws';
 import { CLI } from '../../src/audit/audit.js';
+import type { TlsIdentity } from '../../src/http/tls.js';
 import { type Operator, withGroups } from '../../src/operators/operator.js';
 import { type ParleyServer, type ServerConfig, startServer } from '../../src/server.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
@@ -29,6 +30,8 @@ export async function startTestServer(
     nats?: boolean;
     nodeId?: string;
     publicUrl?: string;
+    /** Serve HTTPS and WSS with this certificate and key (as PARLEY_TLS_CERT and PARLEY_TLS_KEY do). */
+    tls?: TlsIdentity;
     revocationSweepMs?: number;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
@@ -42,6 +45,7 @@ export async function startTestServer(
     nodeId: options.nodeId ?? 'test-node',
     natsUrl: options.nats ? TEST_NATS_URL : null,
     publicUrl: options.publicUrl ?? null,
+    tls: options.tls ?? null,
     loginAttemptsPerMinute: 20,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
@@ -53,7 +57,7 @@ export async function startTestServer(
   return {
     ...server,
     // Tests talk to the server directly, even when it says it is reached at a public URL.
-    url: `http://127.0.0.1:${server.port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.port}`,
     database,
     async stop() {
       await server.close();
@@ -173,8 +177,13 @@ export class TestSocket {
     );
   }
 
-  static async connect(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
-    const ws = new WebSocket(url, { headers });
+  static async connect(
+    url: string,
+    headers: Record<string, string> = {},
+    /** The CA a wss:// server's certificate is checked against. */
+    tls: { ca?: string } = {},
+  ): Promise<TestSocket> {
+    const ws = new WebSocket(url, { headers, ...tls });
     const socket = new TestSocket(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
