@@ -15,10 +15,13 @@ import { type AgentLiveFrame, ServerConnection } from './connection.js';
 import { LaunchFiles, type LaunchOwner } from './launchFile.js';
 import { PageServer } from './pageServer.js';
 import type { DetectedUser } from './platform/users.js';
+import { agentSocketUrl, configuredLink, type Reach } from './serverLink.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentOptions {
   config: AgentConfig;
+  /** `run`'s --ca / --insecure, over what the config stored. */
+  reach?: Reach;
   /** Who is logged on now (the OS's list, or what `--user`/`--no-user` say). */
   detectUsers(): Promise<DetectedUser[]>;
   /** Shows the end-user page to `endUser` (the OS opener, or `--open-with`). */
@@ -84,10 +87,11 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`parley-agent: ${message}\n`));
-    const url = new URL('/ws/agent', options.config.server);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    // Throws for a refused URL or an unusable CA file: the agent does not start.
+    const link = configuredLink(options.config, options.reach);
     this.connection = new ServerConnection({
-      url: url.toString(),
+      url: agentSocketUrl(link),
+      link,
       hello: async () => ({
         type: 'agent.hello',
         protocolVersion: PROTOCOL_VERSION,

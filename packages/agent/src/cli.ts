@@ -16,6 +16,7 @@ import { splitCommandLine } from './platform/commandLine.js';
 import { runCommand } from './platform/exec.js';
 import { openUrl, planOpen } from './platform/opener.js';
 import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
+import type { Reach } from './serverLink.js';
 
 const program = new Command('parley-agent').description('Parley device agent');
 
@@ -26,8 +27,16 @@ program
   .requiredOption('--token <token>', 'enrollment token from the console or `parley enrollment-token create`')
   .option('--name <name>', 'device name shown to operators', defaultDeviceName())
   .option('--config <file>', 'where to store the credential', defaultConfigPath())
-  .action(async (options: { server: string; token: string; name: string; config: string }) => {
-    const config = await enroll(options.server, options.token, options.name, `${process.platform}`);
+  .option(
+    '--ca <file>',
+    'trust this PEM CA for the server’s certificate instead of the system’s (kept for run)',
+  )
+  .option('--insecure', 'allow plain http:// to a server that is not this computer (kept for run)')
+  .action(async (options: { server: string; token: string; name: string; config: string } & Reach) => {
+    const config = await enroll(options.server, options.token, options.name, `${process.platform}`, {
+      ca: options.ca,
+      insecure: options.insecure,
+    });
     writeConfig(options.config, config);
     const acl = configAclCommand(options.config, process.platform, userInfo().username);
     if (acl) {
@@ -48,13 +57,17 @@ program
   .option('--no-user', 'report nobody logged on')
   .option('--fallback-user <name>', 'report this user when detection finds nobody (headless machines)')
   .option('--open-with <command>', 'show the end-user page with this command (URL as last argument)')
+  .option('--ca <file>', 'trust this PEM CA for the server’s certificate (over the one enroll stored)')
+  .option('--insecure', 'allow plain http:// to a server that is not this computer')
   .action(
-    async (options: {
-      config: string;
-      user?: string | boolean;
-      fallbackUser?: string;
-      openWith?: string;
-    }) => {
+    async (
+      options: {
+        config: string;
+        user?: string | boolean;
+        fallbackUser?: string;
+        openWith?: string;
+      } & Reach,
+    ) => {
       const config = readConfig(options.config);
       const detectUsers = async (): Promise<DetectedUser[]> => {
         if (options.user === false) return [];
@@ -69,6 +82,7 @@ program
       await privateDirectory(dirname(statePath));
       const agent = new Agent({
         config,
+        reach: { ca: options.ca, insecure: options.insecure },
         pageStatePath: statePath,
         detectUsers,
         openPage: async (url, endUser) => {

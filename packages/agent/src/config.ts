@@ -10,6 +10,10 @@ export const AgentConfig = z.object({
   deviceId: z.string().min(1),
   credential: z.string().min(16),
   name: z.string().min(1),
+  /** The PEM file of the CA trusted for the server's certificate (`--ca`, absolute); unset: the system's CAs. */
+  ca: z.string().min(1).optional(),
+  /** `--insecure` at enroll: plain http(s) to a server that is not this computer is allowed. */
+  insecure: z.boolean().optional(),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 

@@ -15,6 +15,7 @@ import {
   type SocketHandlers,
 } from '@parley/protocol';
 import WebSocket from 'ws';
+import { describeTransportError, type ServerLink, socketTls } from './serverLink.js';
 import { wsSocketHandle } from './wsSocket.js';
 
 /** The server's greeting: its welcome and every part of the device's open chats (P-11). */
@@ -32,6 +33,8 @@ export type AgentLiveFrame = Exclude<AgentServerFrame, { type: 'agent.welcome' |
 export interface ServerConnectionOptions {
   /** ws(s)://host/ws/agent */
   url: string;
+  /** How the server is reached (its CA); unset: the system's CAs. */
+  link?: ServerLink;
   hello(): Promise<AgentHello>;
   /** Once per connection, when the last part of the open chats came; the connection is ready from then on. */
   onWelcome(welcome: Welcome): void;
@@ -110,7 +113,12 @@ export class ServerConnection {
 
   /** The loop's socket factory: a `ws` socket that says hello once open, watched from its first moment. */
   private open(url: string, handlers: SocketHandlers): SocketHandle {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_SERVER_FRAME_BYTES });
+    const link = this.options.link;
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: MAX_SERVER_FRAME_BYTES,
+      ...(link ? socketTls(link) : {}),
+    });
     const silenceMs = this.options.watchdog?.silenceMs ?? SERVER_SILENCE_MS;
     this.current = { ws, silence: new Silence(ws, { silenceMs }) };
     this.greeting = null;
@@ -123,7 +131,9 @@ export class ServerConnection {
           ws.terminate();
         });
     });
-    ws.on('error', (error) => this.options.log(`connection error: ${error.message}`));
+    ws.on('error', (error) =>
+      this.options.log(`connection error: ${link ? describeTransportError(error, link) : error.message}`),
+    );
     // Before the loop hears of the close (wsSocketHandle listens after this), so `onWait` can say how it closed.
     ws.on('close', (code, reason) => this.closed(ws, code, reason.toString()));
     return wsSocketHandle(ws, handlers);
