@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
@@ -14,7 +15,7 @@ import {
 import { enroll } from './enroll.js';
 import { splitCommandLine } from './platform/commandLine.js';
 import { runCommand } from './platform/exec.js';
-import { openUrl, planOpen } from './platform/opener.js';
+import { openUrl, planOpen, userManagerRunning } from './platform/opener.js';
 import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
 import type { Reach } from './serverLink.js';
 
@@ -91,6 +92,7 @@ program
             agentUid: process.getuid?.() ?? null,
             agentUser: userInfo().username,
             target: endUser,
+            userManager: process.platform === 'linux' && userManagerRunning(endUser?.uid, existsSync),
             ...(openWith ? { openWith } : {}),
           });
           await openUrl(plan);

@@ -17,10 +17,13 @@ export const AgentConfig = z.object({
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
+/** Where an agent run as root keeps its credential: the systemd unit's and the launchd daemon's StateDirectory. */
+export const ROOT_CONFIG_PATH = '/var/lib/parley-agent/agent.json';
+
 export function defaultConfigPath(): string {
   if (process.platform === 'win32')
     return join(process.env.ProgramData ?? 'C:\\ProgramData', 'Parley', 'agent.json');
-  if (process.getuid?.() === 0) return '/var/lib/parley-agent/agent.json';
+  if (process.getuid?.() === 0) return ROOT_CONFIG_PATH;
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'parley', 'agent.json');
 }
 

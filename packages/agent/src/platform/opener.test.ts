@@ -7,6 +7,7 @@ import {
   openUrl,
   planOpen,
   SCHEDULED_TASK_DELETE_DELAY_MS,
+  userManagerRunning,
   validateLocalUrl,
 } from './opener.js';
 import type { DetectedUser } from './users.js';
@@ -181,6 +182,77 @@ describe('planOpen', () => {
           settleMs: LAUNCH_SETTLE_MS,
         },
       ]);
+    });
+
+    it('root with the user’s systemd manager running: the page opens as a unit of their own session', () => {
+      // Not as the agent's child: a service's sandbox and cgroup would hold the user's browser.
+      expect(planOpen(URL_, ctx({ agentUid: 0, agentUser: 'root', userManager: true }))).toEqual({
+        steps: [
+          {
+            command: 'systemd-run',
+            args: [
+              '--user',
+              '--machine=alice@.host',
+              '--quiet',
+              '--collect',
+              '--wait',
+              '--setenv=DISPLAY=:1',
+              '--',
+              'xdg-open',
+              URL_,
+            ],
+            settleMs: LAUNCH_SETTLE_MS,
+          },
+        ],
+        description: 'xdg-open as alice in their systemd user session on display :1',
+      });
+      const wayland = planOpen(
+        URL_,
+        ctx({ agentUid: 0, agentUser: 'root', target: aliceWayland, userManager: true }),
+      );
+      expect(wayland.steps[0]?.args).toEqual([
+        '--user',
+        '--machine=alice@.host',
+        '--quiet',
+        '--collect',
+        '--wait',
+        '--setenv=DISPLAY=:0',
+        '--setenv=WAYLAND_DISPLAY=wayland-0',
+        '--',
+        'xdg-open',
+        URL_,
+      ]);
+      // Not as root, or for a user without a known uid: as before.
+      expect(planOpen(URL_, ctx({ userManager: true })).steps).toEqual(xdgOpen.steps);
+      const bob: DetectedUser = { name: 'bob', display: ':0', graphical: true, remote: false };
+      expect(
+        planOpen(URL_, ctx({ agentUid: 0, agentUser: 'root', target: bob, userManager: true })).steps[0]
+          ?.command,
+      ).toBe('runuser');
+    });
+
+    it('knows the user’s systemd manager runs by its private socket in their runtime directory', () => {
+      const seen: string[] = [];
+      const exists = (path: string) => {
+        seen.push(path);
+        return path === '/run/user/1000/systemd/private';
+      };
+      expect(userManagerRunning(1000, exists)).toBe(true);
+      expect(userManagerRunning(1001, exists)).toBe(false);
+      expect(userManagerRunning(undefined, exists)).toBe(false);
+      expect(seen).toEqual(['/run/user/1000/systemd/private', '/run/user/1001/systemd/private']);
+    });
+
+    it('runs the systemd-run plan through the OS command runner, and names it when it fails', async () => {
+      const run = fakeRunner([{ stdout: '', stderr: 'Failed to connect to bus: No medium found', code: 1 }]);
+      const plan = planOpen(URL_, ctx({ agentUid: 0, agentUser: 'root', userManager: true }));
+      await expect(openUrl(plan, run)).rejects.toThrow(
+        /^Could not open the chat page \(xdg-open as alice in their systemd user session on display :1\): `systemd-run --user --machine=alice@\.host .*` exited with code 1: Failed to connect to bus: No medium found$/,
+      );
+      expect(run.calls[0]).toMatchObject({
+        command: 'systemd-run',
+        options: { timeoutMs: LAUNCH_SETTLE_MS },
+      });
     });
 
     it('is also used on the BSDs', () => {

@@ -38,6 +38,11 @@ export interface OpenContext {
   now?: Date;
   /** The agent runs as a system service (Windows: as SYSTEM even if agentUser says otherwise). */
   service?: boolean;
+  /**
+   * Linux: the target's systemd user manager runs (`/run/user/UID/systemd` exists), so the page can be opened as a
+   * unit of their own session rather than as a child of the agent (`userManagerRunning`).
+   */
+  userManager?: boolean;
 }
 
 /** How long a launcher may run before it is taken to have started the browser in the foreground. */
@@ -102,9 +107,37 @@ function planLinux(url: string, ctx: OpenContext, target: DetectedUser | null): 
       description: `xdg-open as ${ctx.agentUser}`,
     };
   }
+  const display = target.display ?? ':0';
+  const wayland = target.type === 'wayland' ? ' (Wayland)' : '';
+  if (ctx.userManager === true && target.uid !== undefined) {
+    // A browser started as the agent's child would live in the agent's service: its sandbox, its cgroup (stopped
+    // with it). Started by the user's own systemd manager it is theirs, with their session's environment; --wait
+    // reports how xdg-open ended, as runuser does.
+    const env = [`--setenv=DISPLAY=${display}`];
+    if (target.type === 'wayland') env.push('--setenv=WAYLAND_DISPLAY=wayland-0');
+    return {
+      steps: [
+        {
+          command: 'systemd-run',
+          args: [
+            '--user',
+            `--machine=${target.name}@.host`,
+            '--quiet',
+            '--collect',
+            '--wait',
+            ...env,
+            '--',
+            'xdg-open',
+            url,
+          ],
+          settleMs: LAUNCH_SETTLE_MS,
+        },
+      ],
+      description: `xdg-open as ${target.name} in their systemd user session on display ${display}${wayland}`,
+    };
+  }
   // As root: run xdg-open as the user, pointed at their session (X display, Wayland socket, session bus),
   // or the browser would start as root, without a display, or on the wrong one.
-  const display = target.display ?? ':0';
   const env = [`DISPLAY=${display}`];
   if (target.uid !== undefined) {
     env.push(
@@ -121,7 +154,7 @@ function planLinux(url: string, ctx: OpenContext, target: DetectedUser | null): 
         settleMs: LAUNCH_SETTLE_MS,
       },
     ],
-    description: `xdg-open as ${target.name} on display ${display}${target.type === 'wayland' ? ' (Wayland)' : ''}`,
+    description: `xdg-open as ${target.name} on display ${display}${wayland}`,
   };
 }
 
@@ -220,6 +253,11 @@ function planWindows(url: string, ctx: OpenContext, target: DetectedUser | null)
 /** `file:///C:/dir/chat.html` → `C:\\dir\\chat.html` (whatever platform plans it). */
 function windowsPath(fileUrl: string): string {
   return decodeURIComponent(fileUrl.slice('file:///'.length)).split('/').join('\\');
+}
+
+/** Linux: whether `uid`'s systemd user manager runs (it keeps its private socket in their runtime directory). */
+export function userManagerRunning(uid: number | undefined, exists: (path: string) => boolean): boolean {
+  return uid !== undefined && exists(`/run/user/${uid}/systemd/private`);
 }
 
 /** Decides how to open a local chat URL on the desktop of `ctx.target`. Throws for a non-local URL. */
