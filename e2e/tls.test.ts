@@ -1,15 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson, type ServerLink, serverLink } from '../packages/agent/src/serverLink.js';
-import { readTlsIdentity } from '../packages/server/src/http/tls.js';
-import { makeCa, makeServerCertificate, writePem } from '../packages/server/test/support/certificates.js';
+import { signInOverTls, tlsFixture } from '../packages/server/test/support/certificates.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/server.js';
 
 const run = promisify(execFile);
@@ -39,27 +37,16 @@ describe('parley-agent and the console over TLS', () => {
   let browser: Browser | null = null;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'parley-e2e-tls-'));
-    const ca = makeCa('Parley Test CA');
-    const certificate = makeServerCertificate(ca);
-    caFile = writePem(dir, 'ca.pem', ca.cert);
-    otherCaFile = writePem(dir, 'other-ca.pem', makeCa('Some Other CA').cert);
-    const tls = readTlsIdentity(
-      writePem(dir, 'cert.pem', certificate.cert),
-      writePem(dir, 'key.pem', certificate.key),
-    );
-    if (!tls) throw new Error('no TLS identity');
+    const fixture = tlsFixture('parley-e2e-tls-');
+    ({ dir, caFile, otherCaFile } = fixture);
+    const tls = fixture.tls;
     // Chromium gets no CA on its command line; it is told to accept this one server key, nothing else.
     spki = createHash('sha256')
       .update(createPublicKey(tls.cert).export({ type: 'spki', format: 'der' }))
       .digest('base64');
     server = await startTestServer({ tls });
     link = serverLink(server.url, { ca: caFile });
-    const login = await requestJson(link, 'POST', '/api/auth/login', {
-      username: 'admin',
-      password: ADMIN_PASSWORD,
-    });
-    cookie = ([login.headers['set-cookie'] ?? []].flat()[0] ?? '').split(';')[0] ?? '';
+    cookie = (await signInOverTls(link)).cookie;
   });
   afterAll(async () => {
     running?.kill('SIGTERM');

@@ -1,10 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTlsIdentity } from '../../server/src/http/tls.js';
-import { makeCa, makeServerCertificate, writePem } from '../../server/test/support/certificates.js';
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../../server/test/support/server.js';
+import { signInOverTls, tlsFixture } from '../../server/test/support/certificates.js';
+import { startTestServer, type TestServer } from '../../server/test/support/server.js';
 import { Agent } from '../src/agent.js';
 import { enroll } from '../src/enroll.js';
 import { requestJson, type ServerLink, serverLink } from '../src/serverLink.js';
@@ -22,23 +18,13 @@ describe('parley-agent over TLS, with a private CA', () => {
   const agents: Agent[] = [];
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-agent-tls-'));
-    const ca = makeCa('Parley Test CA');
-    const certificate = makeServerCertificate(ca);
-    caFile = writePem(dir, 'ca.pem', ca.cert);
-    otherCaFile = writePem(dir, 'other-ca.pem', makeCa('Some Other CA').cert);
-    const tls = readTlsIdentity(
-      writePem(dir, 'cert.pem', certificate.cert),
-      writePem(dir, 'key.pem', certificate.key),
-    );
-    if (!tls) throw new Error('no TLS identity');
+    const fixture = tlsFixture('parley-agent-tls-');
+    caFile = fixture.caFile;
+    otherCaFile = fixture.otherCaFile;
+    const tls = fixture.tls;
     server = await startTestServer({ tls });
     operator = serverLink(server.url, { ca: caFile });
-    const login = await requestJson(operator, 'POST', '/api/auth/login', {
-      username: 'admin',
-      password: ADMIN_PASSWORD,
-    });
-    cookie = ([login.headers['set-cookie'] ?? []].flat()[0] ?? '').split(';')[0] ?? '';
+    cookie = (await signInOverTls(operator)).cookie;
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));

@@ -1,23 +1,14 @@
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestJson, type ServerLink, serverLink } from '../../agent/src/serverLink.js';
-import { readTlsIdentity } from '../src/http/tls.js';
-import { makeCa, makeServerCertificate, writePem } from './support/certificates.js';
+import { signInOverTls, tlsFixture } from './support/certificates.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer, TestSocket } from './support/server.js';
 
-/** Signs in as admin over the link and returns the session cookie. */
+/** Signs in as admin over the link and returns the session cookie, which must be Secure. */
 async function signIn(link: ServerLink): Promise<string> {
-  const answer = await requestJson(link, 'POST', '/api/auth/login', {
-    username: 'admin',
-    password: ADMIN_PASSWORD,
-  });
-  expect(answer.status).toBe(200);
-  const cookie = [answer.headers['set-cookie'] ?? []].flat()[0] ?? '';
-  expect(cookie).toMatch(/; Secure/i);
-  return cookie.split(';')[0] ?? '';
+  const { cookie, setCookie } = await signInOverTls(link);
+  expect(setCookie).toMatch(/; Secure/i);
+  return cookie;
 }
 
 /** A plain-http GET with chosen headers (what a TLS proxy in front of the server sends it). */
@@ -37,17 +28,8 @@ describe('HTTPS and WSS served by the server itself (issue 9)', () => {
   let ca: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-tls-'));
-    const authority = makeCa('Parley Test CA');
-    const certificate = makeServerCertificate(authority);
-    const caFile = writePem(dir, 'ca.pem', authority.cert);
+    const { tls, caFile, ca: authority } = tlsFixture('parley-tls-');
     ca = authority.cert;
-    // As PARLEY_TLS_CERT and PARLEY_TLS_KEY are read at start.
-    const tls = readTlsIdentity(
-      writePem(dir, 'cert.pem', certificate.cert),
-      writePem(dir, 'key.pem', certificate.key),
-    );
-    if (!tls) throw new Error('no TLS identity');
     server = await startTestServer({
       tls,
       edge: { trustedProxies: ['127.0.0.1'], metricsAllow: ['10.1.1.1'] },

@@ -1,7 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { requestJson, type ServerLink } from '../../../agent/src/serverLink.js';
+import { readTlsIdentity, type TlsIdentity } from '../../src/http/tls.js';
+import { ADMIN_PASSWORD } from './server.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -81,4 +85,43 @@ export function writePem(dir: string, name: string, pem: string): string {
   const file = join(dir, name);
   writeFileSync(file, pem, { mode: 0o600 });
   return file;
+}
+
+/** A private CA, a second CA that signed nothing here, and a server identity of the first, all as files. */
+export interface TlsFixture {
+  dir: string;
+  ca: TestCa;
+  caFile: string;
+  otherCaFile: string;
+  /** Read from its files as PARLEY_TLS_CERT and PARLEY_TLS_KEY are at start. */
+  tls: TlsIdentity;
+}
+
+export function tlsFixture(prefix: string): TlsFixture {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const ca = makeCa('Parley Test CA');
+  const certificate = makeServerCertificate(ca);
+  const tls = readTlsIdentity(
+    writePem(dir, 'cert.pem', certificate.cert),
+    writePem(dir, 'key.pem', certificate.key),
+  );
+  if (!tls) throw new Error('no TLS identity');
+  return {
+    dir,
+    ca,
+    caFile: writePem(dir, 'ca.pem', ca.cert),
+    otherCaFile: writePem(dir, 'other-ca.pem', makeCa('Some Other CA').cert),
+    tls,
+  };
+}
+
+/** Signs in as admin over an https link (the agent's request function: fetch takes no CA); the session cookie. */
+export async function signInOverTls(link: ServerLink): Promise<{ cookie: string; setCookie: string }> {
+  const answer = await requestJson(link, 'POST', '/api/auth/login', {
+    username: 'admin',
+    password: ADMIN_PASSWORD,
+  });
+  if (answer.status !== 200) throw new Error(`login failed: ${answer.status}`);
+  const setCookie = [answer.headers['set-cookie'] ?? []].flat()[0] ?? '';
+  return { cookie: setCookie.split(';')[0] ?? '', setCookie };
 }
