@@ -10,16 +10,22 @@ import {
   MAX_USER_NAME_CHARS,
   PROTOCOL_VERSION,
 } from '@parley/protocol';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, readConfig } from './config.js';
 import { type AgentLiveFrame, ServerConnection } from './connection.js';
 import { LaunchFiles, type LaunchOwner } from './launchFile.js';
 import { PageServer } from './pageServer.js';
 import type { DetectedUser } from './platform/users.js';
-import { agentSocketUrl, configuredLink, type Reach } from './serverLink.js';
+import { rotateCredential } from './rotate.js';
+import { agentSocketUrl, configuredLink, type Reach, type ServerLink } from './serverLink.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentOptions {
   config: AgentConfig;
+  /**
+   * The file `config` came from: each hello reads the credential from it again (so `parley-agent rotate` run beside
+   * a running agent is picked up), and a rotation the server asks for is saved in it. Unset: neither.
+   */
+  configFile?: string;
   /** `run`'s --ca / --insecure, over what the config stored. */
   reach?: Reach;
   /** Who is logged on now (the OS's list, or what `--user`/`--no-user` say). */
@@ -85,10 +91,15 @@ export class Agent {
   /** Chats whose page the opener could not show: already reported, not again when their launch file expires. */
   private readonly openFailed = new Set<string>();
 
+  private readonly link: ServerLink;
+  /** A rotation the server asked for, under way. */
+  private rotating = false;
+
   constructor(private readonly options: AgentOptions) {
     this.log = options.log ?? ((message) => process.stderr.write(`parley-agent: ${message}\n`));
     // Throws for a refused URL or an unusable CA file: the agent does not start.
     const link = configuredLink(options.config, options.reach);
+    this.link = link;
     this.connection = new ServerConnection({
       url: agentSocketUrl(link),
       link,
@@ -96,7 +107,7 @@ export class Agent {
         type: 'agent.hello',
         protocolVersion: PROTOCOL_VERSION,
         deviceId: options.config.deviceId,
-        credential: options.config.credential,
+        credential: this.credential(),
         device: { name: options.config.name, os: `${platform()} ${release()}`, agentVersion: AGENT_VERSION },
         loggedOnUsers: await this.refreshUsers(),
       }),
@@ -198,8 +209,42 @@ export class Agent {
     for (const frame of held) this.forward(frame);
   }
 
+  /** The credential to say hello with: the config file's as it is now, else the one the agent started with. */
+  private credential(): string {
+    const file = this.options.configFile;
+    if (!file) return this.options.config.credential;
+    try {
+      return readConfig(file).credential;
+    } catch (error) {
+      this.log(`${(error as Error).message}; using the credential read at start`);
+      return this.options.config.credential;
+    }
+  }
+
+  /** The server asked for a new credential (P-30). */
+  private async rotate(): Promise<void> {
+    const file = this.options.configFile;
+    if (!file) {
+      this.log('the server asked for a new credential, but this agent has no config file to save it in');
+      return;
+    }
+    if (this.rotating) return;
+    this.rotating = true;
+    try {
+      await rotateCredential(file, this.link);
+      this.log('credential rotated at the server’s request');
+    } catch (error) {
+      this.log(`credential not rotated: ${(error as Error).message}`);
+    } finally {
+      this.rotating = false;
+    }
+  }
+
   private onServerFrame(frame: AgentLiveFrame): void {
     switch (frame.type) {
+      case 'agent.rotate_credential':
+        void this.rotate();
+        return;
       case 'agent.chat_open':
         // Asked again for a chat whose page is open (the operator chose Instant Messaging again): it is on screen.
         if ((this.pages?.pagesOpen(frame.chat.chatId) ?? 0) > 0) return;

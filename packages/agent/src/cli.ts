@@ -4,20 +4,13 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { Agent, defaultDeviceName } from './agent.js';
-import {
-  configAclCommand,
-  defaultConfigPath,
-  pageStatePath,
-  privateDirectory,
-  readConfig,
-  writeConfig,
-} from './config.js';
+import { defaultConfigPath, pageStatePath, privateDirectory, readConfig, writeConfig } from './config.js';
 import { enroll } from './enroll.js';
 import { splitCommandLine } from './platform/commandLine.js';
-import { runCommand } from './platform/exec.js';
 import { openUrl, planOpen, userManagerRunning } from './platform/opener.js';
 import { type DetectedUser, detectLoggedOnUsers } from './platform/users.js';
-import type { Reach } from './serverLink.js';
+import { rotateCredential } from './rotate.js';
+import { configuredLink, type Reach } from './serverLink.js';
 
 const program = new Command('parley-agent').description('Parley device agent');
 
@@ -38,13 +31,7 @@ program
       ca: options.ca,
       insecure: options.insecure,
     });
-    writeConfig(options.config, config);
-    const acl = configAclCommand(options.config, process.platform, userInfo().username);
-    if (acl) {
-      const result = await runCommand(acl.command, acl.args);
-      if (result.code !== 0)
-        throw new Error(`could not restrict ${options.config}: ${result.stderr || result.stdout}`);
-    }
+    await writeConfig(options.config, config);
     process.stderr.write(
       `parley-agent: enrolled as ${config.deviceId}; credential stored in ${options.config}\n`,
     );
@@ -83,6 +70,7 @@ program
       await privateDirectory(dirname(statePath));
       const agent = new Agent({
         config,
+        configFile: options.config,
         reach: { ca: options.ca, insecure: options.insecure },
         pageStatePath: statePath,
         detectUsers,
@@ -107,6 +95,20 @@ program
       process.once('SIGTERM', stop);
     },
   );
+
+program
+  .command('rotate')
+  .description('replace this device’s credential with a new one (the old one stops working once it is saved)')
+  .option('--config <file>', 'the credential file written by enroll', defaultConfigPath())
+  .option('--ca <file>', 'trust this PEM CA for the server’s certificate (over the one enroll stored)')
+  .option('--insecure', 'allow plain http:// to a server that is not this computer')
+  .action(async (options: { config: string } & Reach) => {
+    const link = configuredLink(readConfig(options.config), { ca: options.ca, insecure: options.insecure });
+    const config = await rotateCredential(options.config, link);
+    process.stderr.write(
+      `parley-agent: new credential for ${config.deviceId} stored in ${options.config}; a running agent uses it from its next connection\n`,
+    );
+  });
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`parley-agent: ${error instanceof Error ? error.message : String(error)}\n`);

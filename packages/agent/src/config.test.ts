@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,11 +13,17 @@ describe('agent configuration', () => {
     name: 'PC-1',
   };
 
-  it('round-trips and is readable by its owner only', () => {
+  it('round-trips and is readable by its owner only, however often it is saved', async () => {
     const file = join(dir, 'nested', 'agent.json');
-    writeConfig(file, config);
+    await writeConfig(file, config);
     expect(readConfig(file)).toEqual(config);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Saved again (a rotated credential) over a file whose mode someone widened: private again, whole, no leftovers.
+    chmodSync(file, 0o644);
+    await writeConfig(file, { ...config, credential: 'd'.repeat(43) });
+    expect(readConfig(file).credential).toBe('d'.repeat(43));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['agent.json']);
   });
 
   it('says what to do when the file is missing or invalid', () => {

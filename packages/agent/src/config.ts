@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -84,9 +84,30 @@ export async function privateDirectory(dir: string, run: CommandRunner = runComm
   if (result.code !== 0) throw new Error(`could not restrict ${dir}: ${result.stderr || result.stdout}`);
 }
 
-/** Written readable by its owner only: it holds the device credential. */
-export function writeConfig(file: string, config: AgentConfig): void {
+/**
+ * Saves the configuration readable by its owner only (it holds the device credential): written to a new file made
+ * private before anything is in it (and given its ACL on Windows), then renamed over the old one, so no reader ever
+ * sees half a file or a moment of wider access, and a crash leaves the old credential whole.
+ */
+export async function writeConfig(
+  file: string,
+  config: AgentConfig,
+  run: CommandRunner = runCommand,
+): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const temporary = `${file}.${process.pid}.new`;
+  try {
+    // wx: never through a file (or link) someone else put there.
+    writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(temporary, 0o600);
+    const acl = configAclCommand(temporary, process.platform, userInfo().username);
+    if (acl) {
+      const result = await run(acl.command, acl.args);
+      if (result.code !== 0) throw new Error(`could not restrict ${file}: ${result.stderr || result.stdout}`);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
