@@ -43,6 +43,8 @@ export const ApiErrorCode = z.enum([
   'no_user_logged_on',
   'device_offline',
   'license_required',
+  'invalid_license',
+  'license_exceeded',
   'invalid_token',
   'bad_origin',
   'rate_limited',

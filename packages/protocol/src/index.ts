@@ -4,6 +4,7 @@ export * from './backoff.js';
 export * from './deviceManagement.js';
 export * from './frames.js';
 export * from './heartbeat.js';
+export * from './license.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './reconnect.js';

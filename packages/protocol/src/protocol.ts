@@ -219,6 +219,8 @@ export const ErrorCode = z.enum([
   'chat_closed',
   'rate_limited',
   'version_mismatch',
+  /** Instant messaging needs a valid Direct Access license (P-29). */
+  'license_required',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

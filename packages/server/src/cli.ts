@@ -1,16 +1,23 @@
 #!/usr/bin/env node
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CAPABILITIES,
   type Capability,
   CreateEnrollmentTokenBody,
   CreateOperatorBody,
+  LicenseFeature,
+  LicenseTerms,
   NewPassword,
 } from '@parley/protocol';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { CLI } from './audit/audit.js';
 import { LocalBus } from './bus/bus.js';
 import { configFromEnv } from './config.js';
 import { DeviceService, ENROLLMENT_TOKEN_HOURS } from './devices/devices.js';
+import { uuidv7 } from './ids.js';
+import { LicenseService } from './license/license.js';
+import { newKeyPair, privateKeyFromPem, readTrustedKeys, signLicense } from './license/licenseFile.js';
 import { withGroups } from './operators/operator.js';
 import { OperatorService } from './operators/operators.js';
 import { Policy } from './rights/policy.js';
@@ -48,11 +55,13 @@ tokens
     await withServices(async ({ store }) => {
       const record = await store.operators.findByUsername(options.by);
       if (!record) throw new Error(`no operator named ${options.by}; start the server once to create admin`);
+      const config = configFromEnv();
       const bus = new LocalBus();
-      const devices = new DeviceService(store, bus, configFromEnv().nodeId);
+      const devices = new DeviceService(store, bus, config.nodeId);
+      const license = new LicenseService(store, bus, readTrustedKeys(config.licenseKeyFiles));
       const created = await devices.createEnrollmentToken(
         await withGroups(store, record),
-        new Policy(store, bus),
+        new Policy(store, bus, license),
         body.data,
         CLI,
       );
@@ -204,6 +213,86 @@ operators
     await withServices(async ({ store, operators }) => {
       check(await operators.update(await operatorId(store, username), { disabled: !options.enable }, CLI));
       process.stdout.write(`${username} ${options.enable ? 'enabled' : 'disabled'}\n`);
+    });
+  });
+
+const license = program
+  .command('license')
+  .description('Direct Access licenses: signing keys, license files, importing one into this server');
+
+license
+  .command('keygen')
+  .description(
+    'make a license signing key pair: DIR/license-private.pem (keep it secret) and DIR/license-public.pem',
+  )
+  .requiredOption(
+    '--out <dir>',
+    'folder for the two files (made if missing; existing keys are not overwritten)',
+  )
+  .action((options: { out: string }) => {
+    const { privatePem, publicPem } = newKeyPair();
+    mkdirSync(options.out, { recursive: true, mode: 0o700 });
+    const privateFile = join(options.out, 'license-private.pem');
+    const publicFile = join(options.out, 'license-public.pem');
+    // 'wx': a key that signed licenses already is never replaced by mistake.
+    writeFileSync(privateFile, privatePem, { mode: 0o600, flag: 'wx' });
+    writeFileSync(publicFile, publicPem, { mode: 0o644, flag: 'wx' });
+    process.stdout.write(`${privateFile}\n${publicFile}\n`);
+    process.stderr.write(
+      `servers that should trust its licenses: PARLEY_LICENSE_KEYS=${publicFile}\n` +
+        `issue one: parley license issue --key ${privateFile} --licensee NAME --devices N --days D\n`,
+    );
+  });
+
+function positive(what: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1)
+      throw new InvalidArgumentError(`${what} must be a whole number ≥ 1`);
+    return value;
+  };
+}
+
+license
+  .command('issue')
+  .description('print a license file signed with a private key from `parley license keygen`')
+  .requiredOption('--key <file>', 'the private key (license-private.pem)')
+  .requiredOption('--licensee <name>', 'who the license is for')
+  .requiredOption('--devices <n>', 'how many devices may be enrolled', positive('--devices'))
+  .requiredOption('--days <d>', 'how long it is valid, from now', positive('--days'))
+  .option('--features <list>', `comma-separated: ${LicenseFeature.options.join(', ')}`, 'direct-access')
+  .action((options: { key: string; licensee: string; devices: number; days: number; features: string }) => {
+    const key = privateKeyFromPem(readFileSync(options.key, 'utf8'), options.key);
+    const now = Date.now();
+    const terms = LicenseTerms.safeParse({
+      id: uuidv7(now),
+      licensee: options.licensee,
+      features: [...new Set(options.features.split(',').map((name) => name.trim()))].filter(Boolean),
+      deviceLimit: options.devices,
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + options.days * 86_400_000).toISOString(),
+    });
+    if (!terms.success)
+      throw new Error(terms.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    process.stdout.write(signLicense(terms.data, key));
+  });
+
+license
+  .command('import <file>')
+  .description('install a license file on this server (running nodes read it within 30 s)')
+  .action(async (file: string) => {
+    const config = configFromEnv();
+    const keys = readTrustedKeys(config.licenseKeyFiles);
+    await withServices(async ({ store }) => {
+      const imported = await new LicenseService(store, new LocalBus(), keys).import(
+        readFileSync(file, 'utf8'),
+        CLI,
+      );
+      if (!imported.ok) throw new Error(imported.message);
+      const { licensee, deviceLimit, expiresAt, status } = imported.value;
+      process.stdout.write(
+        `license of ${licensee} installed: ${deviceLimit} devices until ${expiresAt?.slice(0, 10)} (${status})\n`,
+      );
     });
   });
 

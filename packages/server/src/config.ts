@@ -40,6 +40,8 @@ export interface Config {
   metricsToken: string | null;
   /** A console session ends after this long without a request. */
   sessionIdleMinutes: number;
+  /** PEM files of the public keys whose licenses this server trusts (PARLEY_LICENSE_KEYS). */
+  licenseKeyFiles: string[];
 }
 
 /** A comma-separated list; blanks dropped. */
@@ -99,6 +101,7 @@ const Env = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(30),
+  PARLEY_LICENSE_KEYS: list,
   PARLEY_METRICS_TOKEN: z
     .string()
     .min(16, 'PARLEY_METRICS_TOKEN must have at least 16 characters')
@@ -140,5 +143,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     metricsAllow: e.PARLEY_METRICS_ALLOW,
     metricsToken: e.PARLEY_METRICS_TOKEN ?? null,
     sessionIdleMinutes: e.PARLEY_SESSION_IDLE_MINUTES,
+    licenseKeyFiles: e.PARLEY_LICENSE_KEYS.map((file) => resolve(file)),
   };
 }

@@ -11,6 +11,8 @@ import { createApp } from './http/app.js';
 import { HostCheck } from './http/hosts.js';
 import type { RouteSummary } from './http/request.js';
 import type { TlsIdentity } from './http/tls.js';
+import { LicenseService } from './license/license.js';
+import { readTrustedKeys } from './license/licenseFile.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
@@ -53,19 +55,27 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     revocationSweepMs?: number;
     /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
     deviceUpdateMs?: number;
+    /** PEM files of the public keys whose licenses this server trusts (PARLEY_LICENSE_KEYS). */
+    licenseKeyFiles?: readonly string[];
+    /** The clock license expiry is judged by (tests move it). */
+    licenseClock?: () => Date;
   };
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const log = config.logger ?? pino({ level: 'info' });
+  const licenseKeys = readTrustedKeys(config.licenseKeyFiles ?? []);
   const store = await openStore(config.store, log);
   const bus: Bus = config.natsUrl ? await NatsBus.connect(config.natsUrl, log) : new LocalBus();
-  const policy = new Policy(store, bus);
+  const license = new LicenseService(store, bus, licenseKeys, config.licenseClock, log);
+  await license.ensureEvaluation();
+  const policy = new Policy(store, bus, license);
   const rights = new RightsService(store, bus, policy);
   const services: Services = {
     bus,
     store,
     policy,
+    license,
     auth: new AuthService(
       store,
       config.sessionIdleMinutes === undefined ? {} : { idleMinutes: config.sessionIdleMinutes },
@@ -76,6 +86,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       log,
       beforeAnnounce: (device) => rights.deviceChanged(device),
       afterRemove: (deviceId) => services.chats.endChatsOfRemovedDevice(deviceId),
+      seatAvailable: (tx) => license.seatAvailable(tx),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),
     chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION, log),

@@ -2,6 +2,7 @@ import type { AuthService } from './auth/sessions.js';
 import type { Bus } from './bus/bus.js';
 import type { ChatService } from './chats/chats.js';
 import type { DeviceService } from './devices/devices.js';
+import type { LicenseService } from './license/license.js';
 import type { OperatorService } from './operators/operators.js';
 import type { Policy } from './rights/policy.js';
 import type { RightsService } from './rights/rights.js';
@@ -15,6 +16,7 @@ export interface Services {
   policy: Policy;
   devices: DeviceService;
   chats: ChatService;
+  license: LicenseService;
   bus: Bus;
   store: Store;
 }

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/passwords.js';
+import { LICENSE_CACHE_MS } from '../src/license/license.js';
 import { openStore } from '../src/store/open.js';
+import { TestClock } from './support/licenses.js';
+import { ApiClient, startTestServer } from './support/server.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -72,23 +76,27 @@ describe('the README’s commands, as npm links them', () => {
   });
 });
 
-describe('parley operator (issue 8)', () => {
-  const parley = join(root, 'node_modules/.bin/parley');
+const parley = join(root, 'node_modules/.bin/parley');
 
-  function run(
-    args: string[],
-    dataDir: string,
-    input = '',
-  ): { status: number | null; stdout: string; stderr: string } {
-    const { DATABASE_URL: _postgres, ...env } = process.env;
-    const result = spawnSync(parley, args, {
-      cwd: root,
-      input,
-      encoding: 'utf8',
-      env: { ...env, PARLEY_DATA_DIR: dataDir },
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
+/** Runs the built `parley` on the SQLite database of `dataDir`. */
+function runParley(
+  args: string[],
+  dataDir: string,
+  input = '',
+  extraEnv: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const { DATABASE_URL: _postgres, ...env } = process.env;
+  const result = spawnSync(parley, args, {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    env: { ...env, PARLEY_DATA_DIR: dataDir, ...extraEnv },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('parley operator (issue 8)', () => {
+  const run = runParley;
 
   it('creates, lists, resets and disables operators, the password read from standard input only', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
@@ -146,6 +154,107 @@ describe('parley operator (issue 8)', () => {
         await store.close();
       }
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parley license (issue 9)', () => {
+  it('keygen → issue → import: a key pair, a signed license, installed on the database a running server reads again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-license-'));
+    const keys = join(dataDir, 'keys');
+    const privateFile = join(keys, 'license-private.pem');
+    const publicFile = join(keys, 'license-public.pem');
+    const clock = new TestClock();
+    const server = await startTestServer({
+      database: { location: { kind: 'sqlite', file: join(dataDir, 'parley.db') }, drop: async () => {} },
+      license: { licenseKeyFiles: [], licenseClock: clock.now },
+    });
+    try {
+      expect(runParley(['license', 'keygen', '--out', keys], dataDir)).toMatchObject({
+        status: 0,
+        stdout: `${privateFile}\n${publicFile}\n`,
+      });
+      expect(statSync(privateFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(publicFile, 'utf8')).toContain('BEGIN PUBLIC KEY');
+      expect(runParley(['license', 'keygen', '--out', keys], dataDir)).toMatchObject({
+        status: 1,
+        stderr: expect.stringContaining('EEXIST'),
+      });
+
+      const issued = runParley(
+        [
+          'license',
+          'issue',
+          '--key',
+          privateFile,
+          '--licensee',
+          'Acme Ltd',
+          '--devices',
+          '50',
+          '--days',
+          '90',
+        ],
+        dataDir,
+      );
+      expect(issued.status).toBe(0);
+      const file = JSON.parse(issued.stdout) as { license: Record<string, unknown> };
+      expect(file.license).toMatchObject({
+        licensee: 'Acme Ltd',
+        deviceLimit: 50,
+        features: ['direct-access'],
+      });
+      const licenseFile = join(dataDir, 'acme.license');
+      writeFileSync(licenseFile, issued.stdout);
+      const tampered = join(dataDir, 'tampered.license');
+      writeFileSync(tampered, issued.stdout.replace('"deviceLimit": 50', '"deviceLimit": 5000'));
+
+      const trusting = { PARLEY_LICENSE_KEYS: publicFile };
+      expect(runParley(['license', 'import', tampered], dataDir, '', trusting)).toMatchObject({
+        status: 1,
+        stderr:
+          'parley: license refused: the signature does not match: the license was changed after it was signed\n',
+      });
+      expect(runParley(['license', 'import', licenseFile], dataDir).stderr).toContain(
+        'signed by a key this server does not trust',
+      );
+      expect(runParley(['license', 'import', licenseFile], dataDir, '', trusting)).toMatchObject({
+        status: 0,
+        stdout: expect.stringMatching(
+          /^license of Acme Ltd installed: 50 devices until \d{4}-\d\d-\d\d \(Valid\)\n$/,
+        ),
+      });
+
+      // The running server trusts the evaluation key only, and reads the database again within LICENSE_CACHE_MS.
+      const api = new ApiClient(server.url);
+      await api.login();
+      clock.advanceMs(LICENSE_CACHE_MS);
+      expect((await api.request('GET', '/api/license')).body).toMatchObject({
+        status: 'Invalid',
+        reason: expect.stringMatching(/does not trust/),
+      });
+      const actions = (await server.store.audit.page({ actor: 'cli' }, 10)).map((entry) => entry.action);
+      expect(actions).toEqual(['license.import']);
+      // A node started with PARLEY_LICENSE_KEYS naming the public key takes it.
+      const trusted = await startTestServer({
+        database: server.database,
+        nodeId: 'trusting-node',
+        license: { licenseKeyFiles: [publicFile] },
+      });
+      try {
+        const trustedApi = new ApiClient(trusted.url);
+        await trustedApi.login();
+        expect((await trustedApi.request('GET', '/api/license')).body).toMatchObject({
+          status: 'Valid',
+          directAccess: true,
+          licensee: 'Acme Ltd',
+          deviceLimit: 50,
+        });
+      } finally {
+        await trusted.close();
+      }
+    } finally {
+      await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

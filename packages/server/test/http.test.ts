@@ -43,6 +43,7 @@ describe('HTTP API', () => {
       '/api/devices/{id}/credential/rotate',
       '/api/enrollment-tokens',
       '/api/enrollment-tokens/{id}',
+      '/api/license',
       '/api/operator-groups',
       '/api/operator-groups/{id}',
       '/api/operator-groups/{id}/capabilities',

@@ -5,7 +5,8 @@ import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parle
  * - `device.<deviceId>`: frames for the agent of that device (the node holding its connection sends them);
  * - `chat.<chatId>`: frames for the consoles watching that chat;
  * - `devices`: a device's summary changed (presence, logged-on users), or it was removed;
- * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again.
+ * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again;
+ * - `license`: a license was installed: every node reads it again.
  */
 export type BusMessage =
   | { type: 'to_agent'; frame: AgentServerFrame }
@@ -14,7 +15,8 @@ export type BusMessage =
   | { type: 'device_removed'; deviceId: string }
   /** On `device.<id>`: the node holding the agent closes its connection with this code (P-29). */
   | { type: 'cut_off'; code: number; reason: string }
-  | { type: 'access_changed'; operatorIds: readonly string[] | 'all' };
+  | { type: 'access_changed'; operatorIds: readonly string[] | 'all' }
+  | { type: 'license_changed' };
 
 export type BusHandler = (message: BusMessage) => void;
 
@@ -30,6 +32,7 @@ export const subjects = {
   chat: (chatId: string) => `chat.${chatId}`,
   devices: 'devices',
   access: 'access',
+  license: 'license',
 } as const;
 
 /** The single-node bus: a subject → handlers map, delivered on a microtask like a network bus would. */

@@ -13,7 +13,12 @@ export type ChatActor = Actor;
 
 export type ChatResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
-export type OpenChatError = 'not_found' | 'forbidden' | 'device_offline' | 'no_user_logged_on';
+export type OpenChatError =
+  | 'not_found'
+  | 'forbidden'
+  | 'license_required'
+  | 'device_offline'
+  | 'no_user_logged_on';
 
 /** History is sent in pages of this many entries. */
 export const HISTORY_PAGE = 500;
@@ -71,10 +76,11 @@ export class ChatService {
       const record = await this.store.operators.findById(operatorId);
       const operator = record && !record.disabled ? await withGroups(this.store, record) : null;
       for (const chat of chats) {
-        const allowed =
-          operator !== null &&
-          (await this.policy.authorize({ kind: 'operator', operator }, { kind: 'chat.take_part', chat }))
-            .allowed;
+        const decision =
+          operator &&
+          (await this.policy.authorize({ kind: 'operator', operator }, { kind: 'chat.take_part', chat }));
+        // Without a license the chat waits (its messages are refused); it ends only for a lost right.
+        const allowed = decision && (decision.allowed || decision.code === 'license_required');
         if (!allowed) await this.endChat(chat, 'access_revoked');
       }
     }
@@ -122,8 +128,11 @@ export class ChatService {
     // Asked first, so an operator who may not cannot learn which device ids exist.
     if (!(await this.policy.may(operator, { kind: 'device.read', deviceId })))
       return { ok: false, error: 'not_found' };
-    if (!(await this.policy.may(operator, { kind: 'chat.open', deviceId })))
-      return { ok: false, error: 'forbidden' };
+    const decision = await this.policy.authorize(
+      { kind: 'operator', operator },
+      { kind: 'chat.open', deviceId },
+    );
+    if (!decision.allowed) return { ok: false, error: decision.code ?? 'forbidden' };
     const device = await this.store.devices.find(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
     const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
@@ -213,7 +222,7 @@ export class ChatService {
     clientId: string,
     text: string,
   ): Promise<ChatResult<{ seq: number; at: string }>> {
-    const access = await this.authorize(chatId, actor);
+    const access = await this.authorize(chatId, actor, 'licensed');
     if (!access.ok) return access;
     const { chat } = access.value;
     if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
@@ -231,7 +240,7 @@ export class ChatService {
   }
 
   async typing(chatId: string, actor: ChatActor, typing: boolean): Promise<ChatResult<null>> {
-    const access = await this.authorize(chatId, actor);
+    const access = await this.authorize(chatId, actor, 'licensed');
     if (!access.ok) return access;
     const { chat } = access.value;
     if (chat.status === 'closed') return { ok: true, value: null };
@@ -306,11 +315,24 @@ export class ChatService {
     return (await this.store.chats.listOpen(deviceId)).map((chat) => presentChat(chat, this.organization));
   }
 
-  private async authorize(chatId: string, actor: ChatActor): Promise<ChatResult<{ chat: ChatRecord }>> {
+  /**
+   * Whether `actor` may take part in the chat. Messages (and typing) need the license (`licensed`); reading,
+   * receipts and closing do not, so a chat that lost its license can still be read and ended.
+   */
+  private async authorize(
+    chatId: string,
+    actor: ChatActor,
+    needs: 'licensed' | 'unlicensed' = 'unlicensed',
+  ): Promise<ChatResult<{ chat: ChatRecord }>> {
     const chat = await this.store.chats.find(chatId);
     if (!chat) return fail('not_found', 'no such chat');
     const decision = await this.policy.authorize(actor, { kind: 'chat.take_part', chat });
     if (decision.allowed) return { ok: true, value: { chat } };
+    // The policy asks for the license after everything else: a refusal for it means the rest was allowed.
+    if (decision.code === 'license_required')
+      return needs === 'licensed'
+        ? fail('license_required', decision.message)
+        : { ok: true, value: { chat } };
     // A device is not told that another device's chat exists.
     return actor.kind === 'device'
       ? fail('not_found', 'no such chat')

@@ -8,6 +8,7 @@ import type { OpenChatError } from './chats.js';
 const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: string }> = {
   not_found: { status: 404, message: 'no such device' },
   forbidden: { status: 403, message: 'you may not chat with this device' },
+  license_required: { status: 403, message: 'instant messaging needs a valid Direct Access license' },
   device_offline: { status: 409, message: 'the device is offline' },
   no_user_logged_on: {
     status: 409,

@@ -83,6 +83,8 @@ export class DeviceService {
       beforeAnnounce?: (device: DeviceRecord) => Promise<unknown>;
       /** Runs once a device is removed: its open chats end (chats/chats.ts). */
       afterRemove?: (deviceId: string) => Promise<unknown>;
+      /** Runs in the enrollment's transaction: throws when the license has no seat left (license/license.ts). */
+      seatAvailable?: (tx: Store) => Promise<void>;
     } = {},
   ) {
     this.startedAt = now().toISOString();
@@ -184,6 +186,7 @@ export class DeviceService {
     const enrolled = await this.store.transaction(async (store) => {
       const used = await store.devices.consumeEnrollmentToken(hashSecret(token), at);
       if (!used) return false;
+      await this.options.seatAvailable?.(store);
       await store.devices.create(
         {
           id: deviceId,

@@ -171,7 +171,7 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
         tags: ['devices'],
         summary: 'Agent enrollment: exchanges an enrollment token for a device id and credential',
         body: EnrollBody,
-        response: { 201: EnrollResult, 401: ApiError },
+        response: { 201: EnrollResult, 401: ApiError, 403: ApiError },
       },
     },
     async (request, reply) => {

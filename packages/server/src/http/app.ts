@@ -18,6 +18,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { SESSION_COOKIE } from '../auth/sessions.js';
+import { Refused } from '../result.js';
 import type { Services } from '../services.js';
 import type { HostCheck } from './hosts.js';
 import { originAllowed } from './origin.js';
@@ -148,6 +149,7 @@ export async function createApp({
       const where = first?.instancePath ? `${first.instancePath.slice(1).replaceAll('/', '.')}: ` : '';
       return sendError(reply, 400, 'bad_request', `${where}${first?.message ?? 'invalid request'}`);
     }
+    if (error instanceof Refused) return sendError(reply, error.status, error.code, error.message);
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 400 && status < 500)
       return sendError(reply, status, errorCodeForStatus(status), (error as Error).message);

@@ -75,7 +75,7 @@ export function checkAccess(policy: Policy) {
       return sendError(reply, 404, 'not_found', 'no such device');
     }
     const decision = await policy.authorize({ kind: 'operator', operator }, action);
-    if (!decision.allowed) return sendError(reply, 403, 'forbidden', decision.message);
+    if (!decision.allowed) return sendError(reply, 403, decision.code ?? 'forbidden', decision.message);
   };
 }
 
@@ -108,7 +108,13 @@ export function signedIn(request: FastifyRequest): Operator {
   return request.operator;
 }
 
-const FAILURE_STATUS = { not_found: 404, conflict: 409, forbidden: 403, bad_request: 400 } as const;
+const FAILURE_STATUS = {
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  bad_request: 400,
+  invalid_license: 400,
+} as const;
 
 /** Sends a command's value with `status`, or its failure with the status its code names. */
 export function sendResult<T>(reply: FastifyReply, result: CommandResult<T>, status = 200) {

@@ -2,6 +2,7 @@ import { registerAuditRoutes } from '../audit/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerChatRoutes } from '../chats/routes.js';
 import { registerDeviceRoutes } from '../devices/routes.js';
+import { registerLicenseRoutes } from '../license/routes.js';
 import { registerOperatorRoutes } from '../operators/routes.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import type { Services } from '../services.js';
@@ -15,4 +16,5 @@ export function registerRoutes(app: App, services: Services, options: RouteOptio
   registerOperatorRoutes(app, services);
   registerRightsRoutes(app, services);
   registerAuditRoutes(app, services);
+  registerLicenseRoutes(app, services);
 }

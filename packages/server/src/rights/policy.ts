@@ -47,16 +47,25 @@ export type Action =
   | { kind: 'device.assign'; deviceId: string }
   /** Instant messaging at all: the operator's open chats, live chat feeds. */
   | { kind: 'chats.use' }
+  /** Both `chat.open` and `chat.take_part` need a valid Direct Access license too (refused with `license_required`). */
   | { kind: 'chat.open'; deviceId: string }
   /** Any frame about one chat (subscribe, send, typing, receipts, close, presence, page failures). */
   | { kind: 'chat.take_part'; chat: { operatorId: string; deviceId: string } }
   /** Operators, operator groups, capabilities and access rights. */
   | { kind: 'operators.manage' }
+  /** Import the license (and, later, the recording settings). */
+  | { kind: 'settings.manage' }
   | { kind: 'audit.view' };
 
 export type ActionKind = Action['kind'];
 
-export type Decision = { allowed: true } | { allowed: false; message: string };
+/** A refusal's `code` (absent: `forbidden`) tells a missing license from missing rights: routes and frames say it. */
+export type Decision = { allowed: true } | { allowed: false; message: string; code?: 'license_required' };
+
+/** Whether Direct Access (instant messaging) is licensed at this moment (license/license.ts). */
+export interface DirectAccessCheck {
+  directAccess(): Promise<Decision>;
+}
 
 const ALLOWED: Decision = { allowed: true };
 
@@ -96,6 +105,7 @@ export class Policy {
   constructor(
     private readonly store: Store,
     bus: Bus,
+    private readonly license: DirectAccessCheck,
     private readonly now: () => number = Date.now,
   ) {
     // Any node's change to rights, groups or memberships: read them again before the next decision.
@@ -178,7 +188,7 @@ export class Policy {
     if (actor.kind === 'device') {
       // A device speaks only for itself, in chats on itself.
       return action.kind === 'chat.take_part' && action.chat.deviceId === actor.deviceId
-        ? ALLOWED
+        ? this.license.directAccess()
         : { allowed: false, message: 'a device takes part only in chats on itself' };
     }
     const { operator } = actor;
@@ -225,8 +235,12 @@ export class Policy {
         const capability = needs(operator, 'instant-messaging', 'instant messaging');
         if (!capability.allowed) return capability;
         const deviceId = action.kind === 'chat.open' ? action.deviceId : action.chat.deviceId;
-        return this.hasRights(operator, { kind: 'device', id: deviceId }, ['read', 'write']);
+        const rights = await this.hasRights(operator, { kind: 'device', id: deviceId }, ['read', 'write']);
+        // Last: a refusal for the license means everything else was allowed.
+        return rights.allowed ? this.license.directAccess() : rights;
       }
+      case 'settings.manage':
+        return needs(operator, 'settings.manage', 'importing a license');
       case 'operators.manage':
         return needs(operator, 'operators.manage', 'managing operators');
       case 'audit.view':

@@ -1,29 +1,7 @@
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
+import { rawSql, type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
 import { uuidv7 } from '../ids.js';
-import { openStore, type StoreLocation } from './open.js';
-
-/** Runs SQL on the database behind a location, outside the store (what an older version left behind). */
-async function rawSql(location: StoreLocation, statements: string[]): Promise<void> {
-  if (location.kind === 'sqlite') {
-    const db = new SQLite(location.file);
-    try {
-      for (const statement of statements) db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: location.url });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+import { openStore } from './open.js';
 
 const implementations: [string, () => Promise<TempDatabase>][] = [
   ['sqlite', async () => tempSqlite()],
@@ -71,7 +49,9 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
         'drop index chats_operator',
         'drop index devices_online_node',
         'drop index sessions_expires',
-        // …and without what 0006 added.
+        // …and without what 0006 and 0007 added.
+        'drop table license_evaluation',
+        'drop table licenses',
         'drop table sign_in_failures',
         'drop table audit_log',
         'drop table access_rights',

@@ -238,6 +238,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_license': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('licenses')
+        .addColumn('slot', 'text', (c) => c.primaryKey())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('installed_at', 'text', (c) => c.notNull())
+        .addColumn('installed_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('license_evaluation')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0008_device_lifecycle': {
     // Issue 9: enrollment tokens with an id (to list and revoke them), a label, a use count and a device group;
     // devices an operator renamed, with what the agent reports beside it, where and by whom they were enrolled,

@@ -15,6 +15,8 @@ export interface Database {
   access_rights: AccessRightsTable;
   audit_log: AuditLogTable;
   sign_in_failures: SignInFailuresTable;
+  licenses: LicensesTable;
+  license_evaluation: LicenseEvaluationTable;
 }
 
 export interface OperatorsTable {
@@ -171,4 +173,20 @@ export interface SignInFailuresTable {
   failures: number;
   last_failure_at: string;
   locked_until: string | null;
+}
+
+/** The installed license: one row (`slot` = 'installed'), the file as imported, verified again on every read. */
+export interface LicensesTable {
+  slot: string;
+  file: string;
+  installed_at: string;
+  /** Who imported it: an operator's username, `cli`, or `system` for the evaluation license. */
+  installed_by: string;
+}
+
+/** The public key of the server's own evaluation license (its private key was never kept); one row, written once. */
+export interface LicenseEvaluationTable {
+  id: string;
+  public_key: string;
+  created_at: string;
 }

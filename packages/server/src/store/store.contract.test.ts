@@ -8,6 +8,7 @@ import { signInStoreContract } from '../auth/signInStore.contract.js';
 import { chatStoreContract } from '../chats/chatStore.contract.js';
 import { deviceStoreContract } from '../devices/deviceStore.contract.js';
 import { uuidv7 } from '../ids.js';
+import { licenseStoreContract } from '../license/licenseStore.contract.js';
 import { operatorStoreContract } from '../operators/operatorStore.contract.js';
 import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
@@ -22,6 +23,7 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   signIns: signInStoreContract,
   audit: auditStoreContract,
   rights: rightsStoreContract,
+  licenses: licenseStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [

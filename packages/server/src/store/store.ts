@@ -3,6 +3,7 @@ import { type SessionStore, SqlSessionStore } from '../auth/sessionStore.js';
 import { type SignInStore, SqlSignInStore } from '../auth/signInStore.js';
 import { type ChatStore, SqlChatStore } from '../chats/chatStore.js';
 import { type DeviceStore, SqlDeviceStore } from '../devices/deviceStore.js';
+import { type LicenseStore, SqlLicenseStore } from '../license/licenseStore.js';
 import { type OperatorStore, SqlOperatorStore } from '../operators/operatorStore.js';
 import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
@@ -20,6 +21,7 @@ export interface FeatureStores {
   signIns: SignInStore;
   audit: AuditStore;
   rights: RightsStore;
+  licenses: LicenseStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -31,6 +33,7 @@ function featureStores(db: Db): FeatureStores {
     signIns: new SqlSignInStore(db),
     audit: new SqlAuditStore(db),
     rights: new SqlRightsStore(db),
+    licenses: new SqlLicenseStore(db),
   };
 }
 

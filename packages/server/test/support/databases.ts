@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { StoreLocation } from '../../src/store/open.js';
 
@@ -41,4 +42,24 @@ export async function tempPostgres(): Promise<TempDatabase> {
       await client.end();
     },
   };
+}
+
+/** Runs SQL on the database behind a location, outside the store (what an older version left behind). */
+export async function rawSql(location: StoreLocation, statements: string[]): Promise<void> {
+  if (location.kind === 'sqlite') {
+    const db = new SQLite(location.file);
+    try {
+      for (const statement of statements) db.exec(statement);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: location.url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -33,6 +33,8 @@ export async function startTestServer(
     /** Serve HTTPS and WSS with this certificate and key (as PARLEY_TLS_CERT and PARLEY_TLS_KEY do). */
     tls?: TlsIdentity;
     revocationSweepMs?: number;
+    /** The public keys whose licenses the server trusts, and the clock it judges their expiry by. */
+    license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
   } = {},
@@ -52,6 +54,7 @@ export async function startTestServer(
     ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
     ...options.edge,
     ...(options.revocationSweepMs === undefined ? {} : { revocationSweepMs: options.revocationSweepMs }),
+    ...options.license,
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
