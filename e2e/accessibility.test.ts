@@ -288,6 +288,10 @@ describe('accessibility', () => {
     await page.getByRole('table', { name: 'Audit log' }).waitFor();
     expect(await axe(page)).toEqual([]);
 
+    await screen('/license', 'License');
+    await page.getByRole('table', { name: 'Licenses' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
     await screen('/account', 'Account');
     await page.getByRole('table', { name: 'Your sessions' }).waitFor();
     expect(await axe(page)).toEqual([]);

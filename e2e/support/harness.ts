@@ -2,11 +2,17 @@ import type { Capability, DeviceSummary } from '@parley/protocol';
 import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { type ParleyServer, startServer } from '../../packages/server/src/server.js';
+import { type ParleyServer, type ServerConfig, startServer } from '../../packages/server/src/server.js';
 import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
 import { ADMIN_PASSWORD, ApiClient, addOperator } from '../../packages/server/test/support/server.js';
 import { AgentProcess, type Opener } from './agentProcess.js';
 import { launchChromium } from './browser.js';
+
+export interface HarnessOptions {
+  organization?: string;
+  /** The public keys whose licenses the server trusts, and the clock it judges their expiry by. */
+  license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
+}
 
 /**
  * One browser test file's world: the real server (SQLite file, port chosen once so it can be restarted on the same
@@ -24,22 +30,26 @@ export class Harness {
   private constructor(
     private server: ParleyServer,
     private readonly database: TempDatabase,
-    private readonly organization: string | undefined,
+    private readonly options: HarnessOptions,
     readonly browser: Browser,
   ) {
     this.api = new ApiClient(server.url);
   }
 
-  static async start(options: { organization?: string } = {}): Promise<Harness> {
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
     const database = tempSqlite();
-    const server = await Harness.listen(database, 0, options.organization);
+    const server = await Harness.listen(database, 0, options);
     await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
-    const harness = new Harness(server, database, options.organization, await launchChromium());
+    const harness = new Harness(server, database, options, await launchChromium());
     await harness.api.login();
     return harness;
   }
 
-  private static listen(database: TempDatabase, port: number, organization?: string): Promise<ParleyServer> {
+  private static listen(
+    database: TempDatabase,
+    port: number,
+    { organization, license }: HarnessOptions,
+  ): Promise<ParleyServer> {
     return startServer({
       host: '127.0.0.1',
       port,
@@ -49,6 +59,7 @@ export class Harness {
       loginAttemptsPerMinute: 60,
       logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
       ...(organization ? { organization } : {}),
+      ...license,
     });
   }
 
@@ -70,7 +81,7 @@ export class Harness {
 
   async startServerAgain(): Promise<void> {
     if (this.stoppedPort === null) throw new Error('the server is running');
-    this.server = await Harness.listen(this.database, this.stoppedPort, this.organization);
+    this.server = await Harness.listen(this.database, this.stoppedPort, this.options);
     this.stoppedPort = null;
   }
 

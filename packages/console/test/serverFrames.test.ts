@@ -5,8 +5,10 @@ import {
   MAX_CLIENT_FRAME_BYTES,
 } from '@parley/protocol';
 import { QueryClient } from '@tanstack/react-query';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../../server/src/audit/audit.js';
 import { consoleSocketOptions, startAgentClient } from '../../server/test/support/clients.js';
+import { TestLicenseKey } from '../../server/test/support/licenses.js';
 import { connectConsole, operatorNamed, useTestServer } from '../../server/test/support/server.js';
 import { ConsoleSocket, type ConsoleSocketOptions } from '../src/api/consoleSocket';
 import type { ChatTransportListener } from '../src/chat/transport';
@@ -99,7 +101,14 @@ describe('frames bigger than a client may send reach the real clients', () => {
 });
 
 describe('a large fleet', () => {
-  const suite = useTestServer();
+  const key = new TestLicenseKey();
+  const suite = useTestServer({ license: { licenseKeyFiles: [key.publicFile] } });
+  // More devices than the evaluation license allows.
+  beforeAll(async () => {
+    const imported = await suite.server.services.license.import(key.issue({ deviceLimit: 1000 }), CLI);
+    if (!imported.ok) throw new Error(imported.message);
+  });
+  afterAll(() => key.remove());
 
   it('P-10: a console gets every one of 600 enrolled devices before it leaves "Loading devices…"', async () => {
     const { server } = suite;

@@ -9,9 +9,9 @@ import { days, TestClock, TestLicenseKey } from './support/licenses.js';
 import {
   ADMIN_PASSWORD,
   ApiClient,
-  addOperator,
   connectConsole,
   connectRawAgent,
+  operatorClient,
   startTestServer,
   type TestServer,
   useTestServer,
@@ -242,13 +242,11 @@ describe.each(implementations)('licenses on %s', (_name, postgres) => {
     expect((await suite.api.request('POST', '/api/license', JSON.parse(file))).body).toMatchObject({
       licensee: 'Body Forms Ltd',
     });
-    await addOperator(suite.server, {
+    const lena = await operatorClient(suite.server, {
       username: 'lena',
       password: 'lena password 12',
       capabilities: ['instant-messaging'],
     });
-    const lena = new ApiClient(suite.server.url);
-    await lena.login('lena', 'lena password 12');
     expect((await lena.request('GET', '/api/license')).body).toMatchObject({ licensee: 'Body Forms Ltd' });
     expect(
       await lena.request('POST', '/api/license', key.issue({ licensee: 'Lena' }), {

@@ -12,6 +12,7 @@ import { DockProvider, forgetDock } from '../chats/dock';
 import { devicesSink } from '../devices/deviceList';
 import { Button } from '../kit/Button';
 import { Logo } from '../kit/Logo';
+import { LicenseBanner } from '../license/LicenseBanner';
 import { NotFoundPage } from './NotFoundPage';
 import { normalizePath } from './paths';
 import { Link, Redirect, useLocation } from './router';
@@ -51,6 +52,9 @@ function TopNav({ operator, shown }: { operator: OperatorView; shown: Shown }) {
           Administration
         </Link>
       )}
+      <Link to={href('license')} aria-current={current(['license'])}>
+        License
+      </Link>
       <Link to={href('account')} aria-current={current(['account'])}>
         Account
       </Link>
@@ -142,6 +146,7 @@ function Console({ operator, shown, pathname }: { operator: OperatorView; shown:
                 </Notice>
               </div>
             )}
+            {operator.capabilities.includes('settings.manage') && <LicenseBanner />}
             <main id="main" className="main" tabIndex={-1} ref={mainRef}>
               <Suspense key={pathname} fallback={null}>
                 {shown.name === 'notFound' ? (

@@ -1,6 +1,7 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
-import { isSignedOut } from '../api/http';
+import { ApiProblem, isSignedOut } from '../api/http';
 import { endSession, SESSION_ENDED, signedIn } from '../auth/session';
+import { licenseMayHaveChanged } from '../license/licenseQuery';
 
 /**
  * The console's one data layer: every server answer goes through this client's queries and mutations. An answer
@@ -10,6 +11,7 @@ import { endSession, SESSION_ENDED, signedIn } from '../auth/session';
 export function createQueryClient(): QueryClient {
   const onError = (error: unknown) => {
     if (isSignedOut(error) && signedIn(client)) endSession(client, SESSION_ENDED);
+    if (error instanceof ApiProblem && error.code.startsWith('license_')) licenseMayHaveChanged(client);
   };
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError }),

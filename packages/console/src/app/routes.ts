@@ -56,6 +56,10 @@ const table = {
   account: route('/account', { access: 'operator', dock: true }, () =>
     import('../account/AccountPage').then((m) => m.AccountPage),
   ),
+  // Every operator may see the license (why Direct Access is dimmed); importing one needs settings.manage.
+  license: route('/license', { access: 'operator', dock: true }, () =>
+    import('../license/LicensePage').then((m) => m.LicensePage),
+  ),
   operators: route(
     '/admin/operators',
     { access: 'operator', dock: true, capability: 'operators.manage' },

@@ -13,6 +13,7 @@ import { useDock } from '../chats/dock';
 import { Button } from '../kit/Button';
 import { MenuButton } from '../kit/Menu';
 import { type Column, Table } from '../kit/Table';
+import { useDirectAccessBlocked } from '../license/licenseQuery';
 import './devices.css';
 import { useDevices } from './deviceList';
 
@@ -129,7 +130,8 @@ export function DevicesPage() {
   const devices = useDevices();
   const dock = useDock();
   const capabilities = useSession().data?.operator?.capabilities ?? [];
-  const blocked = chatBlocked(capabilities);
+  const unlicensed = useDirectAccessBlocked();
+  const blocked = chatBlocked(capabilities) ?? unlicensed;
   const canEnroll = capabilities.includes('devices.manage');
   const [adding, setAdding] = useState(false);
 

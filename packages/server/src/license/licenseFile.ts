@@ -42,29 +42,24 @@ export function newKeyPair(): { privatePem: string; publicPem: string } {
   };
 }
 
-function ed25519(key: KeyObject, what: string): KeyObject {
+/** An Ed25519 key from PEM text; throws naming `what` when it is not one. */
+function keyFromPem(pem: string, half: 'public' | 'private', what: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = half === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
+  } catch {
+    throw new Error(`${what} is not a PEM ${half} key`);
+  }
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${what} is not an Ed25519 key`);
   return key;
 }
 
 export function publicKeyFromPem(pem: string, what = 'the key'): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    throw new Error(`${what} is not a PEM public key`);
-  }
-  return ed25519(key, what);
+  return keyFromPem(pem, 'public', what);
 }
 
 export function privateKeyFromPem(pem: string, what = 'the key'): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(pem);
-  } catch {
-    throw new Error(`${what} is not a PEM private key`);
-  }
-  return ed25519(key, what);
+  return keyFromPem(pem, 'private', what);
 }
 
 /** The keys of PARLEY_LICENSE_KEYS (PEM files); throws naming the file that cannot be used. */

@@ -99,6 +99,17 @@ export async function addOperator(
   return operatorNamed(server, input.username);
 }
 
+/** An operator `addOperator` creates, signed in on an API client of their own. */
+export async function operatorClient(
+  server: TestServer,
+  input: Parameters<typeof addOperator>[1],
+): Promise<ApiClient> {
+  await addOperator(server, input);
+  const api = new ApiClient(server.url);
+  await api.login(input.username, input.password);
+  return api;
+}
+
 export type TestServerOptions = NonNullable<Parameters<typeof startTestServer>[0]>;
 
 /**
