@@ -24,6 +24,7 @@ import { PROBE_PREFIX, sleep } from './util.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
+const SERVER_CLI = join(ROOT, 'packages/server/dist/cli.js');
 const RELAY_JS = join(ROOT, 'bench/dist/relay.mjs');
 const PROBE_JS = join(ROOT, 'bench/dist/probe.mjs');
 const ADMIN_PASSWORD = 'bench-admin-password';
@@ -119,12 +120,49 @@ class Child {
   }
 }
 
+/**
+ * The evaluation license covers 20 devices: the bench's fleet gets a license of its own, made and imported with
+ * `parley license` into the data dir before the server starts. Returns the environment that trusts its key.
+ */
+async function licenseFleet(dataDir: string): Promise<Record<string, string>> {
+  const env = {
+    ...process.env,
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_LICENSE_KEYS: join(dataDir, 'keys/license-public.pem'),
+  };
+  const parley = (...args: string[]) =>
+    execFileSync(process.execPath, [SERVER_CLI, 'license', ...args], {
+      env,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+  parley('keygen', '--out', join(dataDir, 'keys'));
+  const file = join(dataDir, 'bench.license');
+  await writeFile(
+    file,
+    parley(
+      'issue',
+      '--key',
+      join(dataDir, 'keys/license-private.pem'),
+      '--licensee',
+      'Bench',
+      '--devices',
+      '1000000',
+      '--days',
+      '30',
+    ),
+  );
+  parley('import', file);
+  return { PARLEY_LICENSE_KEYS: env.PARLEY_LICENSE_KEYS };
+}
+
 async function startParley(): Promise<{ child: Child; url: string; dataDir: string }> {
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` (or build protocol and server) first`);
   }
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const licensed = await licenseFleet(dataDir);
   const child = new Child(
     spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, SERVER_MAIN], {
       cwd: ROOT,
@@ -138,6 +176,7 @@ async function startParley(): Promise<{ child: Child; url: string; dataDir: stri
         PARLEY_DEMO_AGENT: '0',
         PARLEY_LOG_LEVEL: 'warn',
         PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+        ...licensed,
       },
     }),
   );
