@@ -219,7 +219,7 @@ export const ErrorCode = z.enum([
   'chat_closed',
   'rate_limited',
   'version_mismatch',
-  /** Instant messaging needs a valid Direct Access license (P-29). */
+  /** Instant messaging needs a valid Direct Access license (P-31). */
   'license_required',
   'internal',
 ]);

@@ -99,7 +99,7 @@ describe.each(implementations)('licenses on %s', (_name, postgres) => {
     expect(await suite.server.store.audit.page({ action: 'license.import' }, 10)).toEqual([]);
   });
 
-  it('P-29: without a valid license no chat opens and no message goes; a genuine import lifts that at once, without a restart', async () => {
+  it('P-31: without a valid license no chat opens and no message goes; a genuine import lifts that at once, without a restart', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-LICENSED');
     const opened = await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`);
     expect(opened.status).toBe(201);
@@ -315,7 +315,7 @@ describe('a license imported on one node counts on the other at once (PostgreSQL
     key.remove();
   });
 
-  it('P-29: an import on node A lifts the block on node B, and one without Direct Access sets it, over the bus', async () => {
+  it('P-31: an import on node A lifts the block on node B, and one without Direct Access sets it, over the bus', async () => {
     const apiA = new ApiClient(nodeA.url);
     await apiA.login('admin', ADMIN_PASSWORD);
     const apiB = new ApiClient(nodeB.url);
