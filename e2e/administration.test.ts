@@ -98,6 +98,16 @@ describe('administration in the console', () => {
       .getByRole('row', { name: /Front PCs/ })
       .getByRole('cell', { name: '1 device' })
       .waitFor();
+    // Choose devices starts from the group's devices as they are.
+    await admin
+      .getByRole('row', { name: /Front PCs/ })
+      .getByRole('button', { name: 'Choose devices' })
+      .click();
+    const choose = admin.getByRole('dialog', { name: 'Devices of Front PCs' });
+    await choose.getByRole('checkbox', { name: 'PC-FRONT' }).waitFor();
+    expect(await choose.getByRole('checkbox', { name: 'PC-FRONT' }).isChecked()).toBe(true);
+    expect(await choose.getByRole('checkbox', { name: 'PC-BACK' }).isChecked()).toBe(false);
+    await choose.getByRole('button', { name: 'Cancel' }).click();
 
     await adminScreen(admin, 'Access rights');
     await setRight(admin, 'Front desk', 'Front PCs', { Read: 'Allow', Write: 'Allow' });

@@ -133,6 +133,21 @@ try {
   await go('Audit log');
   await console.getByRole('table', { name: 'Audit log' }).waitFor();
   await console.screenshot({ path: out('audit-log') });
+  await api.request('POST', '/api/enrollment-tokens', {
+    label: 'Finance laptops rollout',
+    maxUses: 40,
+    expiresInHours: 72,
+  });
+  await go('Enrollment tokens');
+  await console.getByRole('row', { name: /Finance laptops rollout/ }).waitFor();
+  await console.screenshot({ path: out('enrollment-tokens') });
+  await go('License');
+  await console.getByRole('heading', { level: 1, name: 'License' }).waitFor();
+  await console.screenshot({ path: out('license'), fullPage: true });
+  await go('Devices');
+  await go('FINANCE-LT-042');
+  await console.getByRole('region', { name: 'Details' }).waitFor();
+  await console.screenshot({ path: out('device'), fullPage: true });
 } finally {
   await browser.close();
   await Promise.all(agents.map((a) => a.stop()));

@@ -126,6 +126,8 @@ export const CreateDeviceGroupBody = z.object({
 export type CreateDeviceGroupBody = z.infer<typeof CreateDeviceGroupBody>;
 
 export const SetDevicesBody = z.object({ deviceIds: z.array(recordId).max(100_000) });
+/** GET /api/device-groups/:id/devices: the group's devices the operator can see. */
+export const GroupDevices = z.object({ deviceIds: z.array(z.string()) });
 export type SetDevicesBody = z.infer<typeof SetDevicesBody>;
 
 export const DeviceGroupDetails = z.object({

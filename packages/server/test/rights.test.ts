@@ -487,6 +487,19 @@ describe('access rights', () => {
     expect((await api.request('GET', `/api/device-groups/${frontDesk}/devices`)).body).toEqual({
       deviceIds: [front.deviceId],
     });
+    // A device she may not read stays in a group whose devices she sets: for her it does not exist.
+    await suite.api.request('PUT', `/api/device-groups/${child.body.id}/devices`, {
+      deviceIds: [front.deviceId, ceo.deviceId],
+    });
+    await suite.api.request('PUT', '/api/access-rights', {
+      operatorId: eve.id,
+      deviceId: ceo.deviceId,
+      read: 'deny',
+    });
+    const childDevices = `/api/device-groups/${child.body.id as string}/devices`;
+    expect((await api.request('GET', childDevices)).body).toEqual({ deviceIds: [front.deviceId] });
+    expect((await api.request('PUT', childDevices, { deviceIds: [] })).status).toBe(204);
+    expect((await suite.api.request('GET', childDevices)).body).toEqual({ deviceIds: [ceo.deviceId] });
     // Rights are granted on it now: deleting it would drop them, and that is managing rights.
     await grant(child.body.id as string, { read: 'allow' });
     expect(await api.request('DELETE', `/api/device-groups/${child.body.id}`)).toMatchObject({

@@ -4,6 +4,7 @@ import {
   Created,
   DeviceGroupDetails,
   EffectiveRightsView,
+  GroupDevices,
   OperatorDetails,
   OperatorGroupDetails,
 } from '@parley/protocol';
@@ -32,6 +33,14 @@ export const deviceGroupsQuery = queryOptions({
   queryKey: [ADMIN, 'device-groups'] as const,
   queryFn: () => apiRequest('GET', '/api/device-groups', DeviceGroupDetails.array()),
 });
+
+/** The devices of a device group that the operator can see. */
+export function groupDevicesQuery(groupId: string) {
+  return queryOptions({
+    queryKey: [ADMIN, 'device-groups', groupId, 'devices'] as const,
+    queryFn: () => apiRequest('GET', idPath('/api/device-groups', groupId, '/devices'), GroupDevices),
+  });
+}
 
 export const accessRightsQuery = queryOptions({
   queryKey: [ADMIN, 'access-rights'] as const,

@@ -101,8 +101,8 @@ export class RightsService {
   }
 
   /**
-   * Sets a static group's devices. Each device moved in or out needs Read and Assign on it: unknown and unreadable
-   * ids get the same answer, so nobody learns which ids exist.
+   * Sets a static group's devices (those the operator can read: the others stay). Each device moved in or out needs
+   * Read and Assign on it: unknown and unreadable ids get the same answer, so nobody learns which ids exist.
    */
   async setGroupDevices(
     id: string,
@@ -114,8 +114,10 @@ export class RightsService {
     if (!group) return groupNotFound;
     if (group.rule)
       return { ok: false, code: 'conflict', message: 'a dynamic group’s devices follow its rule' };
-    const requested = new Set(deviceIds);
     const current = new Set(await this.store.rights.devicesInGroup(id));
+    // Members the operator cannot read do not exist for them: they stay as they are.
+    const readable = await this.policy.readable(operator, [...current]);
+    const requested = new Set([...deviceIds, ...[...current].filter((d) => !readable.has(d))]);
     const moved = [...requested]
       .filter((d) => !current.has(d))
       .concat([...current].filter((d) => !requested.has(d)));
@@ -134,9 +136,9 @@ export class RightsService {
       };
     }
     await this.store.transaction(async (tx) => {
-      await tx.rights.setGroupDevices(id, deviceIds);
+      await tx.rights.setGroupDevices(id, [...requested]);
       await audit(tx, doer, 'device_group.devices', `device_group:${group.name}`, {
-        count: new Set(deviceIds).size,
+        count: requested.size,
       });
     });
     this.changed();

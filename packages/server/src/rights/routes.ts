@@ -5,6 +5,7 @@ import {
   CreateDeviceGroupBody,
   Created,
   DeviceGroupDetails,
+  GroupDevices,
   SetDevicesBody,
 } from '@parley/protocol';
 import { z } from 'zod';
@@ -62,7 +63,7 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
         tags: ['rights'],
         summary: "The ids of the group's devices the operator may read",
         params: idParams,
-        response: { 200: z.object({ deviceIds: z.array(z.string()) }), ...errors },
+        response: { 200: GroupDevices, ...errors },
       },
     },
     async (request) => ({ deviceIds: await rights.readableDevicesIn(request.params.id, signedIn(request)) }),

@@ -8,8 +8,8 @@ import { Checkbox } from '../../kit/Checkbox';
 import { AlertDialog, FormDialog } from '../../kit/Dialog';
 import { Field, SelectField } from '../../kit/Field';
 import type { Column } from '../../kit/Table';
-import { AdminPage, formState, LoadedTable, problemText } from '../AdminPage';
-import { type Change, deviceGroupsQuery, idPath, useAdminChange } from '../adminQueries';
+import { AdminPage, formState, Loaded, LoadedTable, problemText } from '../AdminPage';
+import { type Change, deviceGroupsQuery, groupDevicesQuery, idPath, useAdminChange } from '../adminQueries';
 
 const RULE_FIELDS = [
   { key: 'namePattern', label: 'Device name pattern', hint: 'e.g. FD-*' },
@@ -28,14 +28,28 @@ const devicesPath = (groupId: string) => idPath('/api/device-groups', groupId, '
 /** The devices of a form: the checked `deviceId` boxes. */
 const checkedDevices = (form: FormData) => form.getAll('deviceId').map(String);
 
-/** One checkbox per device the operator can see (name `deviceId`). */
-function DeviceChecklist({ legend, devices }: { legend: string; devices: readonly DeviceSummary[] }) {
+/** One checkbox per device the operator can see (name `deviceId`), those in `checked` checked at first. */
+function DeviceChecklist({
+  legend,
+  devices,
+  checked = new Set(),
+}: {
+  legend: string;
+  devices: readonly DeviceSummary[];
+  checked?: ReadonlySet<string>;
+}) {
   return (
     <fieldset className="capabilities">
       <legend>{legend}</legend>
       {devices.length === 0 && <p className="muted">No devices enrolled yet.</p>}
       {devices.map((device) => (
-        <Checkbox key={device.id} name="deviceId" value={device.id} label={device.name} />
+        <Checkbox
+          key={device.id}
+          name="deviceId"
+          value={device.id}
+          label={device.name}
+          defaultChecked={checked.has(device.id)}
+        />
       ))}
     </fieldset>
   );
@@ -118,6 +132,7 @@ function ChooseDevicesDialog({
     (deviceIds: string[]) => ({ method: 'PUT', path: devicesPath(group.id), body: { deviceIds } }),
     onClose,
   );
+  const members = useQuery(groupDevicesQuery(group.id));
   return (
     <FormDialog
       title={`Devices of ${group.name}`}
@@ -126,10 +141,12 @@ function ChooseDevicesDialog({
       onClose={onClose}
       onSubmit={(form) => save.mutate(checkedDevices(form))}
     >
-      <p className="muted">
-        The group gets exactly the devices checked here, in place of its {group.deviceCount} now.
-      </p>
-      <DeviceChecklist legend="Devices" devices={devices} />
+      <p className="muted">The group gets the devices checked here; its devices you cannot see stay in it.</p>
+      <Loaded query={members} what="the group’s devices">
+        {(current) => (
+          <DeviceChecklist legend="Devices" devices={devices} checked={new Set(current.deviceIds)} />
+        )}
+      </Loaded>
     </FormDialog>
   );
 }
