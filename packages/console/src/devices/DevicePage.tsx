@@ -139,9 +139,11 @@ function Manage({ device, blocked }: { device: DeviceDetails; blocked: string | 
           Removing the device cuts its agent off at once, frees its license seat and takes it out of every
           group. Its recorded conversations stay.
         </p>
-        <Button icon={Trash2} disabledReason={reason} onClick={() => setConfirm('remove')}>
-          Remove device
-        </Button>
+        <div className="admin__buttons">
+          <Button icon={Trash2} disabledReason={reason} onClick={() => setConfirm('remove')}>
+            Remove device
+          </Button>
+        </div>
       </Section>
       {confirm === 'revoke' && (
         <AlertDialog
