@@ -105,7 +105,7 @@ export const deviceStoreContract: StoreContract = (store) => {
     expect((await devices.list()).map((d) => d.id)).not.toContain('dev-gone');
     expect(await devices.countEnrolled()).toBe(before - 1);
     // Nothing an agent still holding the connection reports brings it back.
-    await devices.setOnline('dev-gone', 'nodeA', facts('PC-G'), null, at(4));
+    expect(await devices.setOnline('dev-gone', 'nodeA', facts('PC-G'), null, at(4))).toBe(false);
     expect(await devices.find('dev-gone')).toBeUndefined();
     expect(await devices.rename('dev-gone', 'x', at(5))).toBe(false);
     expect(await devices.setPendingCredential('dev-gone', 'p')).toBe(false);
@@ -135,6 +135,9 @@ export const deviceStoreContract: StoreContract = (store) => {
     expect(revoked).toMatchObject({ credentialRevoked: true, pendingCredentialHash: null, onlineNode: null });
     expect(revoked?.credentialHash).not.toBe('new');
     expect(await devices.setPendingCredential('dev-cred', 'again')).toBe(false);
+    // A hello that raced the revocation does not bring it online.
+    expect(await devices.setOnline('dev-cred', 'nodeA', facts('PC-C'), null, at(4))).toBe(false);
+    expect((await devices.find('dev-cred'))?.onlineNode).toBeNull();
   });
 
   it('enrolls in one transaction: the token is used up exactly when the device exists', async () => {

@@ -92,13 +92,14 @@ export interface DeviceStore {
   /** The pending credential becomes the only one. False unless `hash` is the pending one. */
   promotePendingCredential(id: string, hash: string): Promise<boolean>;
 
+  /** False when the device is removed or its credential revoked (a hello that raced that): it stays offline. */
   setOnline(
     id: string,
     node: string,
     facts: ReportedFacts,
     address: string | null,
     at: string,
-  ): Promise<void>;
+  ): Promise<boolean>;
   setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void>;
   /** Only the node that holds the connection may mark it offline (a newer connection may be elsewhere). */
   setOffline(id: string, node: string, at: string): Promise<boolean>;
@@ -324,8 +325,8 @@ export class SqlDeviceStore implements DeviceStore {
     facts: ReportedFacts,
     address: string | null,
     at: string,
-  ): Promise<void> {
-    await this.present(id)
+  ): Promise<boolean> {
+    const result = await this.credentialed(id)
       .set((eb) => ({
         // An operator's name stays; the agent's goes on record beside it.
         name: eb.case().when('renamed_at', 'is', null).then(facts.name).else(eb.ref('name')).end(),
@@ -337,7 +338,8 @@ export class SqlDeviceStore implements DeviceStore {
         last_seen_at: at,
         logged_on_users: JSON.stringify(facts.loggedOnUsers),
       }))
-      .execute();
+      .executeTakeFirst();
+    return changedOne(result);
   }
 
   async setLoggedOnUsers(id: string, users: LoggedOnUser[], at: string): Promise<void> {

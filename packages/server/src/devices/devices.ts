@@ -380,20 +380,22 @@ export class DeviceService {
     facts: DeviceFacts,
     users: LoggedOnUser[],
     address: string | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const at = this.now();
-    await this.store.devices.setOnline(
+    const online = await this.store.devices.setOnline(
       deviceId,
       this.nodeId,
       { ...facts, loggedOnUsers: users },
       address,
       at.toISOString(),
     );
+    if (!online) return false;
     // A new connection of a device held here already: its state is announced now, nothing is left pending.
     this.forget(deviceId);
     const held: Held = { users: JSON.stringify(users), announcedAt: at.getTime(), timer: null };
     this.held.set(deviceId, held);
     await this.announceHeld(deviceId, held);
+    return true;
   }
 
   /**

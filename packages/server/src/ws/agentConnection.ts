@@ -97,24 +97,44 @@ export class AgentConnection {
       this.peer.close(CloseCode.versionMismatch, mismatch.reason);
       return;
     }
+    // Listening before the credential is checked: a removal or revocation that commits while the hello is under
+    // way is heard, not missed (P-29). What comes for the agent meanwhile waits for its welcome.
+    let cut = false;
+    let held: AgentServerFrame[] | null = [];
+    this.stopFeed = this.services.bus.subscribe(subjects.device(frame.deviceId), (message) => {
+      if (message.type === 'cut_off') {
+        cut = true;
+        this.peer.close(message.code, message.reason);
+      }
+      if (message.type === 'to_agent') {
+        if (held) held.push(message.frame);
+        else this.send(message.frame);
+      }
+    });
     const device = await this.services.devices.authenticate(frame.deviceId, frame.credential);
     if (!device) {
+      this.stopFeed();
       this.peer.sendError('not_authenticated', 'unknown device or wrong credential; enroll the agent again');
       this.peer.close(CloseCode.authFailed, 'authentication failed');
       return;
     }
+    if (cut) return;
     this.deviceId = device.id;
     this.claim(device.id, this);
-    this.stopFeed = this.services.bus.subscribe(subjects.device(device.id), (message) => {
-      if (message.type === 'to_agent') this.send(message.frame);
-      if (message.type === 'cut_off') this.peer.close(message.code, message.reason);
-    });
-    await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers, this.address);
+    // False when the device was removed or its credential revoked since the check above (P-29).
+    if (
+      !(await this.services.devices.connected(device.id, frame.device, frame.loggedOnUsers, this.address))
+    ) {
+      this.peer.close(CloseCode.deviceRemoved, 'device removed or its credential revoked');
+      return;
+    }
     const openChats = chunkByBytes(await this.services.chats.openChatsOf(device.id));
     // The welcome, then the open chats in parts under the chunk size (P-11); the agent acts on the last one.
     this.send({ type: 'agent.welcome', protocolVersion: PROTOCOL_VERSION });
     for (const [i, chats] of openChats.entries())
       this.send({ type: 'agent.open_chats', chats, more: i < openChats.length - 1 });
+    for (const waiting of held) this.send(waiting);
+    held = null;
     this.log.info({ deviceId: device.id, name: frame.device.name }, 'agent connected');
   }
 
