@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
@@ -14,11 +14,41 @@ import { configuredLink, type Reach } from './serverLink.js';
 
 const program = new Command('parley-agent').description('Parley device agent');
 
+/** The first line of a file or stream, trimmed. */
+async function firstLine(input: AsyncIterable<string | Buffer>): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return (text.split(/\r?\n/)[0] ?? '').trim();
+}
+
+/** The enrollment token: --token-file, `--token -` (standard input), PARLEY_ENROLL_TOKEN, or --token itself. */
+async function enrollmentToken(options: { token?: string; tokenFile?: string }): Promise<string> {
+  const token =
+    options.tokenFile !== undefined
+      ? await firstLine(createReadStream(options.tokenFile))
+      : options.token === '-'
+        ? await firstLine(process.stdin)
+        : (options.token ?? process.env.PARLEY_ENROLL_TOKEN ?? '');
+  if (token === '')
+    throw new Error(
+      'no enrollment token: give it as `--token -` (standard input), --token-file FILE or PARLEY_ENROLL_TOKEN, or --token TOKEN',
+    );
+  return token;
+}
+
 program
   .command('enroll')
   .description('exchange an enrollment token for this device’s credential')
   .requiredOption('--server <url>', 'the Parley server, e.g. https://help.example.com')
-  .requiredOption('--token <token>', 'enrollment token from the console or `parley enrollment-token create`')
+  .option(
+    '--token <token>',
+    'enrollment token from the console or `parley enrollment-token create`; `-` reads it from standard input. ' +
+      'Other users of this computer can see a command line: prefer `-`, --token-file or PARLEY_ENROLL_TOKEN',
+  )
+  .option('--token-file <file>', 'read the enrollment token from this file (its first line)')
   .option('--name <name>', 'device name shown to operators', defaultDeviceName())
   .option('--config <file>', 'where to store the credential', defaultConfigPath())
   .option(
@@ -26,16 +56,21 @@ program
     'trust this PEM CA for the server’s certificate instead of the system’s (kept for run)',
   )
   .option('--insecure', 'allow plain http:// to a server that is not this computer (kept for run)')
-  .action(async (options: { server: string; token: string; name: string; config: string } & Reach) => {
-    const config = await enroll(options.server, options.token, options.name, `${process.platform}`, {
-      ca: options.ca,
-      insecure: options.insecure,
-    });
-    await writeConfig(options.config, config);
-    process.stderr.write(
-      `parley-agent: enrolled as ${config.deviceId}; credential stored in ${options.config}\n`,
-    );
-  });
+  .action(
+    async (
+      options: { server: string; token?: string; tokenFile?: string; name: string; config: string } & Reach,
+    ) => {
+      const token = await enrollmentToken(options);
+      const config = await enroll(options.server, token, options.name, `${process.platform}`, {
+        ca: options.ca,
+        insecure: options.insecure,
+      });
+      await writeConfig(options.config, config);
+      process.stderr.write(
+        `parley-agent: enrolled as ${config.deviceId}; credential stored in ${options.config}\n`,
+      );
+    },
+  );
 
 program
   .command('run')

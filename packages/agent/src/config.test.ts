@@ -29,8 +29,26 @@ describe('agent configuration', () => {
   it('says what to do when the file is missing or invalid', () => {
     expect(() => readConfig(join(dir, 'missing.json'))).toThrow(/run `parley-agent enroll` first/);
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...config, server: 'ftp://x' }));
+    writeFileSync(bad, JSON.stringify({ ...config, server: 'ftp://x' }), { mode: 0o600 });
     expect(() => readConfig(bad)).toThrow(/is invalid/);
+  });
+
+  it('refuses a configuration another account could read or change (it names the server, holds the credential)', async () => {
+    const file = join(dir, 'shared', 'agent.json');
+    await writeConfig(file, config);
+    chmodSync(file, 0o644);
+    expect(() => readConfig(file)).toThrow(/readable by other accounts \(mode 644\).*chmod 600/);
+    chmodSync(file, 0o622);
+    expect(() => readConfig(file)).toThrow(/writable by other accounts.*point the agent at another server/);
+    chmodSync(file, 0o600);
+    chmodSync(join(dir, 'shared'), 0o777);
+    expect(() => readConfig(file)).toThrow(
+      /directory of the agent configuration .* writable by other accounts/,
+    );
+    // Saving it again makes the directory private again.
+    await writeConfig(file, config);
+    expect(readConfig(file)).toEqual(config);
+    expect(statSync(join(dir, 'shared')).mode & 0o777).toBe(0o700);
   });
 
   it('restricts the file with an ACL on Windows, where file modes mean nothing', () => {

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { assertTrusted } from './fileTrust.js';
 import { type CommandRunner, runCommand } from './platform/exec.js';
 
 /** What `parley-agent enroll` stores and `parley-agent run` reads. */
@@ -42,6 +44,15 @@ export function readConfig(file: string): AgentConfig {
   } catch {
     throw new Error(`no agent configuration at ${file}: run \`parley-agent enroll\` first`);
   }
+  // It names the server and holds the credential: nobody else may have changed or read it.
+  assertTrusted(
+    'agent configuration',
+    file,
+    'anyone who can change it can point the agent at another server',
+    {
+      secret: true,
+    },
+  );
   const parsed = AgentConfig.safeParse(JSON.parse(text));
   if (!parsed.success)
     throw new Error(`agent configuration ${file} is invalid: ${parsed.error.issues[0]?.message}`);
@@ -94,8 +105,9 @@ export async function writeConfig(
   config: AgentConfig,
   run: CommandRunner = runCommand,
 ): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.new`;
+  // Private before the file is in it: on Windows the file inherits the directory's ACL from its first byte.
+  await privateDirectory(dirname(file), run);
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.new`;
   try {
     // wx: never through a file (or link) someone else put there.
     writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });

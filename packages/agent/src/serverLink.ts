@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { assertTrusted } from './fileTrust.js';
 
 /**
  * How the agent reaches its server, for every command that talks to it (`enroll`, `run`, `rotate`): which URLs are
@@ -79,30 +80,8 @@ export function readCa(file: string, platform = process.platform): { pem: string
   } catch {
     throw new Error(`the CA file ${path} (--ca) holds no PEM certificate`);
   }
-  if (platform !== 'win32') {
-    for (const [what, target] of [
-      ['CA file', path],
-      ['directory of the CA file', dirname(path)],
-    ] as const) {
-      const problem = writableByOthers(target);
-      if (problem)
-        throw new Error(
-          `the ${what} ${target} ${problem}: anyone who can change it can impersonate the server`,
-        );
-    }
-  }
+  assertTrusted('CA file', path, 'anyone who can change it can impersonate the server', { platform });
   return { pem, file: path };
-}
-
-function writableByOthers(path: string): string | null {
-  const stat = statSync(path);
-  const uid = process.getuid?.();
-  if (stat.uid !== 0 && stat.uid !== uid) return `belongs to another account (uid ${stat.uid})`;
-  // A sticky directory (/tmp) lets others add files, not replace this one.
-  const sticky = stat.isDirectory() && (stat.mode & 0o1000) !== 0;
-  if ((stat.mode & 0o022) !== 0 && !sticky)
-    return `is writable by other accounts (mode ${(stat.mode & 0o777).toString(8)})`;
-  return null;
 }
 
 /** The link for a server URL and what the config or flags say. Throws for a refused URL or an unusable CA file. */

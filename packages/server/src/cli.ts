@@ -69,7 +69,7 @@ tokens
       const { token, expiresAt } = created.value;
       process.stdout.write(`${token}\n`);
       process.stderr.write(
-        `valid until ${expiresAt}; on the device: parley-agent enroll --server URL --token ${token}\n`,
+        `valid until ${expiresAt}; on the device: parley-agent enroll --server URL --token - (and the token on standard input)\n`,
       );
     });
   });

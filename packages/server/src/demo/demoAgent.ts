@@ -13,8 +13,8 @@ function agentCli(): string {
   return join(dirname(pkg), 'dist', 'cli.js');
 }
 
-function run(args: string[], stdio: 'inherit' | 'pipe'): ChildProcess {
-  return spawn(process.execPath, [agentCli(), ...args], { stdio });
+function run(args: string[], stdio: 'inherit' | 'pipe', env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, [agentCli(), ...args], { stdio, env });
 }
 
 async function enrolledDeviceExists(server: ParleyServer, configFile: string): Promise<boolean> {
@@ -44,10 +44,11 @@ export async function startDemoAgent(
     const created = await devices.createEnrollmentToken(await withGroups(store, admin), policy, {}, SYSTEM);
     if (!created.ok) throw new Error(`demo agent enrollment token: ${created.message}`);
     const { token } = created.value;
-    const enroll = run(
-      ['enroll', '--server', server.url, '--token', token, '--config', configFile, ...ca],
-      'inherit',
-    );
+    // In the environment, which only this account and root can read: a command line every user of the machine can.
+    const enroll = run(['enroll', '--server', server.url, '--config', configFile, ...ca], 'inherit', {
+      ...process.env,
+      PARLEY_ENROLL_TOKEN: token,
+    });
     const code = await new Promise<number | null>((resolve) => enroll.on('exit', resolve));
     if (code !== 0) throw new Error(`demo agent enrollment failed (exit ${code})`);
   }
