@@ -107,6 +107,8 @@ export const ChatEventName = z.enum([
   'access_revoked',
   /** The device was removed from Parley: its chats end (P-29). */
   'device_removed',
+  /** The device's credential was revoked: its agent is cut off and its chats end (P-29). */
+  'credential_revoked',
 ]);
 export type ChatEventName = z.infer<typeof ChatEventName>;
 

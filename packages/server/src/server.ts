@@ -85,7 +85,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     devices: new DeviceService(store, bus, config.nodeId, undefined, {
       log,
       beforeAnnounce: (device) => rights.deviceChanged(device),
-      afterRemove: (deviceId) => services.chats.endChatsOfRemovedDevice(deviceId),
+      afterCutOff: (deviceId, why) => services.chats.endChatsOfDevice(deviceId, why),
       seatAvailable: (tx) => license.seatAvailable(tx),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),

@@ -68,11 +68,19 @@ describe('the device lifecycle', () => {
     console.close();
   });
 
-  it('P-29: a revoked credential cuts the agent off and works no more; the device stays, offline', async () => {
+  it('P-29: a revoked credential cuts the agent off, ends its chats and works no more; the device stays, offline', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bo'], 'PC-REVOKED');
+    const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    const console = await connectConsole(suite.server, suite.api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    await console.next((f) => f.type === 'chat.info');
     const revoke = await suite.api.request('POST', `/api/devices/${agent.deviceId}/credential/revoke`);
     expect(revoke.status).toBe(204);
     expect((await agent.socket.closed).code).toBe(CloseCode.deviceRemoved);
+    await console.next(isEvent('credential_revoked'));
+    await console.next(isEvent('chat_closed'));
+    console.close();
     expect(await hello(agent.deviceId, agent.credential)).toBe(CloseCode.authFailed);
     expect((await suite.api.request('GET', `/api/devices/${agent.deviceId}`)).body).toMatchObject({
       online: false,
@@ -327,6 +335,21 @@ describe('the device lifecycle', () => {
     const group = (await suite.api.request('POST', '/api/device-groups', { name: 'Not yours' })).body;
     const token = await fleetReader.request('POST', '/api/enrollment-tokens', { deviceGroupId: group.id });
     expect(token.status).toBe(400);
+    // …and a token into a group one cannot read is not there: not listed, not revocable.
+    const theirs = await suite.api.request('POST', '/api/enrollment-tokens', {
+      label: 'Executives rollout',
+      deviceGroupId: group.id,
+    });
+    const listed = (await fleetReader.request('GET', '/api/enrollment-tokens')).body as { id: string }[];
+    expect(listed.map((t) => t.id)).not.toContain(theirs.body.id);
+    expect(JSON.stringify(listed)).not.toContain('Not yours');
+    expect(
+      (await fleetReader.request('DELETE', `/api/enrollment-tokens/${theirs.body.id as string}`)).status,
+    ).toBe(404);
+    const mine = await fleetReader.request('POST', '/api/enrollment-tokens', { label: 'no group' });
+    expect((await fleetReader.request('GET', '/api/enrollment-tokens')).body).toContainEqual(
+      expect.objectContaining({ id: mine.body.id }),
+    );
     expect((await suite.api.request('GET', `/api/devices/${agent.deviceId}`)).body.name).toBe('PC-GUARDED');
   });
 

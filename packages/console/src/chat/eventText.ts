@@ -20,6 +20,8 @@ export function eventText(event: ChatEventName, from: Person | null): string {
       return 'The chat ended: the operator may no longer chat with this computer';
     case 'device_removed':
       return 'The chat ended: this computer was removed from the help desk';
+    case 'credential_revoked':
+      return 'The chat ended: this computer was locked out of the help desk';
   }
 }
 

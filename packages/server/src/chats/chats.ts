@@ -86,13 +86,16 @@ export class ChatService {
     }
   }
 
-  /** A removed device's open chats end, for both sides (P-29). */
-  async endChatsOfRemovedDevice(deviceId: string): Promise<void> {
-    for (const chat of await this.store.chats.listOpen(deviceId)) await this.endChat(chat, 'device_removed');
+  /** The open chats of a device removed, or whose credential was revoked, end for both sides (P-29). */
+  async endChatsOfDevice(deviceId: string, why: 'device_removed' | 'credential_revoked'): Promise<void> {
+    for (const chat of await this.store.chats.listOpen(deviceId)) await this.endChat(chat, why);
   }
 
   /** Ends a chat nobody closed: the event that says why, then the close. */
-  private async endChat(chat: ChatRecord, why: 'access_revoked' | 'device_removed'): Promise<void> {
+  private async endChat(
+    chat: ChatRecord,
+    why: 'access_revoked' | 'device_removed' | 'credential_revoked',
+  ): Promise<void> {
     const at = this.now().toISOString();
     // One transaction: of the nodes that all end it, the first writes both entries, the others find it closed.
     const [revoked, closed] = await this.store.transaction(async (tx) => {

@@ -81,8 +81,8 @@ export class DeviceService {
       log?: Logger;
       /** Runs before a device's change is announced: its dynamic groups follow its facts (rights/rights.ts). */
       beforeAnnounce?: (device: DeviceRecord) => Promise<unknown>;
-      /** Runs once a device is removed: its open chats end (chats/chats.ts). */
-      afterRemove?: (deviceId: string) => Promise<unknown>;
+      /** Runs once a device is removed or its credential revoked: its open chats end (chats/chats.ts). */
+      afterCutOff?: (deviceId: string, why: 'device_removed' | 'credential_revoked') => Promise<unknown>;
       /** Runs in the enrollment's transaction: throws when the license has no seat left (license/license.ts). */
       seatAvailable?: (tx: Store) => Promise<void>;
     } = {},
@@ -135,12 +135,26 @@ export class DeviceService {
     return { ok: true, value: { id, token, expiresAt } };
   }
 
-  async listEnrollmentTokens(): Promise<EnrollmentTokenView[]> {
-    const [tokens, operators, groups] = await Promise.all([
+  /** Whether the operator may see (and revoke) a token: one into a group they cannot read is not there for them. */
+  private async tokenVisible(
+    token: EnrollmentTokenRecord,
+    operator: Operator,
+    policy: Policy,
+  ): Promise<boolean> {
+    return (
+      token.deviceGroupId === null ||
+      policy.may(operator, { kind: 'device_group.read', groupId: token.deviceGroupId })
+    );
+  }
+
+  async listEnrollmentTokens(operator: Operator, policy: Policy): Promise<EnrollmentTokenView[]> {
+    const [all, operators, groups] = await Promise.all([
       this.store.devices.listEnrollmentTokens(),
       this.store.operators.list(),
       this.store.rights.listGroups(),
     ]);
+    const visible = await Promise.all(all.map((token) => this.tokenVisible(token, operator, policy)));
+    const tokens = all.filter((_, i) => visible[i]);
     const usernames = new Map(operators.map((o) => [o.id, o.username]));
     const groupNames = new Map(groups.map((g) => [g.id, g.name]));
     const now = this.now();
@@ -161,12 +175,21 @@ export class DeviceService {
   }
 
   /** The token stops working at once; devices enrolled with it stay. */
-  async revokeEnrollmentToken(id: string, doer: Doer): Promise<CommandResult<null>> {
-    const revoked = await this.store.transaction(async (tx) => {
-      if (!(await tx.devices.revokeEnrollmentToken(id, this.now().toISOString()))) return false;
-      await audit(tx, doer, 'device.enrollment_token_revoke', `enrollment_token:${id}`);
-      return true;
-    });
+  async revokeEnrollmentToken(
+    id: string,
+    doer: Doer,
+    operator: Operator,
+    policy: Policy,
+  ): Promise<CommandResult<null>> {
+    const token = (await this.store.devices.listEnrollmentTokens()).find((t) => t.id === id);
+    const visible = token !== undefined && (await this.tokenVisible(token, operator, policy));
+    const revoked =
+      visible &&
+      (await this.store.transaction(async (tx) => {
+        if (!(await tx.devices.revokeEnrollmentToken(id, this.now().toISOString()))) return false;
+        await audit(tx, doer, 'device.enrollment_token_revoke', `enrollment_token:${id}`);
+        return true;
+      }));
     return revoked
       ? { ok: true, value: null }
       : { ok: false, code: 'not_found', message: 'no such enrollment token, or it was revoked already' };
@@ -311,7 +334,7 @@ export class DeviceService {
     if (!removed) return deviceNotFound;
     this.cutOff(deviceId, 'device removed');
     if (!this.stopped) this.bus.publish(subjects.devices, { type: 'device_removed', deviceId });
-    await this.options.afterRemove?.(deviceId);
+    await this.options.afterCutOff?.(deviceId, 'device_removed');
     return { ok: true, value: null };
   }
 
@@ -324,6 +347,7 @@ export class DeviceService {
     if (!revoked) return { ok: false, code: 'conflict', message: 'the credential is revoked already' };
     this.cutOff(deviceId, 'device credential revoked');
     await this.announceById(deviceId);
+    await this.options.afterCutOff?.(deviceId, 'credential_revoked');
     return { ok: true, value: null };
   }
 

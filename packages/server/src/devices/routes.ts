@@ -125,7 +125,7 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
         response: { 200: EnrollmentTokenList, 401: ApiError, 403: ApiError },
       },
     },
-    async () => devices.listEnrollmentTokens(),
+    async (request) => devices.listEnrollmentTokens(signedIn(request), policy),
   );
 
   app.post(
@@ -160,7 +160,11 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
       },
     },
     async (request, reply) =>
-      sendResult(reply, await devices.revokeEnrollmentToken(request.params.id, doer(request)), 204),
+      sendResult(
+        reply,
+        await devices.revokeEnrollmentToken(request.params.id, doer(request), signedIn(request), policy),
+        204,
+      ),
   );
 
   app.post(
