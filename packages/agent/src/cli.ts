@@ -24,13 +24,21 @@ async function firstLine(input: AsyncIterable<string | Buffer>): Promise<string>
   return (text.split(/\r?\n/)[0] ?? '').trim();
 }
 
+/** `--token -`: the first line of standard input; on a terminal, asked for. */
+async function tokenFromInput(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Enrollment token: ');
+  const token = await firstLine(process.stdin);
+  process.stdin.pause();
+  return token;
+}
+
 /** The enrollment token: --token-file, `--token -` (standard input), PARLEY_ENROLL_TOKEN, or --token itself. */
 async function enrollmentToken(options: { token?: string; tokenFile?: string }): Promise<string> {
   const token =
     options.tokenFile !== undefined
       ? await firstLine(createReadStream(options.tokenFile))
       : options.token === '-'
-        ? await firstLine(process.stdin)
+        ? await tokenFromInput()
         : (options.token ?? process.env.PARLEY_ENROLL_TOKEN ?? '');
   if (token === '')
     throw new Error(

@@ -7,8 +7,9 @@ import { CopyableCode } from '../kit/CopyableCode';
 import { Dialog } from '../kit/Dialog';
 import { FormError } from '../kit/Field';
 
-export function enrollCommand(origin: string, token: string): string {
-  return `parley-agent enroll --server ${origin} --token ${token}`;
+/** The token comes on standard input (the command asks for it): a command line is visible to every user. */
+export function enrollCommand(origin: string): string {
+  return `parley-agent enroll --server ${origin} --token -`;
 }
 
 export const RUN_COMMAND = 'parley-agent run';
@@ -56,7 +57,11 @@ export function EnrollmentSteps({ token, uses }: { token: EnrollmentTokenCreated
       </div>
       <div className="enroll__step">
         <h3 className="enroll__title">1. Enroll the device</h3>
-        <CopyableCode code={enrollCommand(window.location.origin, token.token)} label="Copy enroll command" />
+        <CopyableCode code={enrollCommand(window.location.origin)} label="Copy enroll command" />
+        <p className="muted">
+          It asks for the enrollment token: paste it. The token stays off the command line, which other users
+          of the device could see.
+        </p>
       </div>
       <div className="enroll__step">
         <h3 className="enroll__title">2. Start the agent</h3>
