@@ -8,3 +8,4 @@ export * from './license.js';
 export * from './limits.js';
 export * from './protocol.js';
 export * from './reconnect.js';
+export * from './recording.js';

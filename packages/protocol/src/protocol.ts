@@ -151,6 +151,8 @@ export const ChatInfo = z.object({
   endUserName: z.string(),
   status: ChatStatus,
   recorded: z.boolean(),
+  /** P-32: what the end-user page says before the first message, when the chat is recorded and they are told. */
+  recordingNotice: z.string().max(1000).optional(),
   receipts: z.object({ operator: Receipts, end_user: Receipts }),
 });
 export type ChatInfo = z.infer<typeof ChatInfo>;

@@ -16,6 +16,7 @@ import { readTrustedKeys } from './license/licenseFile.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
+import { PURGE_MS, RecordingService } from './recording/recording.js';
 import { ACCESS_CACHE_MS, Policy } from './rights/policy.js';
 import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
@@ -59,6 +60,10 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     licenseKeyFiles?: readonly string[];
     /** The clock license expiry is judged by (tests move it). */
     licenseClock?: () => Date;
+    /** The clock recording retention is judged by (tests move it). */
+    recordingClock?: () => Date;
+    /** How often this node applies the recording retention rules (PURGE_MS). */
+    purgeMs?: number;
   };
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
@@ -71,11 +76,16 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   await license.ensureEvaluation();
   const policy = new Policy(store, bus, license);
   const rights = new RightsService(store, bus, policy);
+  const organization = config.organization ?? DEFAULT_ORGANIZATION;
+  const recording = new RecordingService(store, bus, policy, organization, config.recordingClock, log);
+  // Read at scrape time, once the gateway below exists.
+  const metrics = createMetrics(() => gateway.counts);
   const services: Services = {
     bus,
     store,
     policy,
     license,
+    recording,
     auth: new AuthService(
       store,
       config.sessionIdleMinutes === undefined ? {} : { idleMinutes: config.sessionIdleMinutes },
@@ -89,7 +99,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       seatAvailable: (tx) => license.seatAvailable(tx),
       ...(config.deviceUpdateMs === undefined ? {} : { updateMs: config.deviceUpdateMs }),
     }),
-    chats: new ChatService(store, bus, policy, config.organization ?? DEFAULT_ORGANIZATION, log),
+    chats: new ChatService(store, bus, policy, organization, log, undefined, {
+      decideRecording: (operator, deviceId) => recording.decide(operator, deviceId),
+      commitBatch: (size) => metrics.commitBatchSize.observe(size),
+    }),
   };
 
   const publicOrigin = config.publicUrl ?? null;
@@ -115,14 +128,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     trustedProxies: new AddressList(config.trustedProxies ?? []),
     ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
   });
-  registerMetricsRoute(
-    app,
-    createMetrics(() => gateway.counts),
-    {
-      allow: new AddressList(config.metricsAllow ?? DEFAULT_METRICS_ALLOW),
-      token: config.metricsToken ?? null,
-    },
-  );
+  registerMetricsRoute(app, metrics.registry, {
+    allow: new AddressList(config.metricsAllow ?? DEFAULT_METRICS_ALLOW),
+    token: config.metricsToken ?? null,
+  });
   app.server.on('upgrade', (request, socket, head) => {
     gateway.handleUpgrade(request, socket, head).catch((error: unknown) => {
       log.error({ err: error }, 'upgrade failed');
@@ -147,6 +156,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       .catch((error: unknown) => log.error({ err: error }, 'revocation sweep failed'));
   }, config.revocationSweepMs ?? ACCESS_CACHE_MS);
   revocations.unref();
+  const purge = setInterval(() => {
+    recording.purge().catch((error: unknown) => log.error({ err: error }, 'recording purge failed'));
+  }, config.purgeMs ?? PURGE_MS);
+  purge.unref();
   const { port } = app.server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
@@ -159,6 +172,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     async close() {
       clearInterval(presence);
       clearInterval(revocations);
+      clearInterval(purge);
       await gateway.close();
       services.devices.stop();
       await app.close();

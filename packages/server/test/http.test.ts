@@ -53,6 +53,7 @@ describe('HTTP API', () => {
       '/api/operators/{id}/capabilities',
       '/api/operators/{id}/effective-rights',
       '/api/operators/{id}/password',
+      '/api/settings/recording',
     ]);
     expect(JSON.stringify(doc.paths['/api/auth/login'])).toContain('"username"');
   });

@@ -6,7 +6,8 @@ import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parle
  * - `chat.<chatId>`: frames for the consoles watching that chat;
  * - `devices`: a device's summary changed (presence, logged-on users), or it was removed;
  * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again;
- * - `license`: a license was installed: every node reads it again.
+ * - `license`: a license was installed: every node reads it again;
+ * - `recording`: the recording settings changed: every node reads them again.
  */
 export type BusMessage =
   | { type: 'to_agent'; frame: AgentServerFrame }
@@ -16,7 +17,8 @@ export type BusMessage =
   /** On `device.<id>`: the node holding the agent closes its connection with this code (P-29). */
   | { type: 'cut_off'; code: number; reason: string }
   | { type: 'access_changed'; operatorIds: readonly string[] | 'all' }
-  | { type: 'license_changed' };
+  | { type: 'license_changed' }
+  | { type: 'recording_changed' };
 
 export type BusHandler = (message: BusMessage) => void;
 
@@ -33,6 +35,7 @@ export const subjects = {
   devices: 'devices',
   access: 'access',
   license: 'license',
+  recording: 'recording',
 } as const;
 
 /** The single-node bus: a subject → handlers map, delivered on a microtask like a network bus would. */

@@ -18,7 +18,11 @@ export const chatStoreContract: StoreContract = (store) => {
   });
 
   /** Each chat is with another end user of dev1: one open chat per operator, device and end user (5c). */
-  async function openChat(recorded = false, endUserName = `bob-${uuidv7()}`): Promise<string> {
+  async function openChat(
+    recorded = false,
+    endUserName = `bob-${uuidv7()}`,
+    recordEvents = true,
+  ): Promise<string> {
     const id = uuidv7();
     await store().chats.create(
       {
@@ -29,6 +33,7 @@ export const chatStoreContract: StoreContract = (store) => {
         endUserName,
         openedAt: at(1),
         recorded,
+        recordEvents,
       },
       operator,
     );
@@ -167,6 +172,37 @@ export const chatStoreContract: StoreContract = (store) => {
     await chats.appendMessage(id, message('client-0004', operator, 'kept', 2));
     await chats.close(id, operator, at(3));
     expect((await chats.entriesAfter(id, 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps only the messages of a chat recorded without its events', async () => {
+    const { chats } = store();
+    const id = await openChat(true, undefined, false);
+    await chats.appendMessage(id, message('client-0005', operator, 'kept', 2));
+    await chats.appendEvent(id, 'end_user_disconnected', endUser, at(3));
+    await chats.close(id, operator, at(4));
+    expect((await chats.entriesAfter(id, 0, 100)).map((e) => [e.seq, e.kind])).toEqual([[2, 'message']]);
+    expect((await chats.find(id))?.recordEvents).toBe(false);
+  });
+
+  it('appends a batch of messages to several chats in one transaction, a resend in it stored once', async () => {
+    const { chats } = store();
+    const [a, b] = [await openChat(), await openChat()];
+    const results = await chats.appendMessages([
+      { chatId: a, message: message('client-b1', operator, 'one', 2) },
+      { chatId: b, message: message('client-b2', operator, 'two', 2) },
+      { chatId: a, message: message('client-b1', operator, 'one', 2) },
+      { chatId: a, message: message('client-b3', endUser, 'three', 3) },
+    ]);
+    expect(results.map((r) => [r?.entry.seq, r?.duplicate])).toEqual([
+      [2, false],
+      [2, false],
+      [2, true],
+      [3, false],
+    ]);
+    await chats.close(b, operator, at(4));
+    expect(
+      await chats.appendMessages([{ chatId: b, message: message('client-b4', operator, 'late', 5) }]),
+    ).toEqual([null]);
   });
 
   it('P-25a: moves receipts forward only, never past the last entry; read implies delivered', async () => {

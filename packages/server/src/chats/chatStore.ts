@@ -24,6 +24,10 @@ export interface ChatRecord {
   closedAt: string | null;
   lastSeq: number;
   recorded: boolean;
+  /** Whether a recorded chat keeps its events (fixed when it opens, as `recorded` is). */
+  recordEvents: boolean;
+  /** What its end user was told about the recording when it opened; null when nothing. */
+  recordingNotice: string | null;
   receipts: Record<Role, Receipts>;
 }
 
@@ -34,7 +38,17 @@ export interface NewMessage {
   at: string;
 }
 
-export type NewChat = Omit<ChatRecord, 'lastSeq' | 'closedAt' | 'status' | 'receipts' | 'deviceName'>;
+export type NewChat = Omit<
+  ChatRecord,
+  'lastSeq' | 'closedAt' | 'status' | 'receipts' | 'deviceName' | 'recordEvents' | 'recordingNotice'
+> &
+  Partial<Pick<ChatRecord, 'recordEvents' | 'recordingNotice'>>;
+
+/** One message of a group commit: the chat it goes to and the message. */
+export interface QueuedMessage {
+  chatId: string;
+  message: NewMessage;
+}
 
 export interface AppendResult {
   entry: ChatEntry;
@@ -68,6 +82,8 @@ export interface ChatStore {
    * resend, so it may run inside a larger transaction.
    */
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
+  /** appendMessage for each, in order, in one transaction (a group commit): all commit, or none does. */
+  appendMessages(batch: readonly QueuedMessage[]): Promise<(AppendResult | null)[]>;
   /** Null when the chat is not open. `detail` says more where the event has more to say (`page_failed`). */
   appendEvent(
     chatId: string,
@@ -84,7 +100,7 @@ export interface ChatStore {
   advanceReceipt(chatId: string, role: Role, state: ReceiptState, seq: number): Promise<Receipts | null>;
   /**
    * Closes an open chat and returns its chat_closed event; null when it was already closed. Entries are deleted
-   * unless the chat is recorded.
+   * unless the chat is recorded (its events too when it records messages only).
    */
   /** `by` null: no person closed it (the operator's access was withdrawn). */
   close(chatId: string, by: Person | null, at: string): Promise<ChatEntry | null>;
@@ -119,6 +135,8 @@ function toChat(row: ChatsTable & { device_name: string }): ChatRecord {
     closedAt: row.closed_at,
     lastSeq: Number(row.last_seq),
     recorded: Number(row.recorded) === 1,
+    recordEvents: Number(row.record_events) === 1,
+    recordingNotice: row.recording_notice,
     receipts: {
       operator: { deliveredSeq: Number(row.operator_delivered_seq), readSeq: Number(row.operator_read_seq) },
       end_user: { deliveredSeq: Number(row.end_user_delivered_seq), readSeq: Number(row.end_user_read_seq) },
@@ -149,6 +167,10 @@ export class SqlChatStore implements ChatStore {
           closed_at: null,
           last_seq: 0,
           recorded: chat.recorded ? 1 : 0,
+          record_events: chat.recordEvents === false ? 0 : 1,
+          recording_notice: chat.recordingNotice ?? null,
+          locked_at: null,
+          note: null,
           operator_delivered_seq: 0,
           operator_read_seq: 0,
           end_user_delivered_seq: 0,
@@ -253,6 +275,15 @@ export class SqlChatStore implements ChatStore {
     });
   }
 
+  async appendMessages(batch: readonly QueuedMessage[]): Promise<(AppendResult | null)[]> {
+    return atomically(this.db, async (trx) => {
+      const inBatch = new SqlChatStore(trx);
+      const results: (AppendResult | null)[] = [];
+      for (const { chatId, message } of batch) results.push(await inBatch.appendMessage(chatId, message));
+      return results;
+    });
+  }
+
   async appendEvent(
     chatId: string,
     event: ChatEventName,
@@ -334,7 +365,15 @@ export class SqlChatStore implements ChatStore {
       await trx
         .deleteFrom('chat_entries')
         .where('chat_id', '=', chatId)
-        .where(sql<boolean>`(select recorded from chats where chats.id = chat_entries.chat_id) = 0`)
+        .where((eb) =>
+          eb.or([
+            sql<boolean>`(select recorded from chats where chats.id = chat_entries.chat_id) = 0`,
+            eb.and([
+              eb('kind', '=', 'event'),
+              sql<boolean>`(select record_events from chats where chats.id = chat_entries.chat_id) = 0`,
+            ]),
+          ]),
+        )
         .execute();
       return event;
     });

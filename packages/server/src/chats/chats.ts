@@ -4,9 +4,11 @@ import { audit, SYSTEM } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
 import { uuidv7 } from '../ids.js';
 import { type Operator, withGroups } from '../operators/operator.js';
+import type { RecordingDecision } from '../recording/recording.js';
 import type { Actor, Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
-import type { ChatRecord } from './chatStore.js';
+import type { AppendResult, ChatRecord, QueuedMessage } from './chatStore.js';
+import { GroupCommit } from './groupCommit.js';
 
 /** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
 export type ChatActor = Actor;
@@ -37,14 +39,25 @@ export function presentChat(chat: ChatRecord, organization: string): ChatInfo {
     endUserName: chat.endUserName,
     status: chat.status,
     recorded: chat.recorded,
+    ...(chat.recordingNotice === null ? {} : { recordingNotice: chat.recordingNotice }),
     receipts: chat.receipts,
   };
+}
+
+/** What the chat service asks of the recording manager, and tells the metrics. */
+export interface ChatHooks {
+  /** Whether a chat about to open is recorded (fixed for its life); unset: never. */
+  decideRecording?: (operator: Operator, deviceId: string) => Promise<RecordingDecision>;
+  /** Each group commit's number of messages. */
+  commitBatch?: (size: number) => void;
 }
 
 const NO_RECEIPTS = { deliveredSeq: 0, readSeq: 0 };
 
 /** Opening chats, their messages and events, and who may see them. Transport-free: sockets call in. */
 export class ChatService {
+  private readonly commits: GroupCommit<QueuedMessage, AppendResult | null>;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
@@ -53,7 +66,9 @@ export class ChatService {
     private readonly organization: string,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
+    private readonly hooks: ChatHooks = {},
   ) {
+    this.commits = new GroupCommit((batch) => store.chats.appendMessages(batch), hooks.commitBatch);
     // Every node looks at the open chats of operators whose access changed; closing twice writes one close.
     bus.subscribe(subjects.access, (message) => {
       if (message.type !== 'access_changed') return;
@@ -149,6 +164,7 @@ export class ChatService {
     }
     const existing = await this.store.chats.findOpenWith(operator.id, deviceId, endUser.name);
     if (existing) return { ok: true, chatId: this.showAgain(existing), reused: true };
+    const recording = (await this.hooks.decideRecording?.(operator, deviceId)) ?? null;
     const chat: ChatRecord = {
       id: uuidv7(),
       deviceId,
@@ -160,7 +176,9 @@ export class ChatService {
       openedAt: this.now().toISOString(),
       closedAt: null,
       lastSeq: 1,
-      recorded: false,
+      recorded: recording?.recorded ?? false,
+      recordEvents: recording?.recordEvents ?? true,
+      recordingNotice: recording?.notice ?? null,
       receipts: { operator: NO_RECEIPTS, end_user: NO_RECEIPTS },
     };
     try {
@@ -169,6 +187,7 @@ export class ChatService {
         await audit(tx, { name: operator.username, address }, 'chat.open', `device:${device.name}`, {
           chatId: chat.id,
           endUser: endUser.name,
+          recorded: chat.recorded,
         });
       });
     } catch (error) {
@@ -230,12 +249,17 @@ export class ChatService {
     const { chat } = access.value;
     if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
     const from = this.personOf(chat, actor);
-    const appended = await this.store.chats.appendMessage(chatId, {
-      clientId,
-      from,
-      text,
-      at: this.now().toISOString(),
-    });
+    let appended: AppendResult | null;
+    try {
+      // Committed (with whatever else arrived meanwhile) before the ack.
+      appended = await this.commits.submit({
+        chatId,
+        message: { clientId, from, text, at: this.now().toISOString() },
+      });
+    } catch (error) {
+      this.log.error({ err: error, chatId }, 'a batch of messages could not be stored');
+      return fail('internal', 'the message was not stored (the database refused it); send it again');
+    }
     if (!appended) return fail('chat_closed', 'this chat is closed');
     const { entry, duplicate } = appended;
     if (!duplicate) this.publishEntries(chat, [entry]);

@@ -11,6 +11,7 @@ import {
   resolveRights,
   type Subject,
   type Target,
+  targetsCovering,
 } from './accessRights.js';
 import type { Capability } from './capabilities.js';
 
@@ -147,6 +148,15 @@ export class Policy {
       groupsOfDevice.set(target.id, await groups);
     }
     return { parentOf: await this.groupParents(), groupsOfDevice };
+  }
+
+  /** Every device group the device is in: directly, dynamically, or below a group it is in. */
+  async groupsCovering(deviceId: string): Promise<string[]> {
+    this.fresh();
+    const target: Target = { kind: 'device', id: deviceId };
+    return targetsCovering(target, await this.tree(target)).flatMap((t) =>
+      t.kind === 'device_group' ? [t.id] : [],
+    );
   }
 
   /** The operator's rights on a device or device group; a super-administrator has every right. */

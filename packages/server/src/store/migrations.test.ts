@@ -30,6 +30,13 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       );
       // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
       await rawSql(database.location, [
+        // …without what 0009 added,
+        'drop index chats_recorded',
+        'drop table recording_settings',
+        'alter table chats drop column record_events',
+        'alter table chats drop column recording_notice',
+        'alter table chats drop column locked_at',
+        'alter table chats drop column note',
         // …without what 0008 added,
         'drop index enrollment_tokens_id',
         'alter table enrollment_tokens drop column id',
@@ -69,17 +76,16 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       ]);
       // uuidv7 orders by time: the smallest id is the oldest chat, the one that stays open.
       const ids = [uuidv7(), uuidv7(), uuidv7()].sort();
+      // Written as that schema had them (the store of today writes columns it did not have).
       for (const id of ids) {
         const at = new Date().toISOString();
-        const chat = {
-          id,
-          deviceId: 'dev1',
-          operatorId: 'op1',
-          operatorName: 'Alice',
-          endUserName: 'bob',
-          openedAt: at,
-        };
-        await store.chats.create({ ...chat, recorded: false }, { role: 'operator', name: 'Alice' });
+        await rawSql(database.location, [
+          `insert into chats (id, device_id, operator_id, operator_name, end_user_name, status, opened_at, last_seq,
+             recorded, operator_delivered_seq, operator_read_seq, end_user_delivered_seq, end_user_read_seq)
+           values ('${id}', 'dev1', 'op1', 'Alice', 'bob', 'open', '${at}', 1, 0, 0, 0, 0, 0)`,
+          `insert into chat_entries (chat_id, seq, kind, from_role, from_name, event, at)
+           values ('${id}', 1, 'event', 'operator', 'Alice', 'chat_opened', '${at}')`,
+        ]);
       }
       await store.close();
 

@@ -300,6 +300,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('credential_revoked_at', 'text').execute();
     },
   },
+  '0009_recording': {
+    // Issue 10: the recording settings (one row, JSON); what a chat keeps fixed from its opening (its events
+    // recorded, the notice its end user was shown); a recording's lock (the purge skips it) and note.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('recording_settings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .alterTable('chats')
+        .addColumn('record_events', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.alterTable('chats').addColumn('recording_notice', 'text').execute();
+      await db.schema.alterTable('chats').addColumn('locked_at', 'text').execute();
+      await db.schema.alterTable('chats').addColumn('note', 'text').execute();
+      await db.schema
+        .createIndex('chats_recorded')
+        .on('chats')
+        .columns(['recorded', 'status', 'closed_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,7 @@ export interface Database {
   sign_in_failures: SignInFailuresTable;
   licenses: LicensesTable;
   license_evaluation: LicenseEvaluationTable;
+  recording_settings: RecordingSettingsTable;
 }
 
 export interface OperatorsTable {
@@ -96,6 +97,13 @@ export interface ChatsTable {
   closed_at: string | null;
   last_seq: number;
   recorded: number;
+  /** 0: a recorded chat keeps its messages only (its events go when it closes). */
+  record_events: number;
+  /** What its end user was told when it opened (null: not told, or not recorded). */
+  recording_notice: string | null;
+  /** A locked recording is never purged. */
+  locked_at: string | null;
+  note: string | null;
   operator_delivered_seq: number;
   operator_read_seq: number;
   end_user_delivered_seq: number;
@@ -189,4 +197,13 @@ export interface LicenseEvaluationTable {
   id: string;
   public_key: string;
   created_at: string;
+}
+
+export interface RecordingSettingsTable {
+  /** Always `recording`: one row. */
+  id: string;
+  /** RecordingSettings as JSON. */
+  settings: string;
+  updated_at: string;
+  updated_by: string;
 }

@@ -10,6 +10,7 @@ import { deviceStoreContract } from '../devices/deviceStore.contract.js';
 import { uuidv7 } from '../ids.js';
 import { licenseStoreContract } from '../license/licenseStore.contract.js';
 import { operatorStoreContract } from '../operators/operatorStore.contract.js';
+import { recordingStoreContract } from '../recording/recordingStore.contract.js';
 import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
 import type { FeatureStores, Store } from './store.js';
@@ -24,6 +25,7 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   audit: auditStoreContract,
   rights: rightsStoreContract,
   licenses: licenseStoreContract,
+  recording: recordingStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [

@@ -5,6 +5,7 @@ import { type ChatStore, SqlChatStore } from '../chats/chatStore.js';
 import { type DeviceStore, SqlDeviceStore } from '../devices/deviceStore.js';
 import { type LicenseStore, SqlLicenseStore } from '../license/licenseStore.js';
 import { type OperatorStore, SqlOperatorStore } from '../operators/operatorStore.js';
+import { type RecordingStore, SqlRecordingStore } from '../recording/recordingStore.js';
 import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
 
@@ -22,6 +23,7 @@ export interface FeatureStores {
   audit: AuditStore;
   rights: RightsStore;
   licenses: LicenseStore;
+  recording: RecordingStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -34,6 +36,7 @@ function featureStores(db: Db): FeatureStores {
     audit: new SqlAuditStore(db),
     rights: new SqlRightsStore(db),
     licenses: new SqlLicenseStore(db),
+    recording: new SqlRecordingStore(db),
   };
 }
 
