@@ -35,6 +35,8 @@ export async function startTestServer(
     revocationSweepMs?: number;
     /** The public keys whose licenses the server trusts, and the clock it judges their expiry by. */
     license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
+    /** The clock recording retention is judged by. */
+    recordingClock?: () => Date;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
   } = {},
@@ -55,6 +57,7 @@ export async function startTestServer(
     ...options.edge,
     ...(options.revocationSweepMs === undefined ? {} : { revocationSweepMs: options.revocationSweepMs }),
     ...options.license,
+    ...(options.recordingClock ? { recordingClock: options.recordingClock } : {}),
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
