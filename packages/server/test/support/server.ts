@@ -267,7 +267,7 @@ export function agentHello(
 }
 
 export async function connectRawAgent(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   api: ApiClient,
   users: string[] = ['bob'],
   name = 'PC-1',
@@ -281,7 +281,7 @@ export async function connectRawAgent(
 }
 
 /** A signed-in console socket that has said hello. */
-export async function connectConsole(server: TestServer, api: ApiClient): Promise<TestSocket> {
+export async function connectConsole(server: Pick<TestServer, 'url'>, api: ApiClient): Promise<TestSocket> {
   const socket = await TestSocket.connect(wsUrl(server, '/ws/console'), {
     origin: server.url,
     cookie: api.cookie,
