@@ -61,7 +61,7 @@ const implementations: [string, () => Promise<TempDatabase>][] = [
 ];
 
 describe.each(implementations)('a server killed (SIGKILL) on %s', (_name, makeDatabase) => {
-  it('loses no acked message and stores none twice: every acked message is there exactly once after the restart', async () => {
+  it('P-33: loses no acked message and stores none twice: every acked message is there exactly once after the restart', async () => {
     const database = await makeDatabase();
     let running: ChildProcess | null = null;
     try {

@@ -224,7 +224,7 @@ describe.each(implementations)('recording on %s', (_name, postgres) => {
     expect(await suite.server.store.chats.entriesAfter(chatId, 0, 100)).toHaveLength(41);
   });
 
-  it('fails only the messages of a batch the database refuses, with a clear error; the next batch commits', async () => {
+  it('P-33: fails only the messages of a batch the database refuses, with a clear error; the next batch commits', async () => {
     const deviceId = await deviceOf(suite, 'PC-POISON', 'pat');
     const chatId = await open(suite, admin, deviceId);
     // A real refusal by the database for one text, whichever batch it lands in.

@@ -17,6 +17,7 @@ const LABELS: Record<AdminScreen, string> = {
   rights: 'Access rights',
   effectiveRights: 'Effective rights',
   enrollmentTokens: 'Enrollment tokens',
+  recordingSettings: 'Recording',
   audit: 'Audit log',
 };
 

@@ -9,5 +9,6 @@ export { OperatorGroupsPage } from './groups/OperatorGroupsPage';
 export { MissingCapabilityPage } from './MissingCapabilityPage';
 export { OperatorPage } from './operators/OperatorPage';
 export { OperatorsPage } from './operators/OperatorsPage';
+export { RecordingSettingsPage } from './recording/RecordingSettingsPage';
 export { EffectiveRightsPage } from './rights/EffectiveRightsPage';
 export { RightsPage } from './rights/RightsPage';

@@ -116,7 +116,10 @@ describe('route access by capability', () => {
       'enrollmentTokens',
       'audit',
     ]);
-    expect(adminScreensFor(['operators.manage', 'devices.manage', 'audit.view'])).toEqual([...ADMIN_SCREENS]);
+    expect(adminScreensFor(['settings.manage'])).toEqual(['recordingSettings']);
+    expect(adminScreensFor(['operators.manage', 'devices.manage', 'settings.manage', 'audit.view'])).toEqual([
+      ...ADMIN_SCREENS,
+    ]);
   });
 
   it('lets sign-in come back to an administration screen', () => {

@@ -91,6 +91,11 @@ const table = {
   audit: route('/admin/audit', { access: 'operator', dock: true, capability: 'audit.view' }, () =>
     import('../admin/screens').then((m) => m.AuditPage),
   ),
+  recordingSettings: route(
+    '/admin/recording',
+    { access: 'operator', dock: true, capability: 'settings.manage' },
+    () => import('../admin/screens').then((m) => m.RecordingSettingsPage),
+  ),
   enrollmentTokens: route(
     '/admin/enrollment-tokens',
     { access: 'operator', dock: true, capability: 'devices.manage' },
@@ -158,6 +163,7 @@ export const ADMIN_SCREENS = [
   'rights',
   'effectiveRights',
   'enrollmentTokens',
+  'recordingSettings',
   'audit',
 ] as const satisfies readonly RouteName[];
 

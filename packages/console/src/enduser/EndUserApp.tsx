@@ -53,10 +53,11 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
   useEffect(() => setUnreadCount(unread), [unread]);
 
   const notices: ReactNode[] = [];
-  if (info?.recorded) {
+  // P-32: the administrator's words, only when the end user is to be told.
+  if (info?.recordingNotice) {
     notices.push(
       <Notice key="recorded" icon="lock">
-        This conversation is recorded by {info.organization || 'the help desk'}.
+        {info.recordingNotice}
       </Notice>,
     );
   }
