@@ -1,3 +1,4 @@
+import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
@@ -19,11 +20,8 @@ describe('the end-user page', () => {
   });
 
   it("12a. names the organisation's help desk and the operator, and says when the conversation is recorded", async () => {
+    await h.api.request('PUT', '/api/settings/recording', { ...DEFAULT_RECORDING_SETTINGS, enabled: true });
     const window = await h.openChat(console, 'ACME-LT-7', 'jane');
-    const chats = (await h.api.request('GET', '/api/chats')).body as { chatId: string }[];
-    const chatId = chats.at(-1)?.chatId ?? '';
-    // Recording is switched on for this chat (the recording manager is not built yet: set in the database).
-    h.updateChat(chatId, 'recorded', 1);
     const endUser = await h.endUserPage(agent);
     await endUser.getByRole('heading', { level: 1, name: 'Acme Corp help desk' }).waitFor();
     await expect.poll(() => endUser.title()).toBe('Acme Corp help desk');
@@ -52,6 +50,7 @@ describe('the end-user page', () => {
   });
 
   it('12c. says nothing about recording when the conversation is not recorded', async () => {
+    await h.api.request('PUT', '/api/settings/recording', DEFAULT_RECORDING_SETTINGS);
     const window = await h.openChat(console, 'ACME-LT-7', 'jane');
     const endUser = await h.endUserPage(agent, 1);
     await endUser.getByText('You are chatting with Administrator').waitFor();

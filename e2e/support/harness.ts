@@ -1,5 +1,4 @@
 import type { Capability, DeviceSummary } from '@parley/protocol';
-import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type ParleyServer, type ServerConfig, startServer } from '../../packages/server/src/server.js';
@@ -106,17 +105,6 @@ export class Harness {
   /** The Content-Security-Policy violations seen so far, which a test that provokes them on purpose takes. */
   takePolicyViolations(): string[] {
     return this.policyViolations.splice(0);
-  }
-
-  /** Changes a chat row directly (for what the server cannot do yet, e.g. recording). */
-  updateChat(chatId: string, column: 'recorded', value: number): void {
-    if (this.database.location.kind !== 'sqlite') throw new Error('sqlite only');
-    const db = new SQLite(this.database.location.file);
-    try {
-      db.prepare(`update chats set ${column} = ? where id = ?`).run(value, chatId);
-    } finally {
-      db.close();
-    }
   }
 
   async stop(): Promise<void> {

@@ -50,7 +50,7 @@ export function RecordingSettingsPage() {
       sub="Which conversations are kept, for how long, and what end users are told. Every change is in the audit log."
     >
       <Loaded query={settings} what="the recording settings">
-        {(current) => <RecordingForm key={JSON.stringify(current)} current={current} />}
+        {(current) => <RecordingForm current={current} />}
       </Loaded>
     </AdminPage>
   );
