@@ -288,6 +288,12 @@ describe('accessibility', () => {
     await page.getByRole('table', { name: 'Audit log' }).waitFor();
     expect(await axe(page)).toEqual([]);
 
+    await screen('/admin/recording', 'Recording');
+    await page.getByRole('checkbox', { name: /Record conversations/ }).check();
+    await page.getByRole('radio', { name: /chosen groups/ }).check();
+    await page.getByRole('checkbox', { name: 'Support' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+
     await screen('/license', 'License');
     await page.getByRole('table', { name: 'Licenses' }).waitFor();
     expect(await axe(page)).toEqual([]);
