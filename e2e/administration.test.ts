@@ -1,19 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatWindow, Harness } from './support/harness.js';
+import { adminScreen, chatWindow, Harness } from './support/harness.js';
 
 const MARIA = { username: 'maria', displayName: 'Maria Jensen', password: 'maria-first-password' };
 const NEW_PASSWORD = 'maria-second-password';
-
-/** Goes to an administration screen through the top bar's Administration link and the side navigation. */
-async function adminScreen(page: Page, name: string): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Console' })
-    .getByRole('link', { name: 'Administration' })
-    .click();
-  await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
 
 /** Sets one access right in the editor of the Access rights screen. */
 async function setRight(

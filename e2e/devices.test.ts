@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axe } from './support/browser.js';
-import { Harness } from './support/harness.js';
+import { adminScreen, Harness } from './support/harness.js';
 
 /** Issue 9: a device's page (details, rename, credential, removal) and the enrollment tokens screen. */
 describe('managing devices in the console', () => {
@@ -97,15 +97,7 @@ describe('managing devices in the console', () => {
   });
 
   it('the enrollment tokens screen makes a token for a rollout, counts its uses and revokes it', async () => {
-    await admin
-      .getByRole('navigation', { name: 'Console' })
-      .getByRole('link', { name: 'Administration' })
-      .click();
-    await admin
-      .getByRole('navigation', { name: 'Administration' })
-      .getByRole('link', { name: 'Enrollment tokens' })
-      .click();
-    await admin.getByRole('heading', { level: 1, name: 'Enrollment tokens' }).waitFor();
+    await adminScreen(admin, 'Enrollment tokens');
     await admin.getByRole('button', { name: 'New enrollment token' }).click();
     const form = admin.getByRole('dialog', { name: 'New enrollment token' });
     await form.getByLabel('Label').fill('Floor 3 rollout');

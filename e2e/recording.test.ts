@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
-import { Harness, say } from './support/harness.js';
+import { adminScreen, Harness, say } from './support/harness.js';
 
 const NOTICE = 'Chats with {organization} are kept for 30 days to improve our service.';
 const SHOWN = 'Chats with Acme Corp are kept for 30 days to improve our service.';
@@ -83,12 +83,8 @@ describe('recording settings', () => {
       capabilities: ['audit.view'],
     });
     const auditor = await h.signIn(await h.newContext(), 'auditor', 'auditor password 1');
-    await auditor
-      .getByRole('navigation', { name: 'Console' })
-      .getByRole('link', { name: 'Administration' })
-      .click();
+    await adminScreen(auditor, 'Audit log');
     const nav = auditor.getByRole('navigation', { name: 'Administration' });
-    await nav.getByRole('link', { name: 'Audit log' }).waitFor();
     expect(await nav.getByRole('link', { name: 'Recording' }).count()).toBe(0);
     await auditor.goto(`${h.url}/admin/recording`);
     await auditor.getByRole('heading', { name: 'You need the settings.manage capability' }).waitFor();

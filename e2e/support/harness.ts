@@ -269,3 +269,13 @@ export function freeze(agent: AgentProcess): void {
 export function resume(agent: AgentProcess): void {
   if (agent.child.pid && agent.child.exitCode === null) process.kill(agent.child.pid, 'SIGCONT');
 }
+
+/** Goes to an administration screen through the top bar's Administration link and the side navigation. */
+export async function adminScreen(page: Page, name: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: 'Administration' })
+    .click();
+  await page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}

@@ -1,6 +1,6 @@
 import type { Person } from '@parley/protocol';
 import { beforeAll, expect, it } from 'vitest';
-import { alice, at, pc1, type StoreContract } from '../../test/support/storeContract.js';
+import { alice, at, openChatOf, pc1, type StoreContract } from '../../test/support/storeContract.js';
 import { uuidv7 } from '../ids.js';
 import type { NewMessage } from './chatStore.js';
 
@@ -18,27 +18,8 @@ export const chatStoreContract: StoreContract = (store) => {
   });
 
   /** Each chat is with another end user of dev1: one open chat per operator, device and end user (5c). */
-  async function openChat(
-    recorded = false,
-    endUserName = `bob-${uuidv7()}`,
-    recordEvents = true,
-  ): Promise<string> {
-    const id = uuidv7();
-    await store().chats.create(
-      {
-        id,
-        deviceId: 'dev1',
-        operatorId: 'op1',
-        operatorName: 'Alice Admin',
-        endUserName,
-        openedAt: at(1),
-        recorded,
-        recordEvents,
-      },
-      operator,
-    );
-    return id;
-  }
+  const openChat = (recorded = false, endUserName = `bob-${uuidv7()}`, recordEvents = true) =>
+    openChatOf(store(), { recorded, endUserName, recordEvents });
 
   it('numbers a chat’s messages and events in one sequence, starting with chat_opened', async () => {
     const { chats } = store();

@@ -1,7 +1,6 @@
 import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import { beforeAll, expect, it } from 'vitest';
-import { alice, at, pc1, type StoreContract } from '../../test/support/storeContract.js';
-import { uuidv7 } from '../ids.js';
+import { alice, at, openChatOf, pc1, type StoreContract } from '../../test/support/storeContract.js';
 
 export const recordingStoreContract: StoreContract = (store) => {
   beforeAll(async () => {
@@ -10,19 +9,7 @@ export const recordingStoreContract: StoreContract = (store) => {
   });
 
   async function closedChat(recorded: boolean, text: string, closedSecond: number): Promise<string> {
-    const id = uuidv7();
-    await store().chats.create(
-      {
-        id,
-        deviceId: 'dev1',
-        operatorId: 'op1',
-        operatorName: 'Alice Admin',
-        endUserName: `bob-${id}`,
-        openedAt: at(1),
-        recorded,
-      },
-      { role: 'operator', name: 'Alice Admin' },
-    );
+    const id = await openChatOf(store(), { recorded });
     await store().chats.appendMessage(id, {
       clientId: `c-${id}`,
       from: { role: 'operator', name: 'Alice Admin' },

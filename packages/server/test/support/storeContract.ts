@@ -1,4 +1,6 @@
+import type { NewChat } from '../../src/chats/chatStore.js';
 import type { NewDevice, NewEnrollmentToken } from '../../src/devices/deviceStore.js';
+import { uuidv7 } from '../../src/ids.js';
 import type { OperatorRecord } from '../../src/operators/operatorStore.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -38,4 +40,26 @@ export function enrollmentToken(hash: string, expiresAt: string, maxUses = 1): N
     maxUses,
     deviceGroupId: null,
   };
+}
+
+/**
+ * Opens a chat of alice on pc1 (both created first) with an end user of its own (one open chat per operator, device
+ * and end user); returns its id.
+ */
+export async function openChatOf(store: Store, chat: Partial<NewChat> = {}): Promise<string> {
+  const id = chat.id ?? uuidv7();
+  await store.chats.create(
+    {
+      id,
+      deviceId: pc1.id,
+      operatorId: alice.id,
+      operatorName: alice.displayName,
+      endUserName: `bob-${id}`,
+      openedAt: at(1),
+      recorded: false,
+      ...chat,
+    },
+    { role: 'operator', name: alice.displayName },
+  );
+  return id;
 }
