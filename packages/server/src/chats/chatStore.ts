@@ -278,8 +278,16 @@ export class SqlChatStore implements ChatStore {
   async appendMessages(batch: readonly QueuedMessage[]): Promise<(AppendResult | null)[]> {
     return atomically(this.db, async (trx) => {
       const inBatch = new SqlChatStore(trx);
-      const results: (AppendResult | null)[] = [];
-      for (const { chatId, message } of batch) results.push(await inBatch.appendMessage(chatId, message));
+      const results: (AppendResult | null)[] = new Array(batch.length).fill(null);
+      // Chats in id order (each chat's messages in theirs), so two nodes' batches lock chat rows in one order and
+      // never deadlock.
+      const order = batch
+        .map((_, i) => i)
+        .sort((a, b) => compare(batch[a]?.chatId, batch[b]?.chatId) || a - b);
+      for (const i of order) {
+        const queued = batch[i];
+        if (queued) results[i] = await inBatch.appendMessage(queued.chatId, queued.message);
+      }
       return results;
     });
   }
@@ -386,6 +394,10 @@ export class SqlChatStore implements ChatStore {
       .selectAll('chats')
       .select('devices.name as device_name');
   }
+}
+
+function compare(a = '', b = ''): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

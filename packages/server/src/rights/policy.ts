@@ -54,7 +54,7 @@ export type Action =
   | { kind: 'chat.take_part'; chat: { operatorId: string; deviceId: string } }
   /** Operators, operator groups, capabilities and access rights. */
   | { kind: 'operators.manage' }
-  /** Import the license (and, later, the recording settings). */
+  /** Import the license, see and change the recording settings. */
   | { kind: 'settings.manage' }
   | { kind: 'audit.view' };
 
@@ -250,7 +250,7 @@ export class Policy {
         return rights.allowed ? this.license.directAccess() : rights;
       }
       case 'settings.manage':
-        return needs(operator, 'settings.manage', 'importing a license');
+        return needs(operator, 'settings.manage', 'managing the license and the recording settings');
       case 'operators.manage':
         return needs(operator, 'operators.manage', 'managing operators');
       case 'audit.view':
