@@ -10,7 +10,7 @@ import { type Bus, subjects } from '../bus/bus.js';
 import type { Operator } from '../operators/operator.js';
 import type { Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
-import type { StoredRecording } from './recordingStore.js';
+import type { StoredRecording } from './recordingSettingsStore.js';
 
 /** The settings are read again this often even when no `recording_changed` came (as the license is). */
 export const RECORDING_CACHE_MS = 30_000;
@@ -84,14 +84,14 @@ export class RecordingService {
 
   /** The stored settings, read afresh. */
   view(): Promise<RecordingSettings> {
-    return this.store.recording.settings();
+    return this.store.recordingSettings.settings();
   }
 
   /** The settings this node decides with: cached, reset by `recording_changed`. */
   current(): Promise<RecordingSettings> {
     const now = this.now().getTime();
     if (!this.cache || now - this.cache.at >= RECORDING_CACHE_MS || now < this.cache.at) {
-      const entry = { at: now, settings: this.store.recording.settings() };
+      const entry = { at: now, settings: this.store.recordingSettings.settings() };
       this.cache = entry;
       entry.settings.catch((error: unknown) => {
         if (this.cache === entry) this.cache = null;
@@ -105,9 +105,9 @@ export class RecordingService {
   async update(body: RecordingSettingsBody, doer: Doer): Promise<RecordingSettings> {
     const at = this.now();
     const settings = await this.store.transaction(async (tx) => {
-      const before = await tx.recording.settings();
+      const before = await tx.recordingSettings.settings();
       const after: RecordingSettings = { ...DEFAULT_RECORDING_SETTINGS, ...before, ...body };
-      await tx.recording.save(after, at.toISOString(), doer.name);
+      await tx.recordingSettings.save(after, at.toISOString(), doer.name);
       await audit(tx, doer, 'recording.settings', 'settings:recording', { before, after }, at);
       return after;
     });
@@ -145,13 +145,13 @@ export class RecordingService {
    * what went. Every node runs it; of two at once, each removes (and audits) only what it found still there.
    */
   async purge(): Promise<string[]> {
-    const settings = await this.store.recording.settings();
+    const settings = await this.store.recordingSettings.settings();
     const now = this.now();
-    const recordings = await this.store.recording.closedRecordings();
+    const recordings = await this.store.recordingSettings.closedRecordings();
     const chosen = toPurge(recordings, settings, now);
     if (chosen.size === 0) return [];
     return this.store.transaction(async (tx) => {
-      const removed = await tx.recording.remove([...chosen.keys()]);
+      const removed = await tx.recordingSettings.remove([...chosen.keys()]);
       if (removed.length === 0) return removed;
       const reasons: Record<PurgeReason, number> = { age: 0, count: 0, size: 0 };
       for (const id of removed) reasons[chosen.get(id) ?? 'age'] += 1;

@@ -10,7 +10,7 @@ import { deviceStoreContract } from '../devices/deviceStore.contract.js';
 import { uuidv7 } from '../ids.js';
 import { licenseStoreContract } from '../license/licenseStore.contract.js';
 import { operatorStoreContract } from '../operators/operatorStore.contract.js';
-import { recordingStoreContract } from '../recording/recordingStore.contract.js';
+import { recordingSettingsStoreContract } from '../recording/recordingSettingsStore.contract.js';
 import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
 import type { FeatureStores, Store } from './store.js';
@@ -25,7 +25,7 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   audit: auditStoreContract,
   rights: rightsStoreContract,
   licenses: licenseStoreContract,
-  recording: recordingStoreContract,
+  recordingSettings: recordingSettingsStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [

@@ -5,7 +5,10 @@ import { type ChatStore, SqlChatStore } from '../chats/chatStore.js';
 import { type DeviceStore, SqlDeviceStore } from '../devices/deviceStore.js';
 import { type LicenseStore, SqlLicenseStore } from '../license/licenseStore.js';
 import { type OperatorStore, SqlOperatorStore } from '../operators/operatorStore.js';
-import { type RecordingStore, SqlRecordingStore } from '../recording/recordingStore.js';
+import {
+  type RecordingSettingsStore,
+  SqlRecordingSettingsStore,
+} from '../recording/recordingSettingsStore.js';
 import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
 
@@ -23,7 +26,7 @@ export interface FeatureStores {
   audit: AuditStore;
   rights: RightsStore;
   licenses: LicenseStore;
-  recording: RecordingStore;
+  recordingSettings: RecordingSettingsStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -36,7 +39,7 @@ function featureStores(db: Db): FeatureStores {
     audit: new SqlAuditStore(db),
     rights: new SqlRightsStore(db),
     licenses: new SqlLicenseStore(db),
-    recording: new SqlRecordingStore(db),
+    recordingSettings: new SqlRecordingSettingsStore(db),
   };
 }
 

@@ -2,7 +2,7 @@ import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import { beforeAll, expect, it } from 'vitest';
 import { alice, at, openChatOf, pc1, type StoreContract } from '../../test/support/storeContract.js';
 
-export const recordingStoreContract: StoreContract = (store) => {
+export const recordingSettingsStoreContract: StoreContract = (store) => {
   beforeAll(async () => {
     await store().operators.create(alice, at(0));
     await store().devices.create(pc1, at(0));
@@ -21,7 +21,7 @@ export const recordingStoreContract: StoreContract = (store) => {
   }
 
   it('answers the defaults until settings are saved, then what was saved', async () => {
-    const { recording } = store();
+    const { recordingSettings: recording } = store();
     expect(await recording.settings()).toEqual(DEFAULT_RECORDING_SETTINGS);
     const saved = {
       ...DEFAULT_RECORDING_SETTINGS,
@@ -37,7 +37,7 @@ export const recordingStoreContract: StoreContract = (store) => {
 
   // The lock itself (chats.locked_at) is the recordings browser's; test/recording.test.ts shows the purge skip it.
   it('lists closed recorded chats oldest first with their size, and removes those asked', async () => {
-    const { recording } = store();
+    const { recordingSettings: recording } = store();
     const unrecorded = await closedChat(false, 'gone at close', 3);
     const older = await closedChat(true, 'abcd', 4);
     const newer = await closedChat(true, 'abcdefgh', 5);

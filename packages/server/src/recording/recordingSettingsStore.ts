@@ -11,8 +11,8 @@ export interface StoredRecording {
   locked: boolean;
 }
 
-/** The recording_settings row and what the purge reads and removes. Contract: recordingStore.contract.ts. */
-export interface RecordingStore {
+/** The recording_settings row and what the purge reads and removes. Contract: recordingSettingsStore.contract.ts. */
+export interface RecordingSettingsStore {
   /** The stored settings; the defaults before an administrator saved any. */
   settings(): Promise<RecordingSettings>;
   save(settings: RecordingSettings, at: string, by: string): Promise<void>;
@@ -24,7 +24,7 @@ export interface RecordingStore {
 
 const ROW = 'recording';
 
-export class SqlRecordingStore implements RecordingStore {
+export class SqlRecordingSettingsStore implements RecordingSettingsStore {
   constructor(private readonly db: Db) {}
 
   async settings(): Promise<RecordingSettings> {
