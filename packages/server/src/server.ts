@@ -16,7 +16,7 @@ import { readTrustedKeys } from './license/licenseFile.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
-import { PURGE_MS, RecordingService } from './recording/recording.js';
+import { PURGE_MS, RecordingManager } from './recording/recording.js';
 import { ACCESS_CACHE_MS, Policy } from './rights/policy.js';
 import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
@@ -77,7 +77,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const policy = new Policy(store, bus, license);
   const rights = new RightsService(store, bus, policy);
   const organization = config.organization ?? DEFAULT_ORGANIZATION;
-  const recording = new RecordingService(store, bus, policy, organization, config.recordingClock, log);
+  const recording = new RecordingManager(store, bus, policy, organization, config.recordingClock, log);
   // Read at scrape time, once the gateway below exists.
   const metrics = createMetrics(() => gateway.counts);
   const services: Services = {

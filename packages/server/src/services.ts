@@ -4,7 +4,7 @@ import type { ChatService } from './chats/chats.js';
 import type { DeviceService } from './devices/devices.js';
 import type { LicenseService } from './license/license.js';
 import type { OperatorService } from './operators/operators.js';
-import type { RecordingService } from './recording/recording.js';
+import type { RecordingManager } from './recording/recording.js';
 import type { Policy } from './rights/policy.js';
 import type { RightsService } from './rights/rights.js';
 import type { Store } from './store/store.js';
@@ -18,7 +18,7 @@ export interface Services {
   devices: DeviceService;
   chats: ChatService;
   license: LicenseService;
-  recording: RecordingService;
+  recording: RecordingManager;
   bus: Bus;
   store: Store;
 }

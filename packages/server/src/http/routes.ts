@@ -4,7 +4,7 @@ import { registerChatRoutes } from '../chats/routes.js';
 import { registerDeviceRoutes } from '../devices/routes.js';
 import { registerLicenseRoutes } from '../license/routes.js';
 import { registerOperatorRoutes } from '../operators/routes.js';
-import { registerRecordingRoutes } from '../recording/routes.js';
+import { registerRecordingSettingsRoutes } from '../recording/routes.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import type { Services } from '../services.js';
 import type { App, RouteOptions } from './request.js';
@@ -18,5 +18,5 @@ export function registerRoutes(app: App, services: Services, options: RouteOptio
   registerRightsRoutes(app, services);
   registerAuditRoutes(app, services);
   registerLicenseRoutes(app, services);
-  registerRecordingRoutes(app, services);
+  registerRecordingSettingsRoutes(app, services);
 }

@@ -64,7 +64,7 @@ export function toPurge(
  * The recording manager: its settings (cached per node, reset over the bus and read again every 30 s at most),
  * whether a chat about to open is recorded, and the purge that applies the retention rules.
  */
-export class RecordingService {
+export class RecordingManager {
   private cache: { at: number; settings: Promise<RecordingSettings> } | null = null;
 
   constructor(

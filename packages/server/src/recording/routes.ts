@@ -2,7 +2,7 @@ import { ApiError, RecordingSettings, RecordingSettingsBody } from '@parley/prot
 import { type App, doer } from '../http/request.js';
 import type { Services } from '../services.js';
 
-export function registerRecordingRoutes(app: App, { recording }: Services): void {
+export function registerRecordingSettingsRoutes(app: App, { recording }: Services): void {
   app.get(
     '/api/settings/recording',
     {
