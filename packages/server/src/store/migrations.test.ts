@@ -30,6 +30,15 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       );
       // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
       await rawSql(database.location, [
+        // …without what 0010 added,
+        ...(database.location.kind === 'sqlite'
+          ? [
+              'drop trigger chat_entries_fts_insert',
+              'drop trigger chat_entries_fts_delete',
+              'drop table chat_entries_fts',
+            ]
+          : ['drop index chat_entries_text_fts']),
+        'drop index chats_recorded_id',
         // …without what 0009 added,
         'drop index chats_recorded',
         'drop table recording_settings',

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { dialectOf } from './db.js';
 
 /** Migrations live in code, in order; each one runs unchanged on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -323,6 +324,31 @@ const migrations: Record<string, Migration> = {
         .on('chats')
         .columns(['recorded', 'status', 'closed_at'])
         .execute();
+    },
+  },
+  '0010_recordings_browser': {
+    // Issue 10's recordings browser: full-text search over message text (FTS5 on SQLite, a GIN index on
+    // PostgreSQL, both over every message, so the index never misses what a later mark as recorded keeps), and
+    // the list's order.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('chats_recorded_id').on('chats').columns(['recorded', 'id']).execute();
+      if (dialectOf(db) === 'postgres') {
+        await sql`create index chat_entries_text_fts on chat_entries
+          using gin (to_tsvector('simple', coalesce(text, ''))) where kind = 'message'`.execute(db);
+        return;
+      }
+      await sql`create virtual table chat_entries_fts using fts5(
+          text, content = 'chat_entries', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 0'
+        )`.execute(db);
+      await sql`insert into chat_entries_fts (rowid, text)
+          select rowid, coalesce(text, '') from chat_entries where kind = 'message'`.execute(db);
+      await sql`create trigger chat_entries_fts_insert after insert on chat_entries when new.kind = 'message'
+          begin insert into chat_entries_fts (rowid, text) values (new.rowid, coalesce(new.text, '')); end`.execute(
+        db,
+      );
+      await sql`create trigger chat_entries_fts_delete after delete on chat_entries when old.kind = 'message'
+          begin insert into chat_entries_fts (chat_entries_fts, rowid, text)
+            values ('delete', old.rowid, coalesce(old.text, '')); end`.execute(db);
     },
   },
 };

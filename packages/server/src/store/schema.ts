@@ -103,6 +103,7 @@ export interface ChatsTable {
   recording_notice: string | null;
   /** A locked recording is never purged. */
   locked_at: string | null;
+  /** A note on the recording. */
   note: string | null;
   operator_delivered_seq: number;
   operator_read_seq: number;

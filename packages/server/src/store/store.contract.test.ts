@@ -11,6 +11,7 @@ import { uuidv7 } from '../ids.js';
 import { licenseStoreContract } from '../license/licenseStore.contract.js';
 import { operatorStoreContract } from '../operators/operatorStore.contract.js';
 import { recordingSettingsStoreContract } from '../recording/recordingSettingsStore.contract.js';
+import { recordingStoreContract } from '../recordings/recordingStore.contract.js';
 import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
 import type { FeatureStores, Store } from './store.js';
@@ -26,6 +27,7 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   rights: rightsStoreContract,
   licenses: licenseStoreContract,
   recordingSettings: recordingSettingsStoreContract,
+  recordings: recordingStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [

@@ -9,6 +9,7 @@ import {
   type RecordingSettingsStore,
   SqlRecordingSettingsStore,
 } from '../recording/recordingSettingsStore.js';
+import { type RecordingStore, SqlRecordingStore } from '../recordings/recordingStore.js';
 import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
 
@@ -27,6 +28,7 @@ export interface FeatureStores {
   rights: RightsStore;
   licenses: LicenseStore;
   recordingSettings: RecordingSettingsStore;
+  recordings: RecordingStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -40,6 +42,7 @@ function featureStores(db: Db): FeatureStores {
     rights: new SqlRightsStore(db),
     licenses: new SqlLicenseStore(db),
     recordingSettings: new SqlRecordingSettingsStore(db),
+    recordings: new SqlRecordingStore(db),
   };
 }
 
