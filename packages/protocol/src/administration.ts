@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const CAPABILITY_DESCRIPTIONS = {
   'instant-messaging': 'Chat with the person logged on to a device it has Write on.',
   'recordings.view': 'Search, read and export recorded conversations.',
-  'recordings.manage': 'Delete recordings.',
+  'recordings.manage': 'Lock, unlock and delete recordings.',
   'devices.manage': 'Enroll, rename, group and remove devices.',
   'operators.manage': 'Create and change operators, operator groups, capabilities and access rights.',
   'settings.manage': 'Import the license and change the recording settings.',

@@ -17,6 +17,8 @@ import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
 import { PURGE_MS, RecordingManager } from './recording/recording.js';
+import { ExportJobs } from './recordings/exportJobs.js';
+import { RecordingService } from './recordings/recordings.js';
 import { ACCESS_CACHE_MS, Policy } from './rights/policy.js';
 import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
@@ -58,6 +60,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     deviceUpdateMs?: number;
     /** PEM files of the public keys whose licenses this server trusts (PARLEY_LICENSE_KEYS). */
     licenseKeyFiles?: readonly string[];
+    /** A pause after each conversation of a recordings export (tests slow it to see the progress). */
+    exportStepMs?: number;
     /** The clock license expiry is judged by (tests move it). */
     licenseClock?: () => Date;
     /** The clock recording retention is judged by (tests move it). */
@@ -80,7 +84,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const recording = new RecordingManager(store, bus, policy, organization, config.recordingClock, log);
   // Read at scrape time, once the gateway below exists.
   const metrics = createMetrics(() => gateway.counts);
+  const recordings = new RecordingService(store, policy);
   const services: Services = {
+    recordings,
+    recordingExports: new ExportJobs(store, recordings, log, config.exportStepMs),
     bus,
     store,
     policy,

@@ -5,6 +5,8 @@ import type { DeviceService } from './devices/devices.js';
 import type { LicenseService } from './license/license.js';
 import type { OperatorService } from './operators/operators.js';
 import type { RecordingManager } from './recording/recording.js';
+import type { ExportJobs } from './recordings/exportJobs.js';
+import type { RecordingService } from './recordings/recordings.js';
 import type { Policy } from './rights/policy.js';
 import type { RightsService } from './rights/rights.js';
 import type { Store } from './store/store.js';
@@ -19,6 +21,8 @@ export interface Services {
   chats: ChatService;
   license: LicenseService;
   recording: RecordingManager;
+  recordings: RecordingService;
+  recordingExports: ExportJobs;
   bus: Bus;
   store: Store;
 }

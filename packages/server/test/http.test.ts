@@ -53,6 +53,15 @@ describe('HTTP API', () => {
       '/api/operators/{id}/capabilities',
       '/api/operators/{id}/effective-rights',
       '/api/operators/{id}/password',
+      '/api/recordings',
+      '/api/recordings/exports',
+      '/api/recordings/exports/{id}',
+      '/api/recordings/exports/{id}/download',
+      '/api/recordings/page',
+      '/api/recordings/usage',
+      '/api/recordings/{chatId}',
+      '/api/recordings/{chatId}/lock',
+      '/api/recordings/{chatId}/note',
       '/api/settings/recording',
     ]);
     expect(JSON.stringify(doc.paths['/api/auth/login'])).toContain('"username"');

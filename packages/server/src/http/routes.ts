@@ -5,6 +5,7 @@ import { registerDeviceRoutes } from '../devices/routes.js';
 import { registerLicenseRoutes } from '../license/routes.js';
 import { registerOperatorRoutes } from '../operators/routes.js';
 import { registerRecordingSettingsRoutes } from '../recording/routes.js';
+import { registerRecordingRoutes } from '../recordings/routes.js';
 import { registerRightsRoutes } from '../rights/routes.js';
 import type { Services } from '../services.js';
 import type { App, RouteOptions } from './request.js';
@@ -19,4 +20,5 @@ export function registerRoutes(app: App, services: Services, options: RouteOptio
   registerAuditRoutes(app, services);
   registerLicenseRoutes(app, services);
   registerRecordingSettingsRoutes(app, services);
+  registerRecordingRoutes(app, services);
 }

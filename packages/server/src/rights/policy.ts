@@ -56,7 +56,17 @@ export type Action =
   | { kind: 'operators.manage' }
   /** Import the license, see and change the recording settings. */
   | { kind: 'settings.manage' }
-  | { kind: 'audit.view' };
+  | { kind: 'audit.view' }
+  /** The recordings browser at all: recordings.view (everyone's), or instant-messaging (the operator's own). */
+  | { kind: 'recordings.browse' }
+  /** One recorded chat: Read on its device, and recordings.view, or instant-messaging and the chat is theirs. */
+  | { kind: 'recording.read'; chat: { operatorId: string; deviceId: string } }
+  /** A note on a recording: recordings.view and Read on its device. */
+  | { kind: 'recording.note'; chat: { deviceId: string } }
+  /** Lock, unlock, delete recordings at all. */
+  | { kind: 'recordings.manage' }
+  /** Lock, unlock or delete one: recordings.manage and Read on its device. */
+  | { kind: 'recording.manage'; chat: { deviceId: string } };
 
 export type ActionKind = Action['kind'];
 
@@ -255,6 +265,27 @@ export class Policy {
         return needs(operator, 'operators.manage', 'managing operators');
       case 'audit.view':
         return needs(operator, 'audit.view', 'the audit log');
+      case 'recordings.browse':
+        return hasCapability(operator, 'recordings.view')
+          ? ALLOWED
+          : needs(operator, 'instant-messaging', 'past conversations');
+      case 'recording.read': {
+        const own = action.chat.operatorId === operator.id && hasCapability(operator, 'instant-messaging');
+        const capability = own ? ALLOWED : needs(operator, 'recordings.view', 'another operator’s recording');
+        if (!capability.allowed) return capability;
+        return this.hasRights(operator, { kind: 'device', id: action.chat.deviceId }, ['read']);
+      }
+      case 'recording.note':
+      case 'recording.manage': {
+        const capability =
+          action.kind === 'recording.note'
+            ? needs(operator, 'recordings.view', 'a note on a recording')
+            : needs(operator, 'recordings.manage', 'locking and deleting recordings');
+        if (!capability.allowed) return capability;
+        return this.hasRights(operator, { kind: 'device', id: action.chat.deviceId }, ['read']);
+      }
+      case 'recordings.manage':
+        return needs(operator, 'recordings.manage', 'locking and deleting recordings');
     }
   }
 
