@@ -22,6 +22,7 @@ import {
   afterSignIn,
   HOME,
   href,
+  mayBrowseRecordings,
   missingCapability,
   parsePath,
   type RouteMatch,
@@ -50,6 +51,11 @@ function TopNav({ operator, shown }: { operator: OperatorView; shown: Shown }) {
       {admin && (
         <Link to={href(admin)} aria-current={current(ADMIN_AREA)}>
           Administration
+        </Link>
+      )}
+      {mayBrowseRecordings(operator.capabilities) && (
+        <Link to={href('recordings')} aria-current={current(['recordings', 'recording'])}>
+          Past conversations
         </Link>
       )}
       <Link to={href('license')} aria-current={current(['license'])}>

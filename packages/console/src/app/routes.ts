@@ -60,6 +60,13 @@ const table = {
   license: route('/license', { access: 'operator', dock: true }, () =>
     import('../license/LicensePage').then((m) => m.LicensePage),
   ),
+  // Operators with instant-messaging see their own, recordings.view everyone's: the server decides which.
+  recordings: route('/recordings', { access: 'operator', dock: true }, () =>
+    import('../recordings/RecordingsPage').then((m) => m.RecordingsPage),
+  ),
+  recording: route('/recordings/:chatId', { access: 'operator', dock: true }, () =>
+    import('../recordings/RecordingPage').then((m) => m.RecordingPage),
+  ),
   operators: route(
     '/admin/operators',
     { access: 'operator', dock: true, capability: 'operators.manage' },
@@ -170,6 +177,11 @@ export const ADMIN_SCREENS = [
 /** The administration screens this operator may use (empty: no administration link at all). */
 export function adminScreensFor(capabilities: readonly string[]): RouteName[] {
   return ADMIN_SCREENS.filter((name) => missingCapability(name, capabilities) === null);
+}
+
+/** Past conversations: an operator's own with instant-messaging, everyone's with recordings.view. */
+export function mayBrowseRecordings(capabilities: readonly string[]): boolean {
+  return capabilities.includes('instant-messaging') || capabilities.includes('recordings.view');
 }
 
 /** Whether `path` is a page for signed-in operators (to come back to after signing in). */

@@ -18,3 +18,9 @@ export function fullTime(iso: string): string {
   const date = parse(iso);
   return date ? date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'medium' }) : iso;
 }
+
+/** The local date and time, short (lists, transcripts). */
+export function dateTime(iso: string): string {
+  const date = parse(iso);
+  return date ? date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : iso;
+}

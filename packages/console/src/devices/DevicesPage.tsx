@@ -1,10 +1,10 @@
 import type { DeviceSummary } from '@parley/protocol';
 import { useMutation } from '@tanstack/react-query';
-import { MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
+import { History, MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { ApiProblem, isSignedOut } from '../api/http';
-import { Link } from '../app/router';
-import { href } from '../app/routes';
+import { Link, navigate } from '../app/router';
+import { type Href, href, mayBrowseRecordings } from '../app/routes';
 import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
@@ -30,6 +30,7 @@ function columns(
   busy: string | null,
   blocked: string | null,
   onInstantMessaging: (device: DeviceSummary) => void,
+  pastBlocked: string | null,
 ): Column<DeviceSummary>[] {
   return [
     {
@@ -92,6 +93,14 @@ function columns(
                   onSelect: () => onInstantMessaging(device),
                 },
               ],
+            },
+            {
+              id: 'past-conversations',
+              label: 'Past conversations',
+              icon: History,
+              ...(pastBlocked ? { disabledReason: pastBlocked } : {}),
+              onSelect: () =>
+                navigate(`${href('recordings')}?device=${encodeURIComponent(device.id)}` as Href),
             },
           ]}
         />
@@ -199,7 +208,14 @@ export function DevicesPage() {
         <Table
           className="devices"
           caption="Devices"
-          columns={columns(busy, blocked, (device) => startChat.mutate(device))}
+          columns={columns(
+            busy,
+            blocked,
+            (device) => startChat.mutate(device),
+            mayBrowseRecordings(capabilities)
+              ? null
+              : 'Needs the instant-messaging or recordings.view capability',
+          )}
           rows={devices}
           rowKey={(device) => device.id}
           rowBusy={(device) => busy === device.id}

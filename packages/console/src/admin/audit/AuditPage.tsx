@@ -3,6 +3,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { Download } from 'lucide-react';
 import { useState } from 'react';
 import { apiRequest } from '../../api/http';
+import { filterSearch } from '../../api/search';
+import { dateTime } from '../../chat/time';
 import { Button } from '../../kit/Button';
 import { Field } from '../../kit/Field';
 import { type Column, Table } from '../../kit/Table';
@@ -20,16 +22,7 @@ const NO_FILTER: AuditFilter = { actor: '', action: '', from: '', to: '' };
 
 /** The filter as `/api/audit`'s query (local times as ISO instants; empty ones left out). */
 export function auditSearch(filter: AuditFilter, extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams();
-  if (filter.actor.trim()) params.set('actor', filter.actor.trim());
-  if (filter.action.trim()) params.set('action', filter.action.trim());
-  for (const key of ['from', 'to'] as const) {
-    const time = filter[key] ? new Date(filter[key]) : null;
-    if (time && !Number.isNaN(time.getTime())) params.set(key, time.toISOString());
-  }
-  for (const [key, value] of Object.entries(extra)) params.set(key, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
+  return filterSearch({ ...filter }, ['from', 'to'], extra);
 }
 
 function auditQuery(filter: AuditFilter) {
@@ -46,13 +39,6 @@ function auditQuery(filter: AuditFilter) {
   };
 }
 
-function whenText(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
-}
-
 function detailsText(details: AuditEntry['details']): string {
   const entries = Object.entries(details);
   return entries
@@ -66,7 +52,7 @@ const columns: Column<AuditEntry>[] = [
     header: 'When',
     rowHeader: true,
     className: 'audit__when',
-    cell: (entry) => <time dateTime={entry.at}>{whenText(entry.at)}</time>,
+    cell: (entry) => <time dateTime={entry.at}>{dateTime(entry.at)}</time>,
   },
   { key: 'actor', header: 'Who', cell: (entry) => entry.actor },
   { key: 'action', header: 'What', cell: (entry) => <code>{entry.action}</code> },
