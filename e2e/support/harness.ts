@@ -11,6 +11,8 @@ export interface HarnessOptions {
   organization?: string;
   /** The public keys whose licenses the server trusts, and the clock it judges their expiry by. */
   license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
+  /** Awaited after each conversation of a recordings export (a test holds it to see the progress bar). */
+  exportStep?: ServerConfig['exportStep'];
 }
 
 /**
@@ -47,7 +49,7 @@ export class Harness {
   private static listen(
     database: TempDatabase,
     port: number,
-    { organization, license }: HarnessOptions,
+    { organization, license, exportStep }: HarnessOptions,
   ): Promise<ParleyServer> {
     return startServer({
       host: '127.0.0.1',
@@ -58,6 +60,7 @@ export class Harness {
       loginAttemptsPerMinute: 60,
       logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
       ...(organization ? { organization } : {}),
+      ...(exportStep ? { exportStep } : {}),
       ...license,
     });
   }

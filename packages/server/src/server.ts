@@ -60,8 +60,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     deviceUpdateMs?: number;
     /** PEM files of the public keys whose licenses this server trusts (PARLEY_LICENSE_KEYS). */
     licenseKeyFiles?: readonly string[];
-    /** A pause after each conversation of a recordings export (tests slow it to see the progress). */
-    exportStepMs?: number;
+    /** Awaited after each conversation of a recordings export (tests hold it to see the progress). */
+    exportStep?: () => Promise<unknown>;
     /** The clock license expiry is judged by (tests move it). */
     licenseClock?: () => Date;
     /** The clock recording retention is judged by (tests move it). */
@@ -87,7 +87,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const recordings = new RecordingService(store, policy);
   const services: Services = {
     recordings,
-    recordingExports: new ExportJobs(store, recordings, log, config.exportStepMs),
+    recordingExports: new ExportJobs(store, recordings, log, config.exportStep),
     bus,
     store,
     policy,

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { RecordingExportBody, RecordingExportJob } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { audit, type Doer } from '../audit/audit.js';
@@ -36,8 +36,8 @@ export class ExportJobs {
     private readonly store: Store,
     private readonly recordings: RecordingService,
     private readonly log: Logger,
-    /** A pause after each conversation (0 in production: the loop yields to the event loop anyway; tests slow it). */
-    private readonly stepMs = 0,
+    /** Awaited after each conversation: a turn of the event loop (tests hold it to see the progress). */
+    private readonly step: () => Promise<unknown> = () => yieldTurn(),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -96,7 +96,7 @@ export class ExportJobs {
         job.view.done += 1;
         job.view.bytes += file.data.length;
         // Between two conversations: other requests run, and a cancel is seen before the next one.
-        await sleep(this.stepMs);
+        await this.step();
       }
     }
     if (job.cancelled) return;
