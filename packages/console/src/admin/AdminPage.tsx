@@ -4,6 +4,7 @@ import { Link, useLocation } from '../app/router';
 import { type ADMIN_SCREENS, adminScreensFor, href, parsePath } from '../app/routes';
 import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
+import { Button } from '../kit/Button';
 import { FormError } from '../kit/Field';
 import { type Column, Table } from '../kit/Table';
 import './admin.css';
@@ -135,4 +136,27 @@ export function Loaded<T>({
 /** What a mutation's failure says (nothing when the session ended: the sign-in page says it). */
 export function problemText(error: Error | null): string | null {
   return error && !isSignedOut(error) ? error.message : null;
+}
+
+/** Under a paged list: Load more while there are pages, then what `end` says. */
+export function LoadMore({
+  pages,
+  end,
+  className,
+}: {
+  pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage(): Promise<unknown> };
+  end: string;
+  className: string;
+}) {
+  return (
+    <div className={className}>
+      {pages.hasNextPage ? (
+        <Button busy={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
+          Load more
+        </Button>
+      ) : (
+        <p className="muted">{end}</p>
+      )}
+    </div>
+  );
 }

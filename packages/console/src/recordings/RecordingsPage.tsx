@@ -2,7 +2,7 @@ import type { RecordingListItem, RecordingMatch } from '@parley/protocol';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Lock } from 'lucide-react';
 import { type ReactNode, useEffect, useState } from 'react';
-import { Loaded, PageHead } from '../admin/AdminPage';
+import { Loaded, LoadMore, PageHead } from '../admin/AdminPage';
 import { Link, navigate, useLocation } from '../app/router';
 import { type Href, href } from '../app/routes';
 import { setPageTitle } from '../chat/tabBadge';
@@ -172,15 +172,7 @@ export function RecordingsPage() {
                 rows={rows}
                 rowKey={(r) => r.chatId}
               />
-              <div className="recordings__more">
-                {list.hasNextPage ? (
-                  <Button busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                    Load more
-                  </Button>
-                ) : (
-                  <p className="muted">That is all.</p>
-                )}
-              </div>
+              <LoadMore pages={list} className="recordings__more" end="That is all." />
               <ExportPanel filter={filter} format={format} onFormat={setFormat} count={total} />
             </>
           ) : (

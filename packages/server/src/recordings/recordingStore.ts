@@ -1,7 +1,7 @@
 import type { ChatStatus } from '@parley/protocol';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { type Db, dialectOf } from '../store/db.js';
-import type { Database } from '../store/schema.js';
+import type { ChatsTable, Database } from '../store/schema.js';
 
 /** Which recorded chats a query covers: always limited to the devices the operator may read. */
 export interface RecordingSelection {
@@ -249,20 +249,21 @@ export class SqlRecordingStore implements RecordingStore {
   }
 }
 
-function toRecord(row: {
-  id: string;
-  device_id: string;
-  device_name: string;
-  operator_id: string;
-  operator_name: string;
-  end_user_name: string;
-  status: ChatStatus;
-  opened_at: string;
-  closed_at: string | null;
-  locked_at: string | null;
-  note: string | null;
-  message_count: string | number | bigint | null;
-}): RecordingRecord {
+type SummaryRow = Pick<
+  ChatsTable,
+  | 'id'
+  | 'device_id'
+  | 'operator_id'
+  | 'operator_name'
+  | 'end_user_name'
+  | 'status'
+  | 'opened_at'
+  | 'closed_at'
+  | 'locked_at'
+  | 'note'
+> & { device_name: string; message_count: string | number | bigint | null };
+
+function toRecord(row: SummaryRow): RecordingRecord {
   return {
     chatId: row.id,
     deviceId: row.device_id,

@@ -8,7 +8,7 @@ import { dateTime } from '../../chat/time';
 import { Button } from '../../kit/Button';
 import { Field } from '../../kit/Field';
 import { type Column, Table } from '../../kit/Table';
-import { AdminPage, Loaded } from '../AdminPage';
+import { AdminPage, Loaded, LoadMore } from '../AdminPage';
 
 export interface AuditFilter {
   actor: string;
@@ -115,17 +115,11 @@ export function AuditPage() {
                 rows={entries}
                 rowKey={(e) => e.id}
               />
-              <div className="audit__more">
-                {log.hasNextPage ? (
-                  <Button busy={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
-                    Load more
-                  </Button>
-                ) : (
-                  <p className="muted">
-                    That is all: {entries.length === 1 ? '1 entry' : `${entries.length} entries`}.
-                  </p>
-                )}
-              </div>
+              <LoadMore
+                pages={log}
+                className="audit__more"
+                end={`That is all: ${entries.length === 1 ? '1 entry' : `${entries.length} entries`}.`}
+              />
             </>
           ) : (
             <p className="card card--empty">No entries match these filters.</p>
