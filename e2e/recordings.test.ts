@@ -67,6 +67,7 @@ describe('past conversations', () => {
   it('from a device’s row: its past conversations, searched, the words marked as text', async () => {
     const row = console.getByRole('row').filter({ hasText: 'PC-REC' });
     await row.getByRole('button', { name: 'Actions' }).click();
+    await console.getByRole('menuitem', { name: 'Direct Access' }).click();
     await console.getByRole('menuitem', { name: 'Past conversations' }).click();
     await console.getByRole('heading', { name: 'Past conversations' }).waitFor();
     expect(new URL(console.url()).searchParams.get('device')).toBeTruthy();

@@ -92,15 +92,15 @@ function columns(
                   ...(blocked ? { disabledReason: blocked } : {}),
                   onSelect: () => onInstantMessaging(device),
                 },
+                {
+                  id: 'past-conversations',
+                  label: 'Past conversations',
+                  icon: History,
+                  ...(pastBlocked ? { disabledReason: pastBlocked } : {}),
+                  onSelect: () =>
+                    navigate(`${href('recordings')}?device=${encodeURIComponent(device.id)}` as Href),
+                },
               ],
-            },
-            {
-              id: 'past-conversations',
-              label: 'Past conversations',
-              icon: History,
-              ...(pastBlocked ? { disabledReason: pastBlocked } : {}),
-              onSelect: () =>
-                navigate(`${href('recordings')}?device=${encodeURIComponent(device.id)}` as Href),
             },
           ]}
         />

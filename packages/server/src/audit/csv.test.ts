@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditCsv, csvField } from './routes.js';
+import { auditCsv, csvField } from './csv.js';
 
 describe('the audit CSV (issue 8)', () => {
   it('quotes every field, so a separator inside stays inside in every locale', () => {

@@ -2,30 +2,11 @@ import { ApiError, AuditPage, AuditQuery } from '@parley/protocol';
 import { z } from 'zod';
 import type { App } from '../http/request.js';
 import type { Services } from '../services.js';
-import type { AuditRecord } from './auditStore.js';
+import { auditCsv } from './csv.js';
 
 const PAGE = 100;
 /** A CSV export is one answer; past this many rows, narrow the filters. */
 const CSV_ROWS = 50_000;
-
-/**
- * Every field quoted (a `;` inside stays inside in every spreadsheet's locale), and one that starts like a formula
- * (= + - @ or a control character) gets a leading apostrophe, so it opens as text.
- */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replaceAll('"', '""')}"`;
-}
-
-export function auditCsv(entries: readonly AuditRecord[]): string {
-  const header = 'id,at,actor,action,target,address,details';
-  const rows = entries.map((e) =>
-    [e.id, e.at, e.actor, e.action, e.target ?? '', e.address ?? '', JSON.stringify(e.details)]
-      .map(csvField)
-      .join(','),
-  );
-  return `${[header, ...rows].join('\r\n')}\r\n`;
-}
 
 export function registerAuditRoutes(app: App, { store }: Services): void {
   app.get(

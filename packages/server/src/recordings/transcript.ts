@@ -1,6 +1,6 @@
 import type { RecordingFormat, RecordingTranscript } from '@parley/protocol';
 import PDFDocument from 'pdfkit';
-import { csvField } from '../audit/routes.js';
+import { csvField } from '../audit/csv.js';
 
 /** A recording as a file: its bytes, media type and name. */
 export interface TranscriptFile {
