@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { AuditPage, ChatInfo } from '@parley/protocol';
+import { type AuditPage, type ChatInfo, DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../packages/server/test/support/files.js';
@@ -32,8 +32,7 @@ describe('past conversations', () => {
     const endUser = await h.endUserPage(agent, index);
     const open = (await h.api.request('GET', '/api/chats')).body as unknown as ChatInfo[];
     const chatId = open.find((c) => c.deviceName === 'PC-REC')?.chatId ?? '';
-    // Until the recording settings arrive (the other half of issue 10), the chat is marked recorded directly.
-    h.updateChat(chatId, 'recorded', 1);
+    expect(open.find((c) => c.chatId === chatId)?.recorded).toBe(true);
     for (const [who, text] of lines) {
       const [from, to] = who === 'operator' ? [window, endUser] : [endUser, window];
       await say(from, text);
@@ -48,6 +47,7 @@ describe('past conversations', () => {
     h = await Harness.start({
       exportStep: () => (held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
     });
+    await h.api.request('PUT', '/api/settings/recording', { ...DEFAULT_RECORDING_SETTINGS, enabled: true });
     agent = await h.startAgent('PC-REC', 'rita');
     await h.startAgent('PC-OTHER', 'otto');
     console = await h.signIn();

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { rawSql } from './databases.js';
+import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
+import { CLI } from '../../src/audit/audit.js';
 import { type ApiClient, connectConsole, type connectRawAgent, type TestServer } from './server.js';
 
 /** A device with a raw agent on it, `users` logged on. */
 export type RawAgent = Awaited<ReturnType<typeof connectRawAgent>>;
 
 /**
- * A recorded chat made through the real path: opened over the API by the operator of `api`, every line sent through
- * the real console and agent sockets (and acked), then closed. The recording settings are not on this branch yet,
- * so the chat is marked recorded in the database right after it opens (until the merge brings issue 10's settings).
+ * A recorded chat made through the real path: recording turned on in the settings (and off again once it opened), the chat opened over the API by
+ * the operator of `api`, every line sent through the real console and agent sockets (and acked), then closed.
  */
 export async function recordedChat(
   server: TestServer,
@@ -16,10 +16,13 @@ export async function recordedChat(
   agent: RawAgent,
   lines: readonly ['operator' | 'end_user', string][],
 ): Promise<string> {
+  // On for this chat only: its flag is fixed at open, and the other chats of a test stay unrecorded.
+  await server.services.recording.update({ ...DEFAULT_RECORDING_SETTINGS, enabled: true }, CLI);
   const opened = await api.request('POST', `/api/devices/${agent.deviceId}/chats`);
+  await server.services.recording.update(DEFAULT_RECORDING_SETTINGS, CLI);
   if (opened.status !== 201) throw new Error(`open: ${opened.status} ${JSON.stringify(opened.body)}`);
   const chatId = opened.body.chatId as string;
-  await rawSql(server.database.location, [`update chats set recorded = 1 where id = '${chatId}'`]);
+  if (!(await server.store.chats.find(chatId))?.recorded) throw new Error('the chat is not recorded');
   const console = await connectConsole(server, api);
   try {
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
