@@ -14,7 +14,7 @@
  */
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { PROTOCOL_VERSION } from '@parley/protocol';
+import { DEFAULT_RECORDING_SETTINGS, PROTOCOL_VERSION } from '@parley/protocol';
 import { build, type Histogram } from 'hdr-histogram-js';
 import WebSocket from 'ws';
 import { isEntryPoint, readCpuMs, readMachineCpuMs, readRss, sleep } from './util.js';
@@ -38,6 +38,8 @@ export interface LoadOptions {
   drainSeconds: number;
   /** Password of operator `admin` (parley mode). */
   adminPassword: string;
+  /** Parley mode: turn recording on for every device before the chats open. */
+  recording?: boolean;
   log(line: string): void;
 }
 
@@ -298,6 +300,16 @@ async function setupParley(options: LoadOptions): Promise<Pair[]> {
       )
     ).setCookie ?? '';
   const cookie = await signIn('admin', options.adminPassword);
+  if (options.recording) {
+    await expectStatus(
+      'recording on',
+      200,
+      http(url, 'PUT', '/api/settings/recording', {
+        cookie,
+        body: { ...DEFAULT_RECORDING_SETTINGS, enabled: true },
+      }),
+    );
+  }
   // The consoles are a help-desk operator's, not the super-administrator's: every message takes the real rights
   // path (instant-messaging from a group, Read and Write through a dynamic device group).
   const operator = await expectStatus(

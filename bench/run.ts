@@ -244,6 +244,61 @@ interface Measured {
   result: LoadResult;
   loop: LoopSummary | null;
   serverLog: Map<string, number>;
+  /** Parley's group commits over the whole run (its `parley_commit_batch_size` histogram); null for the relay. */
+  commits: CommitBatches | null;
+}
+
+interface CommitBatches {
+  commits: number;
+  messages: number;
+  /** Commits of at most `le` messages, cumulative, as Prometheus buckets. */
+  buckets: { le: string; count: number }[];
+}
+
+/** Reads the group-commit histogram from the target's /metrics (loopback may scrape it without a token). */
+async function commitBatches(url: string): Promise<CommitBatches | null> {
+  const response = await fetch(`${url}/metrics`).catch(() => null);
+  if (response?.status !== 200) return null;
+  const text = await response.text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const buckets = [...text.matchAll(/^parley_commit_batch_size_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
+    (m) => ({
+      le: m[1] ?? '',
+      count: Number(m[2]),
+    }),
+  );
+  const commits = value('parley_commit_batch_size_count');
+  return Number.isFinite(commits)
+    ? { commits, messages: value('parley_commit_batch_size_sum'), buckets }
+    : null;
+}
+
+/** Parley with recording off and on, in the same run: latency at the same offered rate, CPU, and the commits. */
+function recordingTable(off: Measured, on: Measured): string {
+  const batch = (c: CommitBatches | null) =>
+    c && c.commits > 0 ? `${c.commits} | ${fmt(c.messages / c.commits, 2)}` : '— | —';
+  const row = (name: string, m: Measured) =>
+    `| ${name} | ${fmt(m.result.latencyMs.p50, 2)} | ${fmt(m.result.latencyMs.p99, 2)} | ` +
+    `${fmt(m.result.latencyMs.max, 2)} | ${fmt(m.result.deliveredPerSecond)} | ` +
+    `${fmt(m.result.targetCpuMsPerMessage, 3)} | ${batch(m.commits)} |`;
+  const a = on.result;
+  const b = off.result;
+  const spread = (c: CommitBatches | null) =>
+    (c?.buckets ?? [])
+      .map((bucket, i, all) => `≤${bucket.le}: ${bucket.count - (all[i - 1]?.count ?? 0)}`)
+      .filter((entry) => !entry.endsWith(': 0'))
+      .join(', ') || '—';
+  return [
+    '| parley | p50 ms | p99 ms | max ms | delivered msg/s | CPU ms/msg | commits | messages per commit |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    row('recording off', off),
+    row('recording on', on),
+    `| on / off | ${ratio(a.latencyMs.p50, b.latencyMs.p50)} | ${ratio(a.latencyMs.p99, b.latencyMs.p99)} | ` +
+      `${ratio(a.latencyMs.max, b.latencyMs.max)} | ${ratio(a.deliveredPerSecond, b.deliveredPerSecond)} | ` +
+      `${ratio(a.targetCpuMsPerMessage, b.targetCpuMsPerMessage)} | | |`,
+    '',
+    `Commit batch sizes (messages per commit: commits), recording off: ${spread(off.commits)}; on: ${spread(on.commits)}`,
+  ].join('\n');
 }
 
 function summarizeLoop(samples: ProbeSample[], from: number, to: number): LoopSummary | null {
@@ -283,7 +338,7 @@ function table(parley: LoadResult, baseline: LoadResult): string {
   ].join('\n');
 }
 
-function accounting(parley: LoadResult, baseline: LoadResult): string {
+function accounting(targets: readonly [string, LoadResult][]): string {
   const codes = (r: Record<string, number>) =>
     Object.entries(r)
       .map(([k, v]) => `${k}×${v}`)
@@ -295,12 +350,11 @@ function accounting(parley: LoadResult, baseline: LoadResult): string {
   return [
     '| target | sent | delivered | acked | errors | lost | unacked | dup | closes | offered msg/s | RSS start → ready MB | setup s |',
     '|---|---:|---:|---:|---|---:|---:|---:|---|---:|---|---:|',
-    row('parley', parley),
-    row('baseline', baseline),
+    ...targets.map(([name, result]) => row(name, result)),
   ].join('\n');
 }
 
-function noise(parley: Measured, baseline: Measured): string {
+function noise(targets: readonly [string, Measured][]): string {
   const row = (name: string, { result: r, loop }: Measured) =>
     `| ${name} | ${fmt(r.neighbourCpuPercent)} | ${fmt(r.iowaitPercent)} | ${fmt(r.generatorCpuPercent)} | ` +
     `${fmt(r.senderLagMs.p99, 2)} | ${fmt(loop?.maxDelayMs)} | ${fmt(loop?.worstSecondP99Ms)} | ` +
@@ -308,8 +362,7 @@ function noise(parley: Measured, baseline: Measured): string {
   return [
     '| target | other processes CPU % | iowait % | generator CPU % | generator timer lag p99 ms | target loop stall max ms | worst 1 s stall p99 ms | target loop busy % mean / max |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    row('parley', parley),
-    row('baseline', baseline),
+    ...targets.map(([name, measured]) => row(name, measured)),
   ].join('\n');
 }
 
@@ -328,7 +381,8 @@ async function measure(
     const result = await runLoad({ ...options, mode, url: target.url, pid: target.child.pid });
     await sleep(600); // the probe's sample covering the window's last second
     const loop = summarizeLoop(target.child.probe, result.windowStartedAt, result.windowEndedAt);
-    return { result, loop, serverLog: target.child.problems };
+    const commits = mode === 'parley' ? await commitBatches(target.url) : null;
+    return { result, loop, serverLog: target.child.problems, commits };
   } finally {
     await target.child.stop();
     if (target.dataDir) await rm(target.dataDir, { recursive: true, force: true });
@@ -375,7 +429,18 @@ async function main(): Promise<number> {
 
   await buildBenchScripts();
   const parley = await measure('parley', startParley, options, 'parley');
+  const recorded = await measure(
+    'parley, recording on',
+    startParley,
+    { ...options, recording: true },
+    'parley',
+  );
   const baseline = await measure('baseline', startRelay, options, 'baseline');
+  const targets: [string, Measured][] = [
+    ['parley', parley],
+    ['parley, recording on', recorded],
+    ['baseline', baseline],
+  ];
   const codeAfter = codeVersion();
 
   const out = [
@@ -387,18 +452,21 @@ async function main(): Promise<number> {
     '',
     table(parley.result, baseline.result),
     '',
-    accounting(parley.result, baseline.result),
+    recordingTable(parley, recorded),
     '',
-    noise(parley, baseline),
+    accounting(targets.map(([name, m]) => [name, m.result])),
+    '',
+    noise(targets),
     '',
   ];
-  if (parley.serverLog.size > 0) {
-    out.push('Parley logged at warn or above:');
-    for (const [line, count] of parley.serverLog) out.push(`  ${count}× ${line}`);
+  for (const [name, measured] of targets) {
+    if (measured.serverLog.size === 0 || name === 'baseline') continue;
+    out.push(`${name} logged at warn or above:`);
+    for (const [line, count] of measured.serverLog) out.push(`  ${count}× ${line}`);
     out.push('');
   }
   let failed = false;
-  for (const { result } of [parley, baseline]) {
+  for (const { result } of [parley, recorded, baseline]) {
     for (const problem of correctnessProblems(result)) {
       failed = true;
       out.push(`!!! FAIL (${result.mode}): ${problem}`);
@@ -415,7 +483,8 @@ async function main(): Promise<number> {
       machine,
       code,
       date: new Date().toISOString(),
-      parley: { ...parley.result, loop: parley.loop },
+      parley: { ...parley.result, loop: parley.loop, commits: parley.commits },
+      parleyRecording: { ...recorded.result, loop: recorded.loop, commits: recorded.commits },
       baseline: { ...baseline.result, loop: baseline.loop },
     };
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
