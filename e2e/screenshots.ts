@@ -3,6 +3,7 @@
  * `npm run build && npx tsx e2e/screenshots.ts` writes docs/screenshots/*.png.
  */
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import { ADMIN_PASSWORD, ApiClient, startTestServer } from '../packages/server/test/support/server.js';
 import { AgentProcess } from './support/agentProcess.js';
 import { launchChromium } from './support/browser.js';
@@ -13,6 +14,8 @@ const server = await startTestServer();
 const api = new ApiClient(server.url);
 await api.login();
 const token = async () => (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
+// The chat in the pictures is recorded, so the recordings browser has one to show.
+await api.request('PUT', '/api/settings/recording', { ...DEFAULT_RECORDING_SETTINGS, enabled: true });
 const agents = [
   await AgentProcess.start(server.url, await token(), 'FINANCE-LT-042', 'maria.garcia'),
   await AgentProcess.start(server.url, await token(), 'RECEPTION-PC', null),
@@ -148,6 +151,14 @@ try {
   await go('FINANCE-LT-042');
   await console.getByRole('region', { name: 'Details' }).waitFor();
   await console.screenshot({ path: out('device'), fullPage: true });
+  await go('Past conversations');
+  const recording = console.getByRole('link', { name: /^Chat with maria\.garcia on FINANCE-LT-042/ });
+  await recording.waitFor();
+  await console.screenshot({ path: out('recordings') });
+  await recording.click();
+  await console.getByRole('list', { name: 'Transcript' }).waitFor();
+  await console.mouse.move(0, 740);
+  await console.screenshot({ path: out('recording'), fullPage: true });
 } finally {
   await browser.close();
   await Promise.all(agents.map((a) => a.stop()));
