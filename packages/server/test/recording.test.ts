@@ -340,6 +340,44 @@ describe.each(implementations)('recording retention on %s', (_name, postgres) =>
     await expect.poll(() => Promise.all(ids.map(exists))).toEqual([false, false, true]);
     expect(rows.map((r) => r.details.reasons)).toContainEqual({ age: 0, count: 0, size: 1 });
   });
+
+  it('purges a year of recordings at once: in parts of 500, each audited (seen: one statement of 40,000 ids failed)', async () => {
+    clock.reset();
+    await putSettings(suite.api, {
+      enabled: true,
+      retentionDays: null,
+      maxRecordings: null,
+      maxTotalBytes: null,
+    });
+    const { chats } = suite.server.store;
+    const old: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const id = uuidv7();
+      await chats.create(
+        {
+          id,
+          deviceId,
+          operatorId: admin.id,
+          operatorName: admin.displayName,
+          endUserName: `user-${i}`,
+          openedAt: '2025-01-01T00:00:00.000Z',
+          recorded: true,
+        },
+        { role: 'operator', name: admin.displayName },
+      );
+      await chats.close(id, null, '2025-01-01T00:01:00.000Z');
+      old.push(id);
+    }
+    await putSettings(suite.api, { enabled: true, retentionDays: 30 });
+    await suite.server.services.recording.purge();
+    expect((await Promise.all(old.map(exists))).filter(Boolean)).toEqual([]);
+    const ours = new Set(old);
+    const rows = (await auditRows(suite.api, 'recording.purge')).filter((row) =>
+      (row.details.chatIds as string[]).some((id) => ours.has(id)),
+    );
+    expect(rows.reduce((sum, row) => sum + Number(row.details.removed), 0)).toBe(1200);
+    expect(Math.max(...rows.map((row) => Number(row.details.removed)))).toBeLessThanOrEqual(500);
+  });
 });
 
 describe('recording settings across two nodes (PostgreSQL, NATS)', () => {

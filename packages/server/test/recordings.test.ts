@@ -157,7 +157,7 @@ describe.each([
     expect(wholeZip.map((f) => f.data.toString()).join('')).not.toContain('vault');
   });
 
-  it('shows an operator with instant messaging their own past chats only, without recordings.view', async () => {
+  it('shows an operator with instant messaging their own past chats only, without recordings.view; managing needs reading', async () => {
     const { server, api } = suite;
     const ivan = await addOperator(server, {
       username: 'ivan',
@@ -180,6 +180,23 @@ describe.each([
     expect((await ivanApi.request('PUT', `/api/recordings/${own}/note`, { note: 'x' })).status).toBe(403);
     expect((await ivanApi.request('PUT', `/api/recordings/${own}/lock`, { locked: true })).status).toBe(403);
     expect((await ivanApi.request('DELETE', `/api/recordings/${own}`)).status).toBe(403);
+    // recordings.manage alone, with Read on the device, does not reach a recording one may not read (review).
+    const keeper = await operatorClient(server, {
+      username: 'keeper',
+      password: 'keeper password 12',
+      capabilities: ['recordings.manage'],
+    });
+    await server.services.rights.setAccessRight(
+      {
+        operatorId: (await server.store.operators.findByUsername('keeper'))?.id ?? '',
+        deviceId: front.deviceId,
+        read: 'allow',
+      },
+      { name: 'cli', address: null, superAdmin: true },
+    );
+    expect((await keeper.request('PUT', `/api/recordings/${own}/lock`, { locked: true })).status).toBe(403);
+    expect((await keeper.request('DELETE', `/api/recordings/${own}`)).status).toBe(403);
+    expect((await api.request('GET', `/api/recordings/${own}`)).body).toMatchObject({ lockedAt: null });
     chat.ivan = own;
     // Nobody with neither capability gets the browser at all.
     const nobody = await operatorClient(server, {

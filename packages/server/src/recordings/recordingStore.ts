@@ -239,13 +239,14 @@ export class SqlRecordingStore implements RecordingStore {
     if (!chat) return 'not_found';
     if (chat.status === 'open') return 'open';
     if (chat.locked_at !== null) return 'locked';
-    await this.db.deleteFrom('chat_entries').where('chat_id', '=', chatId).execute();
+    // One statement, its entries going with it (ON DELETE CASCADE): a lock that lands meanwhile keeps all of it.
     const result = await this.db
       .deleteFrom('chats')
       .where('id', '=', chatId)
       .where('locked_at', 'is', null)
+      .where('status', '=', 'closed')
       .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1 ? 'deleted' : 'not_found';
+    return Number(result.numDeletedRows) === 1 ? 'deleted' : 'locked';
   }
 }
 

@@ -62,11 +62,11 @@ export type Action =
   /** One recorded chat: Read on its device, and recordings.view, or instant-messaging and the chat is theirs. */
   | { kind: 'recording.read'; chat: { operatorId: string; deviceId: string } }
   /** A note on a recording: recordings.view and Read on its device. */
-  | { kind: 'recording.note'; chat: { deviceId: string } }
+  | { kind: 'recording.note'; chat: { operatorId: string; deviceId: string } }
   /** Lock, unlock, delete recordings at all. */
   | { kind: 'recordings.manage' }
   /** Lock, unlock or delete one: recordings.manage and Read on its device. */
-  | { kind: 'recording.manage'; chat: { deviceId: string } };
+  | { kind: 'recording.manage'; chat: { operatorId: string; deviceId: string } };
 
 export type ActionKind = Action['kind'];
 
@@ -282,7 +282,8 @@ export class Policy {
             ? needs(operator, 'recordings.view', 'a note on a recording')
             : needs(operator, 'recordings.manage', 'locking and deleting recordings');
         if (!capability.allowed) return capability;
-        return this.hasRights(operator, { kind: 'device', id: action.chat.deviceId }, ['read']);
+        // Only what one may read: nobody locks or deletes a recording they cannot see.
+        return this.authorize({ kind: 'operator', operator }, { kind: 'recording.read', chat: action.chat });
       }
       case 'recordings.manage':
         return needs(operator, 'recordings.manage', 'locking and deleting recordings');
