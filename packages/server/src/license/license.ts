@@ -85,7 +85,7 @@ export class LicenseService {
   async view(): Promise<LicenseView> {
     const [installed, devicesUsed] = await Promise.all([
       this.cached().installed,
-      this.store.licenses.devicesUsed(),
+      this.store.devices.countEnrolled(),
     ]);
     return licenseView(installed, devicesUsed, this.now());
   }
@@ -144,7 +144,7 @@ export class LicenseService {
       const { reason } = licenseView(installed, 0, this.now());
       throw new Refused('license_required', 403, `no device can be enrolled: ${reason}`);
     }
-    const used = await tx.licenses.devicesUsed();
+    const used = await tx.devices.countEnrolled();
     if (used >= installed.terms.deviceLimit)
       throw new Refused('license_exceeded', 403, exceededReason(installed.terms.deviceLimit, used));
   }
@@ -160,7 +160,7 @@ export class LicenseService {
       const installed = this.store.licenses
         .installed()
         .then((stored) => this.verify(this.store, stored?.file));
-      const devicesUsed = this.store.licenses.devicesUsed();
+      const devicesUsed = this.store.devices.countEnrolled();
       const entry = { at: now, installed, devicesUsed };
       this.cache = entry;
       // A failed read is not kept: the next check reads again.

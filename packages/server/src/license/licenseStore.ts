@@ -27,8 +27,6 @@ export interface LicenseStore {
    * way take turns, so two cannot both take the last one.
    */
   lockInstalled(): Promise<string | undefined>;
-  /** Enrolled devices that are not removed: the seats taken. */
-  devicesUsed(): Promise<number>;
 }
 
 export class SqlLicenseStore implements LicenseStore {
@@ -84,14 +82,5 @@ export class SqlLicenseStore implements LicenseStore {
       .returning('file')
       .executeTakeFirst();
     return row?.file;
-  }
-
-  async devicesUsed(): Promise<number> {
-    const row = await this.db
-      .selectFrom('devices')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('removed_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
   }
 }
