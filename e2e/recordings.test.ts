@@ -3,6 +3,7 @@ import { type AuditPage, type ChatInfo, DEFAULT_RECORDING_SETTINGS } from '@parl
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip } from '../packages/server/test/support/files.js';
+import { seedRecordedChat } from '../packages/server/test/support/recordings.js';
 import type { AgentProcess } from './support/agentProcess.js';
 import { axe } from './support/browser.js';
 import { Harness, say } from './support/harness.js';
@@ -142,5 +143,23 @@ describe('past conversations', () => {
     const files = readZip(readFileSync(await download.path()));
     expect(files.map((f) => f.name.endsWith('.csv'))).toEqual([true, true]);
     expect(files.map((f) => f.data.toString()).join('')).toContain('error 42');
+  });
+
+  it('a long transcript comes a page at a time: Load more shows the rest, to its end', async () => {
+    const admin = await h.services.store.operators.findByUsername('admin');
+    const { chatId } = await seedRecordedChat(
+      h.services.store,
+      admin?.id ?? '',
+      1500,
+      (i) => `Line ${i} of the log`,
+    );
+    await console.goto(`${h.url}/recordings/${chatId}`);
+    await console.getByRole('heading', { name: /^Chat with Long Talker on PC-LONG-1500/ }).waitFor();
+    const items = console.getByRole('list', { name: 'Transcript' }).getByRole('listitem');
+    await expect.poll(() => items.count()).toBe(1000);
+    await console.getByRole('button', { name: 'Load more' }).click();
+    await console.getByText('The end of the conversation.').waitFor();
+    expect(await items.count()).toBe(1502);
+    expect(await items.nth(1500).textContent()).toContain('Line 1499 of the log');
   });
 });

@@ -84,6 +84,18 @@ export type RecordingTranscript = z.infer<typeof RecordingTranscript>;
 export const RecordingFormat = z.enum(['json', 'txt', 'csv', 'pdf']);
 export type RecordingFormat = z.infer<typeof RecordingFormat>;
 
+/** A transcript's JSON view reads its entries in pages: `after` the last seq seen, `limit` at most. */
+export const TranscriptQuery = z.object({
+  format: RecordingFormat.optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).optional(),
+});
+export type TranscriptQuery = z.infer<typeof TranscriptQuery>;
+
+/** The JSON view: the transcript with one page of its entries, and the `after` of the next page (null at the end). */
+export const RecordingTranscriptPage = RecordingTranscript.extend({ nextAfter: z.number().int().nullable() });
+export type RecordingTranscriptPage = z.infer<typeof RecordingTranscriptPage>;
+
 export const RecordingNoteBody = z.object({ note: z.string().max(4000) });
 export type RecordingNoteBody = z.infer<typeof RecordingNoteBody>;
 

@@ -17,7 +17,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/routes.js';
 import { OperatorService } from './operators/operators.js';
 import { PURGE_MS, RecordingManager } from './recording/recording.js';
-import { ExportJobs } from './recordings/exportJobs.js';
+import { ExportJobs, type ExportLimits } from './recordings/exportJobs.js';
 import { RecordingService } from './recordings/recordings.js';
 import { ACCESS_CACHE_MS, Policy } from './rights/policy.js';
 import { RightsService } from './rights/rights.js';
@@ -62,6 +62,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     licenseKeyFiles?: readonly string[];
     /** Awaited after each conversation of a recordings export (tests hold it to see the progress). */
     exportStep?: () => Promise<unknown>;
+    /** The size limits of recordings exports (tests make them small). */
+    exportLimits?: ExportLimits;
     /** The clock license expiry is judged by (tests move it). */
     licenseClock?: () => Date;
     /** The clock recording retention is judged by (tests move it). */
@@ -69,6 +71,18 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     /** How often this node applies the recording retention rules (PURGE_MS). */
     purgeMs?: number;
   };
+
+/** How often a node removes expired exports and fails those whose node stopped. */
+const EXPORT_SWEEP_MS = 60_000;
+
+/** Runs `work` every `ms` for as long as the node runs (never keeping the process alive); failures are logged. */
+function repeat(log: Logger, ms: number, what: string, work: () => Promise<unknown>): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    work().catch((error: unknown) => log.error({ err: error }, `${what} failed`));
+  }, ms);
+  timer.unref();
+  return timer;
+}
 
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
@@ -87,7 +101,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const recordings = new RecordingService(store, policy);
   const services: Services = {
     recordings,
-    recordingExports: new ExportJobs(store, recordings, log, config.exportStep),
+    recordingExports: new ExportJobs(store, recordings, log, config.nodeId, {
+      ...(config.exportStep ? { step: config.exportStep } : {}),
+      ...(config.exportLimits ? { limits: config.exportLimits } : {}),
+    }),
     bus,
     store,
     policy,
@@ -148,25 +165,18 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   await app.listen({ host: config.host, port: config.port });
   // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
   await services.devices.forgetStaleConnections();
+  await services.recordingExports.sweep(true);
   const presenceMs = config.presenceMs ?? PRESENCE_MS;
-  const presence = setInterval(() => {
-    services.devices
-      .renewPresence(presenceMs)
-      .catch((error: unknown) => log.error({ err: error }, 'presence lease failed'));
-  }, presenceMs);
-  presence.unref();
-  // Changes no bus told this node of (made with `parley operator …` on the server, or lost in a NATS outage) end
-  // the chats they revoke within this time too.
-  const revocations = setInterval(() => {
-    services.chats
-      .closeRevoked('all')
-      .catch((error: unknown) => log.error({ err: error }, 'revocation sweep failed'));
-  }, config.revocationSweepMs ?? ACCESS_CACHE_MS);
-  revocations.unref();
-  const purge = setInterval(() => {
-    recording.purge().catch((error: unknown) => log.error({ err: error }, 'recording purge failed'));
-  }, config.purgeMs ?? PURGE_MS);
-  purge.unref();
+  const timers = [
+    repeat(log, presenceMs, 'presence lease', () => services.devices.renewPresence(presenceMs)),
+    // Changes no bus told this node of (made with `parley operator …` on the server, or lost in a NATS outage) end
+    // the chats they revoke within this time too.
+    repeat(log, config.revocationSweepMs ?? ACCESS_CACHE_MS, 'revocation sweep', () =>
+      services.chats.closeRevoked('all'),
+    ),
+    repeat(log, config.purgeMs ?? PURGE_MS, 'recording purge', () => recording.purge()),
+    repeat(log, EXPORT_SWEEP_MS, 'recordings export sweep', () => services.recordingExports.sweep()),
+  ];
   const { port } = app.server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
@@ -177,9 +187,8 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     routeTable,
     store,
     async close() {
-      clearInterval(presence);
-      clearInterval(revocations);
-      clearInterval(purge);
+      for (const timer of timers) clearInterval(timer);
+      await services.recordingExports.stop();
       await gateway.close();
       services.devices.stop();
       await app.close();

@@ -22,16 +22,6 @@ import {
   useTestServer,
 } from './support/server.js';
 
-/** A file answer as bytes (the API client reads JSON). */
-async function download(api: ApiClient, path: string) {
-  const response = await fetch(api.baseUrl + path, { headers: { cookie: api.cookie, origin: api.baseUrl } });
-  return {
-    status: response.status,
-    headers: response.headers,
-    data: Buffer.from(await response.arrayBuffer()),
-  };
-}
-
 async function exportSet(api: ApiClient, body: unknown): Promise<Buffer> {
   const started = await api.request('POST', '/api/recordings/exports', body);
   expect(started.status).toBe(202);
@@ -44,7 +34,7 @@ async function exportSet(api: ApiClient, body: unknown): Promise<Buffer> {
           .state,
     )
     .toBe('done');
-  const zip = await download(api, `/api/recordings/exports/${id}/download`);
+  const zip = await api.file(`/api/recordings/exports/${id}/download`);
   expect(zip.status).toBe(200);
   expect(zip.headers.get('content-type')).toBe('application/zip');
   return zip.data;
@@ -243,18 +233,18 @@ describe.each([
     ]);
     expect(json.entries.map((e) => e.seq)).toEqual([1, 2, 3]);
 
-    const csv = await download(api, `/api/recordings/${id}?format=csv`);
+    const csv = await api.file(`/api/recordings/${id}?format=csv`);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename=".*\.csv"$/);
     const rows = parseCsv(csv.data.toString());
     expect(rows[0]).toEqual(['seq', 'at', 'kind', 'role', 'name', 'text']);
     expect(rows[2]).toEqual(['2', expect.any(String), 'message', 'end_user', 'ann', TRICKY]);
 
-    const text = (await download(api, `/api/recordings/${id}?format=txt`)).data.toString();
+    const text = (await api.file(`/api/recordings/${id}?format=txt`)).data.toString();
     expect(text).toContain('Chat with ann on PC-FRONT');
     expect(text).toContain(`ann (user): ${TRICKY}`);
 
-    const pdf = await download(api, `/api/recordings/${chat.first}?format=pdf`);
+    const pdf = await api.file(`/api/recordings/${chat.first}?format=pdf`);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.data.subarray(0, 5).toString()).toBe('%PDF-');
     const shown = pdfText(pdf.data);
@@ -272,10 +262,10 @@ describe.each([
       `${i}:${'log line with words '.repeat(390)}`,
     ]);
     const bigChat = await recordedChat(server, api, big, lines);
-    const whole = (await download(api, `/api/recordings/${bigChat}?format=txt`)).data.toString();
+    const whole = (await api.file(`/api/recordings/${bigChat}?format=txt`)).data.toString();
     for (const [, line] of lines) expect(whole).toContain(line);
     expect(Buffer.byteLength(whole)).toBeGreaterThan(100_000);
-    const bigCsv = parseCsv((await download(api, `/api/recordings/${bigChat}?format=csv`)).data.toString());
+    const bigCsv = parseCsv((await api.file(`/api/recordings/${bigChat}?format=csv`)).data.toString());
     expect(
       bigCsv
         .slice(1)

@@ -1,8 +1,8 @@
-import type { RecordingTranscript } from '@parley/protocol';
-import { useQuery } from '@tanstack/react-query';
+import type { RecordingEntry, RecordingTranscript } from '@parley/protocol';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { Lock, LockOpen, Trash2 } from 'lucide-react';
 import { useEffect, useId, useState } from 'react';
-import { Loaded, PageHead } from '../admin/AdminPage';
+import { Loaded, LoadMore, PageHead } from '../admin/AdminPage';
 import { Outcome, Section } from '../admin/Section';
 import { Link, navigate } from '../app/router';
 import { href, type ScreenProps } from '../app/routes';
@@ -23,16 +23,16 @@ import {
 } from './recordingQueries';
 import './recordings.css';
 
-function speaker(entry: RecordingTranscript['entries'][number]): string {
+function speaker(entry: RecordingEntry): string {
   if (!entry.from) return '';
   return entry.from.role === 'operator' ? `${entry.from.name} (operator)` : entry.from.name;
 }
 
 /** The conversation: who said what and when, the events in line. */
-function Transcript({ recording }: { recording: RecordingTranscript }) {
+function Transcript({ entries }: { entries: readonly RecordingEntry[] }) {
   return (
     <ol className="transcript" aria-label="Transcript">
-      {recording.entries.map((e) => (
+      {entries.map((e) => (
         <li key={e.seq} className={`transcript__entry transcript__entry--${e.kind}`}>
           <time dateTime={e.at}>{dateTime(e.at)}</time>
           {e.kind === 'message' ? (
@@ -89,7 +89,9 @@ function NoteEditor({ recording, mayNote }: { recording: RecordingTranscript; ma
 
 /** One recorded conversation: its facts, transcript, note, lock and delete, and its exports. */
 export function RecordingPage({ params }: ScreenProps<'/recordings/:chatId'>) {
-  const recording = useQuery(transcriptQuery(params.chatId));
+  const pages = useInfiniteQuery(transcriptQuery(params.chatId));
+  const recording = { ...pages, data: pages.data?.pages[0] };
+  const entries = pages.data?.pages.flatMap((page) => page.entries) ?? [];
   const capabilities = useSession().data?.operator?.capabilities ?? [];
   const mayManage = capabilities.includes('recordings.manage');
   const [confirming, setConfirming] = useState(false);
@@ -148,7 +150,10 @@ export function RecordingPage({ params }: ScreenProps<'/recordings/:chatId'>) {
               ))}
             </nav>
             <Section title="Conversation">
-              <Transcript recording={r} />
+              <Transcript entries={entries} />
+              {(pages.hasNextPage || (pages.data?.pages.length ?? 0) > 1) && (
+                <LoadMore pages={pages} className="recording__more" end="The end of the conversation." />
+              )}
             </Section>
             <NoteEditor recording={r} mayNote={capabilities.includes('recordings.view')} />
             {confirming && (

@@ -4,7 +4,7 @@ import {
   type RecordingFilter,
   type RecordingFormat,
   RecordingPage,
-  RecordingTranscript,
+  RecordingTranscriptPage,
   RecordingUsage,
 } from '@parley/protocol';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
@@ -62,11 +62,19 @@ export const usageQuery = queryOptions({
   queryFn: () => apiRequest('GET', '/api/recordings/usage', RecordingUsage),
 });
 
+/** A transcript a page of entries at a time (a long chat has thousands): each page after the last one's seq. */
 export function transcriptQuery(chatId: string) {
-  return queryOptions({
+  return {
     queryKey: [RECORDINGS, 'one', chatId] as const,
-    queryFn: () => apiRequest('GET', `/api/recordings/${encodeURIComponent(chatId)}`, RecordingTranscript),
-  });
+    queryFn: ({ pageParam }: { pageParam: number }) =>
+      apiRequest(
+        'GET',
+        `/api/recordings/${encodeURIComponent(chatId)}${pageParam ? `?after=${pageParam}` : ''}`,
+        RecordingTranscriptPage,
+      ),
+    initialPageParam: 0,
+    getNextPageParam: (page: { nextAfter: number | null }) => page.nextAfter,
+  };
 }
 
 export function fileHref(chatId: string, format: RecordingFormat): string {

@@ -80,6 +80,16 @@ export const recordingStoreContract: StoreContract = (store) => {
     expect(await names({ deviceIds: 'all', from: at(15), to: at(35) })).toEqual(['cat', 'ben']);
   });
 
+  it('takes readable sets past the databases’ bound-value limits (100,000 devices, bound as one value)', async () => {
+    const { recordings } = store();
+    const many = Array.from({ length: 100_000 }, (_, i) => `fleet-${i}`);
+    expect(await recordings.count({ deviceIds: [...many, 'dev2'] })).toBe(1);
+    expect(
+      (await recordings.list({ deviceIds: [...many, 'dev1'], q: 'printer' }, 10)).map((r) => r.endUser),
+    ).toEqual(['ann']);
+    expect((await recordings.usage({ deviceIds: many })).recordings).toBe(0);
+  });
+
   it('finds words in messages through the full-text index, all words in one message, case ignored', async () => {
     const { recordings } = store();
     const names = async (q: string, deviceIds: readonly string[] | 'all' = 'all') =>

@@ -80,16 +80,20 @@ export class SqlRecordingStore implements RecordingStore {
     return sql<boolean>`${sql.ref(`${alias}.rowid`)} in (select rowid from chat_entries_fts where chat_entries_fts match ${match})`;
   }
 
+  /**
+   * Whether the chat's device is one of `ids`, bound as one value (a JSON array on SQLite, an array on
+   * PostgreSQL): an operator may read 100,000 devices, past both databases' limits on bound values.
+   */
+  private amongDevices(ids: readonly string[]) {
+    if (ids.length === 0) return sql<boolean>`1 = 0`;
+    if (dialectOf(this.db) === 'postgres') return sql<boolean>`chats.device_id = any(${[...ids]}::text[])`;
+    return sql<boolean>`chats.device_id in (select value from json_each(${JSON.stringify(ids)}))`;
+  }
+
   private selected(selection: RecordingSelection) {
     return (eb: Where) => {
       const conditions: Expression<SqlBool>[] = [eb('chats.recorded', '=', 1)];
-      if (selection.deviceIds !== 'all') {
-        conditions.push(
-          selection.deviceIds.length === 0
-            ? sql<boolean>`1 = 0`
-            : eb('chats.device_id', 'in', [...selection.deviceIds]),
-        );
-      }
+      if (selection.deviceIds !== 'all') conditions.push(this.amongDevices(selection.deviceIds));
       if (selection.operatorId !== undefined)
         conditions.push(eb('chats.operator_id', '=', selection.operatorId));
       if (selection.deviceId !== undefined) conditions.push(eb('chats.device_id', '=', selection.deviceId));

@@ -1,4 +1,5 @@
 import {
+  type ChatEntry,
   eventText,
   type RecordingEntry,
   type RecordingFilter,
@@ -6,7 +7,7 @@ import {
   type RecordingListItem,
   type RecordingMatch,
   type RecordingPage,
-  type RecordingTranscript,
+  type RecordingTranscriptPage,
   type RecordingUsage,
 } from '@parley/protocol';
 import { audit, type Doer } from '../audit/audit.js';
@@ -16,10 +17,12 @@ import type { Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
 import type { RecordingRecord, RecordingSelection } from './recordingStore.js';
 import { searchWords } from './recordingStore.js';
-import { type TranscriptFile, transcriptFile } from './transcript.js';
+import { type EntryPages, type TranscriptFile, type TranscriptHead, transcriptFile } from './transcript.js';
 
-/** Entries read from the store at a time when a whole transcript is put together. */
+/** Entries read from the store at a time when a file of a whole transcript is made. */
 const ENTRY_PAGE = 1000;
+/** Entries the JSON view answers when no `limit` is given. */
+export const TRANSCRIPT_PAGE = 1000;
 /** Matches shown per recording in a search's list, and characters of context around the first word. */
 const MATCHES_SHOWN = 3;
 const CONTEXT_BEFORE = 60;
@@ -132,52 +135,54 @@ export class RecordingService {
     return decision ? row : null;
   }
 
-  async transcript(operator: Operator, chatId: string): Promise<CommandResult<RecordingTranscript>> {
+  /** A page of a transcript: the entries after the seq `after`, `limit` at most. */
+  async transcript(
+    operator: Operator,
+    chatId: string,
+    after = 0,
+    limit = TRANSCRIPT_PAGE,
+  ): Promise<CommandResult<RecordingTranscriptPage>> {
     const row = await this.readable(operator, chatId);
-    return row ? { ok: true, value: await this.withEntries(row) } : NOT_FOUND;
+    if (!row) return NOT_FOUND;
+    const read = await this.store.chats.entriesAfter(chatId, after, limit + 1);
+    const entries = read.slice(0, limit).map(toEntry);
+    const nextAfter = read.length > limit ? (entries.at(-1)?.seq ?? null) : null;
+    return { ok: true, value: { ...head(row), entries, nextAfter } };
   }
 
-  private async withEntries(row: RecordingRecord): Promise<RecordingTranscript> {
-    const entries: RecordingEntry[] = [];
+  /** Every entry of a chat, in order, read a page at a time as they are used. */
+  private async *entryPages(chatId: string): EntryPages {
+    let after = 0;
     for (;;) {
-      const page = await this.store.chats.entriesAfter(row.chatId, entries.at(-1)?.seq ?? 0, ENTRY_PAGE);
-      for (const e of page) {
-        entries.push(
-          e.kind === 'message'
-            ? { seq: e.seq, at: e.at, kind: 'message', from: e.from, text: e.text }
-            : {
-                seq: e.seq,
-                at: e.at,
-                kind: 'event',
-                from: e.from,
-                text: e.detail ? `${eventText(e.event, e.from)}: ${e.detail}` : eventText(e.event, e.from),
-              },
-        );
-      }
-      if (page.length < ENTRY_PAGE) break;
+      const page = await this.store.chats.entriesAfter(chatId, after, ENTRY_PAGE);
+      if (page.length > 0) yield page.map(toEntry);
+      if (page.length < ENTRY_PAGE) return;
+      after = page.at(-1)?.seq ?? after;
     }
-    return { ...summary(row), lockedAt: row.lockedAt, note: row.note, entries };
   }
 
-  /** One recording as a file; the export is audited (a transcript leaving the server is worth knowing of). */
+  /** One recording as a file, made as it is sent; the export is audited (a transcript leaving is worth knowing). */
   async exportOne(
     operator: Operator,
     chatId: string,
     format: Exclude<RecordingFormat, 'json'>,
     doer: Doer,
   ): Promise<CommandResult<TranscriptFile>> {
-    const transcript = await this.transcript(operator, chatId);
-    if (!transcript.ok) return transcript;
+    const row = await this.readable(operator, chatId);
+    if (!row) return NOT_FOUND;
     await audit(this.store, doer, 'recording.export', `recording:${chatId}`, { format });
-    return { ok: true, value: await transcriptFile(transcript.value, format) };
+    return { ok: true, value: transcriptFile(head(row), this.entryPages(chatId), format) };
   }
 
-  /** The transcripts of the recordings `selection` covers, newest first, `batch` at a time. */
-  async *transcripts(selection: RecordingSelection, batch: number): AsyncGenerator<RecordingTranscript> {
+  /** The recordings `selection` covers, newest first (read `batch` at a time), each with its entries to read. */
+  async *transcripts(
+    selection: RecordingSelection,
+    batch: number,
+  ): AsyncGenerator<{ head: TranscriptHead; pages: EntryPages }> {
     let cursor: string | undefined;
     for (;;) {
       const rows = await this.store.recordings.list(selection, batch, cursor);
-      for (const row of rows) yield this.withEntries(row);
+      for (const row of rows) yield { head: head(row), pages: this.entryPages(row.chatId) };
       if (rows.length < batch) return;
       cursor = rows.at(-1)?.chatId;
     }
@@ -264,6 +269,22 @@ function summary(row: RecordingRecord) {
     endedAt: row.endedAt,
     messageCount: row.messageCount,
   };
+}
+
+function head(row: RecordingRecord): TranscriptHead {
+  return { ...summary(row), lockedAt: row.lockedAt, note: row.note };
+}
+
+function toEntry(e: ChatEntry): RecordingEntry {
+  return e.kind === 'message'
+    ? { seq: e.seq, at: e.at, kind: 'message', from: e.from, text: e.text }
+    : {
+        seq: e.seq,
+        at: e.at,
+        kind: 'event',
+        from: e.from,
+        text: e.detail ? `${eventText(e.event, e.from)}: ${e.detail}` : eventText(e.event, e.from),
+      };
 }
 
 function details(row: RecordingRecord): Record<string, unknown> {

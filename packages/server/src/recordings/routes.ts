@@ -1,15 +1,16 @@
+import { Readable } from 'node:stream';
 import {
   ApiError,
   RecordingExportBody,
   RecordingExportJob,
-  RecordingFormat,
   RecordingLockBody,
   RecordingNoteBody,
   RecordingPage,
   RecordingQuery,
   RecordingSummary,
-  RecordingTranscript,
+  RecordingTranscriptPage,
   RecordingUsage,
+  TranscriptQuery,
 } from '@parley/protocol';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -24,11 +25,12 @@ const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409
 const browse = { access: () => ({ kind: 'recordings.browse' }) as const };
 const manage = { access: () => ({ kind: 'recordings.manage' }) as const };
 
-function sendFile(reply: FastifyReply, data: Buffer, type: string, name: string) {
+/** A download made as it is sent (a long transcript, a zip read from the database a part at a time). */
+function sendFile(reply: FastifyReply, data: AsyncGenerator<Buffer>, type: string, name: string) {
   return reply
     .type(type)
     .header('content-disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"`)
-    .send(data);
+    .send(Readable.from(data));
 }
 
 export function registerRecordingRoutes(app: App, { recordings, recordingExports }: Services): void {
@@ -90,17 +92,18 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       config: browse,
       schema: {
         tags: ['recordings'],
-        summary: 'One recording: its transcript as JSON (the default), or a file (txt, csv, pdf)',
+        summary:
+          'One recording: its transcript as JSON (the default; entries in pages: `after` the last seq seen, `limit`, the next page’s `after` in `nextAfter`), or a file of every entry (txt, csv, pdf)',
         params: chatParams,
-        querystring: z.object({ format: RecordingFormat.optional() }),
-        response: { 200: z.union([RecordingTranscript, z.string()]), ...errors },
+        querystring: TranscriptQuery,
+        response: { 200: z.union([RecordingTranscriptPage, z.string()]), ...errors },
       },
     },
     async (request, reply) => {
       const operator = signedIn(request);
-      const format = request.query.format ?? 'json';
+      const { format = 'json', after, limit } = request.query;
       if (format === 'json')
-        return sendResult(reply, await recordings.transcript(operator, request.params.chatId));
+        return sendResult(reply, await recordings.transcript(operator, request.params.chatId, after, limit));
       const file = await recordings.exportOne(operator, request.params.chatId, format, doer(request));
       if (!file.ok) return sendResult(reply, file);
       return sendFile(reply, file.value.data, file.value.type, file.value.name);
@@ -199,7 +202,7 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       },
     },
     async (request, reply) =>
-      sendResult(reply, recordingExports.status(signedIn(request), request.params.id)),
+      sendResult(reply, await recordingExports.status(signedIn(request), request.params.id)),
   );
 
   app.delete(
@@ -214,7 +217,7 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       },
     },
     async (request, reply) =>
-      sendResult(reply, recordingExports.cancel(signedIn(request), request.params.id)),
+      sendResult(reply, await recordingExports.cancel(signedIn(request), request.params.id)),
   );
 
   app.get(
@@ -229,9 +232,10 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       },
     },
     async (request, reply) => {
-      const zip = recordingExports.download(signedIn(request), request.params.id);
+      const zip = await recordingExports.download(signedIn(request), request.params.id);
       if (!zip.ok) return sendResult(reply, zip);
-      return sendFile(reply, zip.value, 'application/zip', 'parley-recordings.zip');
+      reply.header('content-length', String(zip.value.bytes));
+      return sendFile(reply, zip.value.data, 'application/zip', 'parley-recordings.zip');
     },
   );
 }

@@ -1,20 +1,30 @@
-import type { RecordingFormat, RecordingTranscript } from '@parley/protocol';
+import { once } from 'node:events';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import type { RecordingEntry, RecordingFormat, RecordingTranscript } from '@parley/protocol';
 import PDFDocument from 'pdfkit';
 import { csvField } from '../audit/csv.js';
 
-/** A recording as a file: its bytes, media type and name. */
+/** A transcript without its entries: what is known of a recording before its entries are read. */
+export type TranscriptHead = Omit<RecordingTranscript, 'entries'>;
+/** A transcript's entries in order, a page at a time (read from the store as the file is written). */
+export type EntryPages = AsyncIterable<readonly RecordingEntry[]>;
+
+/** A recording as a file: its bytes as they are made, media type and name. */
 export interface TranscriptFile {
-  data: Buffer;
+  data: AsyncGenerator<Buffer>;
   type: string;
   name: string;
 }
 
-function speaker(entry: RecordingTranscript['entries'][number]): string {
+/** The longest the PDF writer draws before it lets the event loop serve others (a long chat takes seconds). */
+const SLICE_MS = 15;
+
+function speaker(entry: RecordingEntry): string {
   if (!entry.from) return '';
   return `${entry.from.name} (${entry.from.role === 'operator' ? 'operator' : 'user'})`;
 }
 
-function heading(t: RecordingTranscript): string[] {
+function heading(t: TranscriptHead): string[] {
   return [
     `Chat with ${t.endUser} on ${t.deviceName}`,
     `Operator: ${t.operator}`,
@@ -26,35 +36,55 @@ function heading(t: RecordingTranscript): string[] {
 }
 
 /** One line per entry: `[time] Name (role): text`; an event as `[time] * text`. */
-export function transcriptText(t: RecordingTranscript): string {
-  const lines = t.entries.map((e) =>
-    e.kind === 'message' ? `[${e.at}] ${speaker(e)}: ${e.text}` : `[${e.at}] * ${e.text}`,
-  );
-  return `${[...heading(t), '', ...lines].join('\n')}\n`;
+async function* textBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerator<Buffer> {
+  yield Buffer.from(`${[...heading(head), ''].join('\n')}\n`);
+  for await (const page of pages) {
+    const lines = page.map((e) =>
+      e.kind === 'message' ? `[${e.at}] ${speaker(e)}: ${e.text}\n` : `[${e.at}] * ${e.text}\n`,
+    );
+    yield Buffer.from(lines.join(''));
+  }
 }
 
-export function transcriptCsv(t: RecordingTranscript): string {
-  const header = 'seq,at,kind,role,name,text';
-  const rows = t.entries.map((e) =>
-    [String(e.seq), e.at, e.kind, e.from?.role ?? '', e.from?.name ?? '', e.text].map(csvField).join(','),
-  );
-  return `${[header, ...rows].join('\r\n')}\r\n`;
+async function* csvBytes(pages: EntryPages): AsyncGenerator<Buffer> {
+  yield Buffer.from('seq,at,kind,role,name,text\r\n');
+  for await (const page of pages) {
+    const rows = page.map(
+      (e) =>
+        `${[String(e.seq), e.at, e.kind, e.from?.role ?? '', e.from?.name ?? '', e.text].map(csvField).join(',')}\r\n`,
+    );
+    yield Buffer.from(rows.join(''));
+  }
 }
 
-export function transcriptPdf(t: RecordingTranscript): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: heading(t)[0] ?? 'Chat' } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    const [title, ...facts] = heading(t);
-    doc
-      .font('Helvetica-Bold')
-      .fontSize(14)
-      .text(title ?? '');
-    doc.font('Helvetica').fontSize(9).fillColor('#444444').text(facts.join('\n')).moveDown();
-    for (const e of t.entries) {
+/** The transcript's JSON (the JSON view's fields, every entry), written a page of entries at a time. */
+async function* jsonBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerator<Buffer> {
+  const fields = JSON.stringify(head, null, 2);
+  yield Buffer.from(`${fields.slice(0, fields.lastIndexOf('}')).trimEnd()},\n  "entries": [`);
+  let first = true;
+  for await (const page of pages) {
+    if (page.length === 0) continue;
+    yield Buffer.from(`${first ? '\n' : ',\n'}${page.map((e) => `    ${JSON.stringify(e)}`).join(',\n')}`);
+    first = false;
+  }
+  yield Buffer.from(first ? ']\n}\n' : '\n  ]\n}\n');
+}
+
+async function* pdfBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerator<Buffer> {
+  const [title, ...facts] = heading(head);
+  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title ?? 'Chat' } });
+  const made: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => made.push(chunk));
+  const ended = once(doc, 'end');
+  ended.catch(() => undefined); // awaited below, after the drawing (an error then is thrown there)
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(14)
+    .text(title ?? '');
+  doc.font('Helvetica').fontSize(9).fillColor('#444444').text(facts.join('\n')).moveDown();
+  let sliceStart = performance.now();
+  for await (const page of pages) {
+    for (const e of page) {
       doc.fillColor('#666666').font('Helvetica').fontSize(8).text(e.at);
       if (e.kind === 'message') {
         doc.fillColor('#000000').font('Helvetica-Bold').fontSize(10).text(speaker(e));
@@ -62,41 +92,46 @@ export function transcriptPdf(t: RecordingTranscript): Promise<Buffer> {
       } else {
         doc.fillColor('#444444').font('Helvetica-Oblique').fontSize(9).text(e.text).moveDown(0.5);
       }
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldTurn();
+        if (made.length > 0) yield Buffer.concat(made.splice(0));
+        sliceStart = performance.now();
+      }
     }
-    doc.end();
-  });
+  }
+  doc.end();
+  await ended;
+  if (made.length > 0) yield Buffer.concat(made);
 }
 
 /** A file name from the chat's facts: the date, device and end user, safe on every file system. */
-export function transcriptName(t: RecordingTranscript, extension: string): string {
+export function transcriptName(t: TranscriptHead, extension: string): string {
   const safe = (s: string) => s.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 40);
   return `${t.startedAt.slice(0, 10)}_${safe(t.deviceName)}_${safe(t.endUser)}_${t.chatId}.${extension}`;
 }
 
-export async function transcriptFile(
-  t: RecordingTranscript,
+/** The recording `head` with the entries of `pages` as a file of `format`, made as it is read. */
+export function transcriptFile(
+  head: TranscriptHead,
+  pages: EntryPages,
   format: RecordingFormat,
-): Promise<TranscriptFile> {
+): TranscriptFile {
   switch (format) {
     case 'json':
       return {
-        data: Buffer.from(JSON.stringify(t, null, 2)),
+        data: jsonBytes(head, pages),
         type: 'application/json; charset=utf-8',
-        name: transcriptName(t, 'json'),
+        name: transcriptName(head, 'json'),
       };
     case 'txt':
       return {
-        data: Buffer.from(transcriptText(t)),
+        data: textBytes(head, pages),
         type: 'text/plain; charset=utf-8',
-        name: transcriptName(t, 'txt'),
+        name: transcriptName(head, 'txt'),
       };
     case 'csv':
-      return {
-        data: Buffer.from(transcriptCsv(t)),
-        type: 'text/csv; charset=utf-8',
-        name: transcriptName(t, 'csv'),
-      };
+      return { data: csvBytes(pages), type: 'text/csv; charset=utf-8', name: transcriptName(head, 'csv') };
     case 'pdf':
-      return { data: await transcriptPdf(t), type: 'application/pdf', name: transcriptName(t, 'pdf') };
+      return { data: pdfBytes(head, pages), type: 'application/pdf', name: transcriptName(head, 'pdf') };
   }
 }

@@ -30,6 +30,9 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       );
       // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
       await rawSql(database.location, [
+        // …without what 0011 added,
+        'drop table recording_export_parts',
+        'drop table recording_exports',
         // …without what 0010 added,
         ...(database.location.kind === 'sqlite'
           ? [

@@ -351,6 +351,41 @@ const migrations: Record<string, Migration> = {
             values ('delete', old.rowid, coalesce(old.text, '')); end`.execute(db);
     },
   },
+  '0011_recording_exports': {
+    // Exports of a filtered set in the shared database: any node answers a job's progress and serves its zip, and
+    // a restart forgets nothing (they were one node's memory).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('recording_exports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('operator_id', 'text', (c) => c.notNull())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('done', 'integer', (c) => c.notNull())
+        .addColumn('total', 'integer', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addColumn('message', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('recording_exports_operator')
+        .on('recording_exports')
+        .columns(['operator_id', 'state'])
+        .execute();
+      await db.schema
+        .createTable('recording_export_parts')
+        .addColumn('export_id', 'text', (c) =>
+          c.notNull().references('recording_exports.id').onDelete('cascade'),
+        )
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('data', dialectOf(db) === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('recording_export_parts_pk', ['export_id', 'seq'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

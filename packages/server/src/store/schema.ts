@@ -18,6 +18,8 @@ export interface Database {
   licenses: LicensesTable;
   license_evaluation: LicenseEvaluationTable;
   recording_settings: RecordingSettingsTable;
+  recording_exports: RecordingExportsTable;
+  recording_export_parts: RecordingExportPartsTable;
 }
 
 export interface OperatorsTable {
@@ -207,4 +209,26 @@ export interface RecordingSettingsTable {
   settings: string;
   updated_at: string;
   updated_by: string;
+}
+
+export interface RecordingExportsTable {
+  id: string;
+  operator_id: string;
+  node_id: string;
+  format: 'json' | 'txt' | 'csv' | 'pdf';
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  done: number;
+  total: number;
+  bytes: number;
+  message: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+}
+
+/** A zip is kept as parts of about a megabyte each, in order. */
+export interface RecordingExportPartsTable {
+  export_id: string;
+  seq: number;
+  data: Uint8Array;
 }

@@ -11,6 +11,7 @@ import { uuidv7 } from '../ids.js';
 import { licenseStoreContract } from '../license/licenseStore.contract.js';
 import { operatorStoreContract } from '../operators/operatorStore.contract.js';
 import { recordingSettingsStoreContract } from '../recording/recordingSettingsStore.contract.js';
+import { recordingExportStoreContract } from '../recordings/exportStore.contract.js';
 import { recordingStoreContract } from '../recordings/recordingStore.contract.js';
 import { rightsStoreContract } from '../rights/rightsStore.contract.js';
 import { openStore } from './open.js';
@@ -28,6 +29,7 @@ const contracts: Record<keyof FeatureStores, StoreContract> = {
   licenses: licenseStoreContract,
   recordingSettings: recordingSettingsStoreContract,
   recordings: recordingStoreContract,
+  recordingExports: recordingExportStoreContract,
 };
 
 const implementations: [string, () => Promise<TempDatabase>][] = [

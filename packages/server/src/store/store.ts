@@ -9,6 +9,7 @@ import {
   type RecordingSettingsStore,
   SqlRecordingSettingsStore,
 } from '../recording/recordingSettingsStore.js';
+import { type RecordingExportStore, SqlRecordingExportStore } from '../recordings/exportStore.js';
 import { type RecordingStore, SqlRecordingStore } from '../recordings/recordingStore.js';
 import { type RightsStore, SqlRightsStore } from '../rights/rightsStore.js';
 import { atomically, type Db } from './db.js';
@@ -29,6 +30,7 @@ export interface FeatureStores {
   licenses: LicenseStore;
   recordingSettings: RecordingSettingsStore;
   recordings: RecordingStore;
+  recordingExports: RecordingExportStore;
 }
 
 function featureStores(db: Db): FeatureStores {
@@ -43,6 +45,7 @@ function featureStores(db: Db): FeatureStores {
     licenses: new SqlLicenseStore(db),
     recordingSettings: new SqlRecordingSettingsStore(db),
     recordings: new SqlRecordingStore(db),
+    recordingExports: new SqlRecordingExportStore(db),
   };
 }
 

@@ -1,4 +1,4 @@
-import { crc32, inflateSync } from 'node:zlib';
+import { crc32, inflateRawSync, inflateSync } from 'node:zlib';
 
 /** Readers for what the exports write, so tests check the files, not the code that wrote them. */
 
@@ -69,15 +69,18 @@ export function readZip(zip: Buffer): { name: string; data: Buffer }[] {
     if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('bad central directory entry');
     const method = zip.readUInt16LE(at + 10);
     const crc = zip.readUInt32LE(at + 16);
-    const size = zip.readUInt32LE(at + 20);
+    const compressed = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
     const nameLength = zip.readUInt16LE(at + 28);
     const extra = zip.readUInt16LE(at + 30);
     const comment = zip.readUInt16LE(at + 32);
     const local = zip.readUInt32LE(at + 42);
     const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    if (method !== 0) throw new Error(`method ${method}`);
+    if (method !== 0 && method !== 8) throw new Error(`method ${method}`);
     const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(dataStart, dataStart + size);
+    const stored = zip.subarray(dataStart, dataStart + compressed);
+    const data = method === 8 ? inflateRawSync(stored) : stored;
+    if (data.length !== size) throw new Error(`size of ${name}`);
     if (crc32(data) !== crc) throw new Error(`CRC of ${name}`);
     files.push({ name, data });
     at += 46 + nameLength + extra + comment;

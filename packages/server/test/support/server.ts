@@ -37,6 +37,8 @@ export async function startTestServer(
     license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
     /** The clock recording retention is judged by. */
     recordingClock?: () => Date;
+    /** A step each recordings export awaits between conversations, and the exports' size limits. */
+    exports?: Pick<ServerConfig, 'exportStep' | 'exportLimits'>;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
   } = {},
@@ -58,6 +60,7 @@ export async function startTestServer(
     ...(options.revocationSweepMs === undefined ? {} : { revocationSweepMs: options.revocationSweepMs }),
     ...options.license,
     ...(options.recordingClock ? { recordingClock: options.recordingClock } : {}),
+    ...options.exports,
   });
   await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
@@ -169,6 +172,18 @@ export class ApiClient {
       status: response.status,
       body: json as Record<string, unknown> & unknown[],
       headers: response.headers,
+    };
+  }
+
+  /** A file answer (an export, a transcript file) as bytes. */
+  async file(path: string): Promise<{ status: number; headers: Headers; data: Buffer }> {
+    const response = await fetch(this.baseUrl + path, {
+      headers: { cookie: this.cookie, origin: this.baseUrl },
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      data: Buffer.from(await response.arrayBuffer()),
     };
   }
 
