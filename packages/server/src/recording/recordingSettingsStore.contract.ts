@@ -40,13 +40,14 @@ export const recordingSettingsStoreContract: StoreContract = (store) => {
     const { recordingSettings: recording } = store();
     const unrecorded = await closedChat(false, 'gone at close', 3);
     const older = await closedChat(true, 'abcd', 4);
-    const newer = await closedChat(true, 'abcdefgh', 5);
+    const newer = await closedChat(true, 'abcdéfgh', 5);
     const listed = (await recording.closedRecordings()).filter((r) =>
       [older, newer, unrecorded].includes(r.chatId),
     );
     expect(listed.map((r) => r.chatId)).toEqual([older, newer]);
-    // The message's text (the events have none).
-    expect(listed.map((r) => r.bytes)).toEqual([4, 8]);
+    // As the browser shows the space used: the text in UTF-8 bytes (é is two) and, for the message and the opened
+    // and closed events, an entry's overhead each.
+    expect(listed.map((r) => r.bytes)).toEqual([4 + 3 * 96, 9 + 3 * 96]);
     expect(listed.every((r) => !r.locked)).toBe(true);
     expect(await recording.remove([newer, unrecorded])).toEqual([newer]);
     expect(await store().chats.find(newer)).toBeUndefined();

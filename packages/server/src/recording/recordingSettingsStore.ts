@@ -1,6 +1,7 @@
 import { DEFAULT_RECORDING_SETTINGS, RecordingSettings } from '@parley/protocol';
 import { sql } from 'kysely';
-import type { Db } from '../store/db.js';
+import { ENTRY_OVERHEAD_BYTES } from '../recordings/recordingStore.js';
+import { type Db, utf8Bytes } from '../store/db.js';
 
 /** A closed recorded chat, as the purge weighs it. */
 export interface StoredRecording {
@@ -54,7 +55,8 @@ export class SqlRecordingSettingsStore implements RecordingSettingsStore {
         'chats.id',
         'chats.closed_at',
         'chats.locked_at',
-        sql<number>`(select coalesce(sum(length(text)), 0) from chat_entries where chat_entries.chat_id = chats.id)`.as(
+        // Counted as the recordings browser shows the space used: UTF-8 bytes of the text, and each entry's overhead.
+        sql<number>`(select coalesce(sum(${utf8Bytes(this.db, 'chat_entries.text')} + ${ENTRY_OVERHEAD_BYTES}), 0) from chat_entries where chat_entries.chat_id = chats.id)`.as(
           'bytes',
         ),
       ])

@@ -1,6 +1,6 @@
 import type { ChatStatus } from '@parley/protocol';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { type Db, dialectOf } from '../store/db.js';
+import { type Db, dialectOf, utf8Bytes } from '../store/db.js';
 import type { ChatsTable, Database } from '../store/schema.js';
 
 /** Which recorded chats a query covers: always limited to the devices the operator may read. */
@@ -162,10 +162,7 @@ export class SqlRecordingStore implements RecordingStore {
   }
 
   async usage(selection: RecordingSelection): Promise<{ recordings: number; bytes: number }> {
-    const bytes =
-      dialectOf(this.db) === 'postgres'
-        ? sql<number>`octet_length(coalesce(chat_entries.text, ''))`
-        : sql<number>`length(cast(coalesce(chat_entries.text, '') as blob))`;
+    const bytes = utf8Bytes(this.db, 'chat_entries.text');
     const row = await this.db
       .selectFrom('chats')
       .leftJoin('chat_entries', 'chat_entries.chat_id', 'chats.id')

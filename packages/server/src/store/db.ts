@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -16,4 +16,11 @@ export function atomically<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T>
 /** Which database `db` runs on, for the few queries that differ (full-text search). */
 export function dialectOf(db: Pick<Kysely<unknown>, 'getExecutor'>): 'sqlite' | 'postgres' {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** The UTF-8 bytes of the text column `column` (0 when null): what a size limit counts, on either database. */
+export function utf8Bytes(db: Pick<Kysely<unknown>, 'getExecutor'>, column: string): RawBuilder<number> {
+  return dialectOf(db) === 'postgres'
+    ? sql<number>`octet_length(coalesce(${sql.ref(column)}, ''))`
+    : sql<number>`length(cast(coalesce(${sql.ref(column)}, '') as blob))`;
 }

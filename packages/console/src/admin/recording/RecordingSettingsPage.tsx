@@ -144,7 +144,7 @@ function RecordingForm({ current }: { current: RecordingSettings }) {
             placeholder="No limit"
           />
           <Field
-            label="Keep at most (MB of text)"
+            label="Keep at most (MB, as the space used counts)"
             name="maxTotalMegabytes"
             type="number"
             min={0.001}
