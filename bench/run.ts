@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { tempPostgres } from '../packages/server/test/support/databases.js';
 import { correctnessProblems, type LoadOptions, type LoadResult, runLoad } from './load.js';
 import type { ProbeSample } from './probe.js';
 import { PROBE_PREFIX, sleep } from './util.js';
@@ -124,9 +125,10 @@ class Child {
  * The evaluation license covers 20 devices: the bench's fleet gets a license of its own, made and imported with
  * `parley license` into the data dir before the server starts. Returns the environment that trusts its key.
  */
-async function licenseFleet(dataDir: string): Promise<Record<string, string>> {
+async function licenseFleet(dataDir: string, database: DatabaseEnv): Promise<Record<string, string>> {
   const env = {
     ...process.env,
+    ...database,
     PARLEY_DATA_DIR: dataDir,
     PARLEY_LICENSE_KEYS: join(dataDir, 'keys/license-public.pem'),
   };
@@ -156,13 +158,16 @@ async function licenseFleet(dataDir: string): Promise<Record<string, string>> {
   return { PARLEY_LICENSE_KEYS: env.PARLEY_LICENSE_KEYS };
 }
 
-async function startParley(): Promise<{ child: Child; url: string; dataDir: string }> {
+/** `DATABASE_URL` of a fresh PostgreSQL database with `--postgres`; nothing (SQLite in the data dir) without. */
+type DatabaseEnv = { DATABASE_URL?: string };
+
+async function startParley(database: DatabaseEnv): Promise<{ child: Child; url: string; dataDir: string }> {
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` (or build protocol and server) first`);
   }
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
-  const licensed = await licenseFleet(dataDir);
+  const licensed = await licenseFleet(dataDir, database);
   const child = new Child(
     spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, SERVER_MAIN], {
       cwd: ROOT,
@@ -171,6 +176,7 @@ async function startParley(): Promise<{ child: Child; url: string; dataDir: stri
         ...process.env,
         HOST: '127.0.0.1',
         PORT: String(port),
+        ...database,
         PARLEY_DATA_DIR: dataDir,
         PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
         PARLEY_DEMO_AGENT: '0',
@@ -368,7 +374,7 @@ function noise(targets: readonly [string, Measured][]): string {
 
 async function measure(
   name: string,
-  start: () => Promise<{ child: Child; url: string; dataDir?: string }>,
+  start: () => Promise<{ child: Child; url: string; dataDir?: string; dispose?: () => Promise<void> }>,
   options: Omit<LoadOptions, 'mode' | 'url' | 'pid'>,
   mode: LoadOptions['mode'],
 ): Promise<Measured> {
@@ -386,6 +392,7 @@ async function measure(
   } finally {
     await target.child.stop();
     if (target.dataDir) await rm(target.dataDir, { recursive: true, force: true });
+    await target.dispose?.();
   }
 }
 
@@ -398,6 +405,8 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '2' },
       drain: { type: 'string', default: '10' },
       json: { type: 'string' },
+      // Parley on a fresh PostgreSQL database (TEST_POSTGRES_URL's server, 127.0.0.1:5432 by default) per run.
+      postgres: { type: 'boolean', default: false },
     },
   });
   const options = {
@@ -428,10 +437,16 @@ async function main(): Promise<number> {
   log(`${command}\n${machine}\nserver code ${code}`);
 
   await buildBenchScripts();
-  const parley = await measure('parley', startParley, options, 'parley');
+  const onDatabase = async () => {
+    if (!values.postgres) return startParley({});
+    const database = await tempPostgres();
+    if (database.location.kind !== 'postgres') throw new Error('not a PostgreSQL database');
+    return { ...(await startParley({ DATABASE_URL: database.location.url })), dispose: database.drop };
+  };
+  const parley = await measure('parley', onDatabase, options, 'parley');
   const recorded = await measure(
     'parley, recording on',
-    startParley,
+    onDatabase,
     { ...options, recording: true },
     'parley',
   );
@@ -445,7 +460,7 @@ async function main(): Promise<number> {
 
   const out = [
     '',
-    `${options.devices} devices × ${options.rate} msg/s, ${options.warmup} s warmup + ${options.seconds} s measured; ${machine}; server code ${code}`,
+    `${options.devices} devices × ${options.rate} msg/s, ${options.warmup} s warmup + ${options.seconds} s measured; ${values.postgres ? 'PostgreSQL' : 'SQLite'}; ${machine}; server code ${code}`,
     ...(codeAfter === code
       ? []
       : [`(the checkout moved to ${codeAfter} during the run; the server measured was ${code})`]),

@@ -40,7 +40,6 @@ export class Harness {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const database = tempSqlite();
     const server = await Harness.listen(database, 0, options);
-    await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
     const harness = new Harness(server, database, options, await launchChromium());
     await harness.api.login();
     return harness;
@@ -59,6 +58,7 @@ export class Harness {
       natsUrl: null,
       loginAttemptsPerMinute: 60,
       logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+      adminPassword: ADMIN_PASSWORD,
       ...(organization ? { organization } : {}),
       ...(exportStep ? { exportStep } : {}),
       ...license,

@@ -76,3 +76,45 @@ export const AgentCredentialBody = z.object({
 export type AgentCredentialBody = z.infer<typeof AgentCredentialBody>;
 export const AgentCredentialIssued = z.object({ credential: z.string() });
 export type AgentCredentialIssued = z.infer<typeof AgentCredentialIssued>;
+
+/** GET /api/devices/page: the device list filtered, sorted and paged by the server (issue 11: 10,000 devices). */
+export const DeviceQuery = z.object({
+  /** Words of a device's name or a logged-on user's name (each word must match one of them; case ignored). */
+  q: z.string().trim().max(100).optional(),
+  online: z.enum(['true', 'false']).optional(),
+  /** `true`: someone is logged on; `false`: no one. */
+  loggedOn: z.enum(['true', 'false']).optional(),
+  os: z.string().max(100).optional(),
+  /** A device group id: its devices and its subgroups' devices. */
+  group: z.string().min(1).max(64).optional(),
+  /** `true`: a chat is open on it (by any operator). */
+  hasChat: z.enum(['true', 'false']).optional(),
+  /** `status` (the default): online first, then by name; `name`; `lastSeen`: the most recently seen first. */
+  sort: z.enum(['status', 'name', 'lastSeen']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** The `nextCursor` of the page before. */
+  cursor: z.string().max(32).optional(),
+});
+export type DeviceQuery = z.infer<typeof DeviceQuery>;
+
+/** A chat open on a device, as its row shows it. */
+export const DeviceChat = z.object({ chatId: z.string(), operator: z.string(), mine: z.boolean() });
+export type DeviceChat = z.infer<typeof DeviceChat>;
+
+export const DeviceRow = DeviceSummary.extend({
+  lastSeenAt: z.string().nullable(),
+  agentVersion: z.string(),
+  chats: z.array(DeviceChat),
+});
+export type DeviceRow = z.infer<typeof DeviceRow>;
+
+export const DevicePage = z.object({
+  devices: z.array(DeviceRow),
+  nextCursor: z.string().nullable(),
+  /** How many match the filters, and how many of those are online. */
+  total: z.number().int(),
+  online: z.number().int(),
+  /** The operating systems of the devices the operator may read (the OS filter's choices). */
+  oses: z.array(z.string()),
+});
+export type DevicePage = z.infer<typeof DevicePage>;

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel });
   if (config.tls?.warning) log.warn(config.tls.warning);
   const server = await startServer({ ...config, logger: log });
-  const admin = await server.services.auth.ensureAdmin(config.adminPassword);
+  const admin = server.admin ?? { created: false, generatedPassword: null };
 
   const lines = ['', `  Parley is running: ${server.url}`, ''];
   if (admin.generatedPassword) {

@@ -37,6 +37,8 @@ export interface ParleyServer {
   store: Store;
   /** Every HTTP route with the access it declares (the /api ones must: issue 7). */
   routeTable: readonly RouteSummary[];
+  /** What `adminPassword` made of operator `admin` before the node listened (null when not asked). */
+  admin: { created: boolean; generatedPassword: string | null } | null;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,11 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     recordingClock?: () => Date;
     /** How often this node applies the recording retention rules (PURGE_MS). */
     purgeMs?: number;
+    /**
+     * Makes operator `admin` (with this password, or a generated one when null) before the node listens, when it
+     * does not exist: `/healthz` never answers while a sign-in would still fail.
+     */
+    adminPassword?: string | null;
   };
 
 /** How often a node removes expired exports and fails those whose node stopped. */
@@ -162,6 +169,8 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
       socket.destroy();
     });
   });
+  const admin =
+    config.adminPassword === undefined ? null : await services.auth.ensureAdmin(config.adminPassword);
   await app.listen({ host: config.host, port: config.port });
   // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
   await services.devices.forgetStaleConnections();
@@ -186,6 +195,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     services,
     routeTable,
     store,
+    admin,
     async close() {
       for (const timer of timers) clearInterval(timer);
       await services.recordingExports.stop();

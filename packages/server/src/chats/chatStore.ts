@@ -8,7 +8,7 @@ import type {
   Role,
 } from '@parley/protocol';
 import { sql } from 'kysely';
-import { atomically, type Db } from '../store/db.js';
+import { atomically, type Db, oneOf } from '../store/db.js';
 import type { ChatEntriesTable, ChatsTable } from '../store/schema.js';
 
 export interface ChatRecord {
@@ -72,6 +72,8 @@ export interface ChatStore {
   find(id: string): Promise<ChatRecord | undefined>;
   /** A device's open chats, oldest first. */
   listOpen(deviceId: string): Promise<ChatRecord[]>;
+  /** The open chats of any of `deviceIds` (a page of the device list), oldest first. */
+  listOpenOn(deviceIds: readonly string[]): Promise<ChatRecord[]>;
   /** An operator's open chats, oldest first. */
   listOpenOfOperator(operatorId: string): Promise<ChatRecord[]>;
   /** The one open chat of an operator with a device's end user (a unique index keeps it one), if any. */
@@ -199,6 +201,16 @@ export class SqlChatStore implements ChatStore {
   async listOpen(deviceId: string): Promise<ChatRecord[]> {
     const rows = await this.chatsWithDevice()
       .where('chats.device_id', '=', deviceId)
+      .where('chats.status', '=', 'open')
+      .orderBy('chats.opened_at')
+      .execute();
+    return rows.map(toChat);
+  }
+
+  async listOpenOn(deviceIds: readonly string[]): Promise<ChatRecord[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.chatsWithDevice()
+      .where(() => oneOf(this.db, 'chats.device_id', deviceIds))
       .where('chats.status', '=', 'open')
       .orderBy('chats.opened_at')
       .execute();

@@ -1,5 +1,6 @@
 import type { LoggedOnUser } from '@parley/protocol';
-import type { Db } from '../store/db.js';
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Db, dialectOf, oneOf } from '../store/db.js';
 import type { DevicesTable, EnrollmentTokensTable } from '../store/schema.js';
 
 export interface DeviceRecord {
@@ -40,6 +41,28 @@ export interface ReportedFacts {
   loggedOnUsers: LoggedOnUser[];
 }
 
+/** What the device list filters on (issue 11); every part narrows it. */
+export interface DeviceListFilter {
+  /** The devices the operator may read; `all` for a super-administrator. */
+  readable: readonly string[] | 'all';
+  /** Each must be part of the device's name or of a logged-on user's name (case ignored). */
+  words: readonly string[];
+  online?: boolean;
+  loggedOn?: boolean;
+  os?: string;
+  /** Member of one of these device groups. */
+  groupIds?: readonly string[];
+  /** A chat is open on it. */
+  hasChat?: boolean;
+  /** `status`: online first, then by name; `lastSeen`: online first, then the most recently seen. */
+  sort: 'status' | 'name' | 'lastSeen';
+}
+
+/** `%text%` for LIKE, its own % _ and \ taken literally (`escape '\'`). */
+function containing(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export interface NewEnrollmentToken {
   id: string;
   tokenHash: string;
@@ -76,6 +99,16 @@ export interface DeviceStore {
   find(id: string): Promise<DeviceRecord | undefined>;
   /** The devices that are not removed, by name. */
   list(): Promise<DeviceRecord[]>;
+  /** A page of the devices `filter` matches, in its order, `offset` rows in; with how many match and are online. */
+  page(
+    filter: DeviceListFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ devices: DeviceRecord[]; total: number; online: number }>;
+  /** The operating systems among the devices `readable` covers, in order. */
+  oses(readable: readonly string[] | 'all'): Promise<string[]>;
+  /** The ids of the devices that are not removed (what the policy narrows to an operator's). */
+  ids(): Promise<string[]>;
   /** Enrolled devices that are not removed: the license's seats in use. */
   countEnrolled(): Promise<number>;
   /** An operator's name for the device: the agent's reports no longer change it. False when there is no device. */
@@ -260,6 +293,99 @@ export class SqlDeviceStore implements DeviceStore {
       .orderBy('id')
       .execute();
     return rows.map(toDevice);
+  }
+
+  async page(
+    filter: DeviceListFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ devices: DeviceRecord[]; total: number; online: number }> {
+    const matching = this.db
+      .selectFrom('devices')
+      .where('devices.removed_at', 'is', null)
+      .where((eb) => {
+        const conditions: Expression<SqlBool>[] = [];
+        if (filter.readable !== 'all') conditions.push(oneOf(this.db, 'devices.id', filter.readable));
+        for (const word of filter.words) {
+          conditions.push(
+            eb.or([
+              sql<boolean>`lower(devices.name) like ${containing(word)} escape '\\'`,
+              this.aUserNamed(containing(word)),
+            ]),
+          );
+        }
+        if (filter.online !== undefined)
+          conditions.push(eb('devices.online_node', filter.online ? 'is not' : 'is', null));
+        if (filter.loggedOn !== undefined)
+          conditions.push(eb('devices.logged_on_users', filter.loggedOn ? '<>' : '=', '[]'));
+        if (filter.os !== undefined) conditions.push(eb('devices.os', '=', filter.os));
+        if (filter.groupIds !== undefined) {
+          const groupIds = filter.groupIds;
+          conditions.push(
+            eb.exists(
+              eb
+                .selectFrom('device_group_members')
+                .select('device_group_members.device_id')
+                .whereRef('device_group_members.device_id', '=', 'devices.id')
+                .where(() => oneOf(this.db, 'device_group_members.group_id', groupIds)),
+            ),
+          );
+        }
+        if (filter.hasChat !== undefined) {
+          const open = eb.exists(
+            eb
+              .selectFrom('chats')
+              .select('chats.id')
+              .whereRef('chats.device_id', '=', 'devices.id')
+              .where('chats.status', '=', 'open'),
+          );
+          conditions.push(filter.hasChat ? open : eb.not(open));
+        }
+        return eb.and(conditions);
+      });
+    const counted = await matching
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.count<number>('devices.online_node').as('online'),
+      ])
+      .executeTakeFirstOrThrow();
+    let ordered = matching.selectAll('devices');
+    if (filter.sort !== 'name')
+      ordered = ordered.orderBy(sql`case when devices.online_node is null then 1 else 0 end`);
+    if (filter.sort === 'lastSeen')
+      ordered = ordered.orderBy(sql`coalesce(devices.last_seen_at, '')`, 'desc');
+    const rows = await ordered
+      .orderBy(sql`lower(devices.name)`)
+      .orderBy('devices.id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return { devices: rows.map(toDevice), total: Number(counted.total), online: Number(counted.online) };
+  }
+
+  /** Whether a logged-on user's name (the users are a JSON array of {name}) is like `pattern`. */
+  private aUserNamed(pattern: string) {
+    return dialectOf(this.db) === 'postgres'
+      ? sql<boolean>`exists (select 1 from json_array_elements(devices.logged_on_users::json) as u
+          where lower(u->>'name') like ${pattern} escape '\\')`
+      : sql<boolean>`exists (select 1 from json_each(devices.logged_on_users)
+          where lower(json_extract(value, '$.name')) like ${pattern} escape '\\')`;
+  }
+
+  async oses(readable: readonly string[] | 'all'): Promise<string[]> {
+    let query = this.db
+      .selectFrom('devices')
+      .select('os')
+      .distinct()
+      .where('removed_at', 'is', null)
+      .where('os', '<>', '');
+    if (readable !== 'all') query = query.where(() => oneOf(this.db, 'devices.id', readable));
+    return (await query.orderBy('os').execute()).map((row) => row.os);
+  }
+
+  async ids(): Promise<string[]> {
+    const rows = await this.db.selectFrom('devices').select('id').where('removed_at', 'is', null).execute();
+    return rows.map((row) => row.id);
   }
 
   async countEnrolled(): Promise<number> {

@@ -5,6 +5,8 @@ import {
   type CredentialState,
   type DeviceDetails,
   type DeviceFacts,
+  type DevicePage,
+  type DeviceQuery,
   type DeviceSummary,
   type EnrollmentTokenCreated,
   type EnrollmentTokenState,
@@ -19,7 +21,7 @@ import type { Operator } from '../operators/operator.js';
 import type { CommandResult } from '../result.js';
 import type { Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
-import type { DeviceRecord, EnrollmentTokenRecord } from './deviceStore.js';
+import type { DeviceListFilter, DeviceRecord, EnrollmentTokenRecord } from './deviceStore.js';
 
 /** How long an enrollment token is valid unless its creator says otherwise. */
 export const ENROLLMENT_TOKEN_HOURS = 24;
@@ -40,6 +42,21 @@ interface Held {
   announcedAt: number;
   /** A trailing broadcast waiting for the window to end. */
   timer: NodeJS.Timeout | null;
+}
+
+/** Rows of the device list a page holds unless `limit` says otherwise. */
+const DEVICE_PAGE = 50;
+
+/** `groupId` and the groups below it, at any depth. */
+function withSubgroups(
+  groups: readonly { id: string; parentId: string | null }[],
+  groupId: string,
+): string[] {
+  const ids = [groupId];
+  for (let i = 0; i < ids.length; i++) {
+    for (const group of groups) if (group.parentId === ids[i] && !ids.includes(group.id)) ids.push(group.id);
+  }
+  return ids;
 }
 
 export function presentDevice(device: DeviceRecord): DeviceSummary {
@@ -383,6 +400,52 @@ export class DeviceService {
 
   async list(): Promise<DeviceSummary[]> {
     return (await this.store.devices.list()).map(presentDevice);
+  }
+
+  /**
+   * A page of the devices `operator` may read that `query` matches, filtered, sorted and paged in the database, with
+   * the chats open on each (issue 11).
+   */
+  async page(operator: Operator, policy: Policy, query: DeviceQuery): Promise<DevicePage> {
+    const readable = operator.superAdmin
+      ? 'all'
+      : [...(await policy.readable(operator, await this.store.devices.ids()))];
+    const filter: DeviceListFilter = {
+      readable,
+      words: query.q?.match(/\S+/g) ?? [],
+      sort: query.sort ?? 'status',
+    };
+    if (query.online !== undefined) filter.online = query.online === 'true';
+    if (query.loggedOn !== undefined) filter.loggedOn = query.loggedOn === 'true';
+    if (query.hasChat !== undefined) filter.hasChat = query.hasChat === 'true';
+    if (query.os !== undefined) filter.os = query.os;
+    if (query.group !== undefined)
+      filter.groupIds = withSubgroups(await this.store.rights.listGroups(), query.group);
+    const limit = query.limit ?? DEVICE_PAGE;
+    const offset = Number(query.cursor ?? 0) || 0;
+    const [page, oses] = await Promise.all([
+      this.store.devices.page(filter, limit, offset),
+      this.store.devices.oses(readable),
+    ]);
+    const chats = await this.store.chats.listOpenOn(page.devices.map((device) => device.id));
+    return {
+      devices: page.devices.map((device) => ({
+        ...presentDevice(device),
+        lastSeenAt: device.lastSeenAt,
+        agentVersion: device.agentVersion,
+        chats: chats
+          .filter((chat) => chat.deviceId === device.id)
+          .map((chat) => ({
+            chatId: chat.id,
+            operator: chat.operatorName,
+            mine: chat.operatorId === operator.id,
+          })),
+      })),
+      nextCursor: offset + limit < page.total ? String(offset + limit) : null,
+      total: page.total,
+      online: page.online,
+      oses,
+    };
   }
 
   /** The devices `operator` may read: the others do not exist for them. */

@@ -5,6 +5,8 @@ import {
   CreateEnrollmentTokenBody,
   DeviceDetails,
   DeviceList,
+  DevicePage,
+  DeviceQuery,
   DeviceSummary,
   EnrollBody,
   EnrollmentTokenCreated,
@@ -36,6 +38,21 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
       },
     },
     async (request) => devices.listFor(signedIn(request), policy),
+  );
+
+  app.get(
+    '/api/devices/page',
+    {
+      config: { access: () => ({ kind: 'devices.list' }) },
+      schema: {
+        tags: ['devices'],
+        summary:
+          'A page of the devices the operator may see, filtered and sorted by the server (online first by default), with the chats open on each; `cursor` is the `nextCursor` of the page before',
+        querystring: DeviceQuery,
+        response: { 200: DevicePage, 400: ApiError, 401: ApiError },
+      },
+    },
+    async (request) => devices.page(signedIn(request), policy, request.query),
   );
 
   app.get(

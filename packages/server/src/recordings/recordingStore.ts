@@ -1,6 +1,6 @@
 import type { ChatStatus } from '@parley/protocol';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { type Db, dialectOf, utf8Bytes } from '../store/db.js';
+import { type Db, dialectOf, oneOf, utf8Bytes } from '../store/db.js';
 import type { ChatsTable, Database } from '../store/schema.js';
 
 /** Which recorded chats a query covers: always limited to the devices the operator may read. */
@@ -80,20 +80,11 @@ export class SqlRecordingStore implements RecordingStore {
     return sql<boolean>`${sql.ref(`${alias}.rowid`)} in (select rowid from chat_entries_fts where chat_entries_fts match ${match})`;
   }
 
-  /**
-   * Whether the chat's device is one of `ids`, bound as one value (a JSON array on SQLite, an array on
-   * PostgreSQL): an operator may read 100,000 devices, past both databases' limits on bound values.
-   */
-  private amongDevices(ids: readonly string[]) {
-    if (ids.length === 0) return sql<boolean>`1 = 0`;
-    if (dialectOf(this.db) === 'postgres') return sql<boolean>`chats.device_id = any(${[...ids]}::text[])`;
-    return sql<boolean>`chats.device_id in (select value from json_each(${JSON.stringify(ids)}))`;
-  }
-
   private selected(selection: RecordingSelection) {
     return (eb: Where) => {
       const conditions: Expression<SqlBool>[] = [eb('chats.recorded', '=', 1)];
-      if (selection.deviceIds !== 'all') conditions.push(this.amongDevices(selection.deviceIds));
+      if (selection.deviceIds !== 'all')
+        conditions.push(oneOf(this.db, 'chats.device_id', selection.deviceIds));
       if (selection.operatorId !== undefined)
         conditions.push(eb('chats.operator_id', '=', selection.operatorId));
       if (selection.deviceId !== undefined) conditions.push(eb('chats.device_id', '=', selection.deviceId));

@@ -24,3 +24,17 @@ export function utf8Bytes(db: Pick<Kysely<unknown>, 'getExecutor'>, column: stri
     ? sql<number>`octet_length(coalesce(${sql.ref(column)}, ''))`
     : sql<number>`length(cast(coalesce(${sql.ref(column)}, '') as blob))`;
 }
+
+/**
+ * Whether `column` is one of `ids`, bound as one value (a JSON array on SQLite, an array on PostgreSQL): an operator
+ * may read 100,000 devices, past both databases' limits on bound values.
+ */
+export function oneOf(
+  db: Pick<Kysely<unknown>, 'getExecutor'>,
+  column: string,
+  ids: readonly string[],
+): RawBuilder<boolean> {
+  if (ids.length === 0) return sql<boolean>`1 = 0`;
+  if (dialectOf(db) === 'postgres') return sql<boolean>`${sql.ref(column)} = any(${[...ids]}::text[])`;
+  return sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
+}

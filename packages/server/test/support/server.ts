@@ -61,8 +61,8 @@ export async function startTestServer(
     ...options.license,
     ...(options.recordingClock ? { recordingClock: options.recordingClock } : {}),
     ...options.exports,
+    adminPassword: ADMIN_PASSWORD,
   });
-  await server.services.auth.ensureAdmin(ADMIN_PASSWORD);
   return {
     ...server,
     // Tests talk to the server directly, even when it says it is reached at a public URL.

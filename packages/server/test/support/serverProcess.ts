@@ -15,6 +15,6 @@ const server = await startServer({
   nodeId: 'process-node',
   loginAttemptsPerMinute: 1000,
   logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
+  adminPassword: process.env.PARLEY_ADMIN_PASSWORD ?? null,
 });
-await server.services.auth.ensureAdmin(process.env.PARLEY_ADMIN_PASSWORD ?? null);
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
