@@ -171,10 +171,11 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   });
   const admin =
     config.adminPassword === undefined ? null : await services.auth.ensureAdmin(config.adminPassword);
+  // Before the port is open: an export started on this node once it listens is never taken for a stopped one.
+  await services.recordingExports.sweep(true);
   await app.listen({ host: config.host, port: config.port });
   // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
   await services.devices.forgetStaleConnections();
-  await services.recordingExports.sweep(true);
   const presenceMs = config.presenceMs ?? PRESENCE_MS;
   const timers = [
     repeat(log, presenceMs, 'presence lease', () => services.devices.renewPresence(presenceMs)),

@@ -175,6 +175,68 @@ describe('exports kept in the database: served by any node, kept over a restart 
   });
 });
 
+describe('exports under attack: parallel starts, a cancel mid-download, many downloads held open (PostgreSQL)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let long: string;
+  beforeAll(async () => {
+    server = await startTestServer({ postgres: true });
+    api = new ApiClient(server.url);
+    await api.login();
+    // 400 messages of 8,000 characters that do not compress away: a zip of several parts, a file that takes a while.
+    await seededChat(server, 400, () => randomBytes(4000).toString('hex'));
+    long = (await seededChat(server, 2000)).chatId;
+  }, 60_000);
+  afterAll(async () => server?.stop());
+
+  it('of 20 parallel starts by one operator, two run (the limit is counted under a lock)', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api.request('POST', '/api/recordings/exports', { filter: {}, format: 'txt' }),
+      ),
+    );
+    const started = answers.filter((a) => a.status === 202);
+    expect(started).toHaveLength(2);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(18);
+    for (const answer of started) {
+      const id = (answer.body as unknown as RecordingExportJob).id;
+      await expect.poll(async () => (await job(api, id)).state).toBe('done');
+    }
+  });
+
+  it('a zip cancelled while it downloads ends in an error, never in a short file that looks whole', async () => {
+    const started = await startExport(api, { filter: {}, format: 'txt' });
+    await expect.poll(async () => (await job(api, started.id)).state).toBe('done');
+    expect((await server.store.recordingExports.parts(started.id, 0, 10)).length).toBeGreaterThan(1);
+    // The server's own download, read a part at a time as the route sends it (a socket would buffer it all).
+    const admin = await operatorNamed(server, 'admin');
+    const download = await server.services.recordingExports.download(admin, started.id);
+    if (!download.ok) throw new Error(download.message);
+    expect((await download.value.data.next()).done).toBe(false);
+    await api.request('DELETE', `/api/recordings/exports/${started.id}`);
+    const rest = (async () => {
+      for await (const _part of download.value.data);
+      return 'complete';
+    })();
+    await expect(rest).rejects.toThrow(/went while it was downloaded/);
+  });
+
+  it('an operator holds four downloads at once; a fifth is refused until one ends', async () => {
+    // PDFs of 2,000 messages: each takes a while to make, in slices, so the five overlap.
+    const path = `/api/recordings/${long}?format=pdf`;
+    const held = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(api.baseUrl + path, { headers: { cookie: api.cookie, origin: api.baseUrl } }),
+      ),
+    );
+    expect(held.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 429]);
+    const refused = held.find((r) => r.status === 429);
+    expect(await refused?.json()).toMatchObject({ error: 'rate_limited' });
+    for (const r of held) if (r.status === 200) await r.arrayBuffer();
+    expect((await api.file(path)).status).toBe(200);
+  });
+});
+
 describe('exports over a restart, and their limits (SQLite)', () => {
   let database: TempDatabase;
   let server: TestServer;

@@ -235,7 +235,9 @@ describe.each([
 
     const csv = await api.file(`/api/recordings/${id}?format=csv`);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename=".*\.csv"$/);
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /^attachment; filename=".*\.csv"; filename\*=UTF-8''.*\.csv$/,
+    );
     const rows = parseCsv(csv.data.toString());
     expect(rows[0]).toEqual(['seq', 'at', 'kind', 'role', 'name', 'text']);
     expect(rows[2]).toEqual(['2', expect.any(String), 'message', 'end_user', 'ann', TRICKY]);

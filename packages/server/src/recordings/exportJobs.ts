@@ -21,6 +21,8 @@ const STALE_MS = 60_000;
 /** Conversations read from the store at a time, and the bytes of a stored part of a zip. */
 const BATCH = 50;
 const PART_BYTES = 1 << 20;
+/** A running export writes its progress at least this often, even within one long conversation. */
+const PROGRESS_MS = 10_000;
 
 export interface ExportLimits {
   /** An export whose zip grows past this fails (narrow the filters). */
@@ -73,18 +75,6 @@ export class ExportJobs {
     body: RecordingExportBody,
     doer: Doer,
   ): Promise<CommandResult<RecordingExportJob>> {
-    const exports = this.store.recordingExports;
-    if ((await exports.countRunning(operator.id)) >= RUNNING_PER_OPERATOR) {
-      return { ok: false, code: 'conflict', message: 'two exports are running already: wait or cancel one' };
-    }
-    const stored = await exports.storedBytes();
-    if (stored >= this.limits.maxStoredBytes) {
-      return {
-        ok: false,
-        code: 'conflict',
-        message: `exports waiting to be downloaded take ${megabytes(stored)} already: download or cancel one, or wait (a finished export goes after ${KEEP_MS / 60_000} minutes)`,
-      };
-    }
     const selection = await this.recordings.scope(operator, body.filter);
     const total = selection ? await this.store.recordings.count(selection) : 0;
     if (total > MAX_EXPORT_RECORDINGS) {
@@ -109,10 +99,22 @@ export class ExportJobs {
       updatedAt: at,
       expiresAt: null,
     };
-    await this.store.transaction(async (tx) => {
-      await tx.recordingExports.create(job);
+    // The limits are counted and the job written under one lock: parallel starts cannot all pass the count.
+    const refused = await this.store.transaction(async (tx): Promise<string | null> => {
+      const exports = tx.recordingExports;
+      await exports.lockStarts();
+      if ((await exports.countRunning(operator.id)) >= RUNNING_PER_OPERATOR)
+        return 'two exports are running already: wait or cancel one';
+      // A running export may still grow to the size limit: it counts as that much until it ends.
+      const taken =
+        (await exports.storedBytes()) + (await exports.countAllRunning()) * this.limits.maxExportBytes;
+      if (taken + this.limits.maxExportBytes > this.limits.maxStoredBytes)
+        return `exports running or waiting to be downloaded may take ${megabytes(taken)} already: download or cancel one, or wait (a finished export goes after ${KEEP_MS / 60_000} minutes)`;
+      await exports.create(job);
       await audit(tx, doer, 'recording.export', null, { filter: body.filter, format: body.format, total });
+      return null;
     });
+    if (refused) return { ok: false, code: 'conflict', message: refused };
     const writing = this.write(job.id, selection, body.format)
       .catch(async (error: unknown) => {
         const tooLarge = error instanceof TooLarge;
@@ -139,7 +141,11 @@ export class ExportJobs {
     let pendingBytes = 0;
     let parts = 0;
     let done = 0;
-    const progress = () => ({ done, bytes: zip.length, at: this.isoNow() });
+    let progressAt = this.now();
+    const progress = () => {
+      progressAt = this.now();
+      return { done, bytes: zip.length, at: this.isoNow() };
+    };
     const flush = async (): Promise<boolean> => {
       if (pendingBytes === 0) return exports.progress(id, progress());
       const data = Buffer.concat(pending);
@@ -152,7 +158,9 @@ export class ExportJobs {
       if (zip.length > this.limits.maxExportBytes) throw new TooLarge();
       pending.push(bytes);
       pendingBytes += bytes.length;
-      return pendingBytes < PART_BYTES || (await flush());
+      if (pendingBytes >= PART_BYTES) return flush();
+      // A long conversation still says it is alive (a job silent for STALE_MS is taken for stopped).
+      return this.now() - progressAt < PROGRESS_MS || (await exports.progress(id, progress()));
     };
     if (selection) {
       for await (const { head, pages } of this.recordings.transcripts(selection, BATCH)) {
@@ -219,14 +227,21 @@ export class ExportJobs {
     if (!job) return { ok: false, code: 'not_found', message: 'no such export' };
     if (job.state !== 'done') return { ok: false, code: 'conflict', message: `the export is ${job.state}` };
     const exports = this.store.recordingExports;
+    const keep = () => new Date(this.now() + KEEP_MS).toISOString();
     async function* parts(): AsyncGenerator<Buffer> {
       let after = 0;
+      let sent = 0;
       for (;;) {
+        // Each part read keeps the export a while more: a slow download is never cut by the expiry.
+        if (!(await exports.extend(id, keep()))) break;
         const [part] = await exports.parts(id, after, 1);
-        if (!part) return;
+        if (!part) break;
         after = part.seq;
+        sent += part.data.length;
         yield part.data;
       }
+      // Cancelled meanwhile: the answer must not look complete (the socket is cut, the client sees an error).
+      if (sent !== job?.bytes) throw new Error('the export went while it was downloaded');
     }
     return { ok: true, value: { bytes: job.bytes, data: parts() } };
   }

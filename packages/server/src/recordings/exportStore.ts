@@ -1,5 +1,6 @@
 import type { RecordingExportJob, RecordingFormat } from '@parley/protocol';
-import { atomically, type Db } from '../store/db.js';
+import { sql } from 'kysely';
+import { atomically, type Db, dialectOf } from '../store/db.js';
 import type { RecordingExportsTable } from '../store/schema.js';
 
 /** An export of a filtered set as the database keeps it: any node answers its progress and serves its zip. */
@@ -26,7 +27,16 @@ export interface ExportRecord {
  * polled, cancelled and downloaded through any other, and outlives a restart. Contract: exportStore.contract.ts.
  */
 export interface RecordingExportStore {
+  /**
+   * Inside a transaction: waits for any other start of an export to commit, so that the limits counted next hold
+   * (PostgreSQL: an advisory lock; SQLite runs one transaction at a time already).
+   */
+  lockStarts(): Promise<void>;
   create(job: ExportRecord): Promise<void>;
+  /** How many exports are running, of anyone. */
+  countAllRunning(): Promise<number>;
+  /** A finished export being downloaded stays `expiresAt` more (false when it is not there, done, any more). */
+  extend(id: string, expiresAt: string): Promise<boolean>;
   find(id: string): Promise<ExportRecord | undefined>;
   /** The operator's exports still running. */
   countRunning(operatorId: string): Promise<number>;
@@ -63,6 +73,30 @@ const STOPPED = 'the server making the export stopped: start it again';
 
 export class SqlRecordingExportStore implements RecordingExportStore {
   constructor(private readonly db: Db) {}
+
+  async lockStarts(): Promise<void> {
+    if (dialectOf(this.db) === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext('parley.recording_exports.start'))`.execute(this.db);
+  }
+
+  async countAllRunning(): Promise<number> {
+    const row = await this.db
+      .selectFrom('recording_exports')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('state', '=', 'running')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async extend(id: string, expiresAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('recording_exports')
+      .set({ expires_at: expiresAt })
+      .where('id', '=', id)
+      .where('state', '=', 'done')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
 
   async create(job: ExportRecord): Promise<void> {
     await this.db

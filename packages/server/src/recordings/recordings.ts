@@ -19,8 +19,8 @@ import type { RecordingRecord, RecordingSelection } from './recordingStore.js';
 import { searchWords } from './recordingStore.js';
 import { type EntryPages, type TranscriptFile, type TranscriptHead, transcriptFile } from './transcript.js';
 
-/** Entries read from the store at a time when a file of a whole transcript is made. */
-const ENTRY_PAGE = 1000;
+/** Entries read from the store at a time when a file of a whole transcript is made (8,000 characters at most each). */
+const ENTRY_PAGE = 200;
 /** Entries the JSON view answers when no `limit` is given. */
 export const TRANSCRIPT_PAGE = 1000;
 /** Matches shown per recording in a search's list, and characters of context around the first word. */

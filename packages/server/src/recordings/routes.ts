@@ -14,22 +14,44 @@ import {
 } from '@parley/protocol';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { type App, doer, sendResult, signedIn } from '../http/request.js';
+import { type App, doer, sendError, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 
 /** The stable list answers this many at most when no `limit` is given. */
 const PAGE = 50;
 const chatParams = z.object({ chatId: z.string().min(1).max(64) });
 const jobParams = z.object({ id: z.string().min(1).max(64) });
-const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError };
+const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError };
 const browse = { access: () => ({ kind: 'recordings.browse' }) as const };
 const manage = { access: () => ({ kind: 'recordings.manage' }) as const };
+
+/** Downloads one operator may have going at once on this node (each holds a little memory while its reader reads). */
+const DOWNLOADS_PER_OPERATOR = 4;
+const downloading = new Map<string, number>();
+
+/** Takes one of the operator's download slots until the answer ends (or its socket closes); false when none is left. */
+function takeSlot(reply: FastifyReply, operatorId: string): boolean {
+  const taken = downloading.get(operatorId) ?? 0;
+  if (taken >= DOWNLOADS_PER_OPERATOR) return false;
+  downloading.set(operatorId, taken + 1);
+  reply.raw.once('close', () => {
+    const left = (downloading.get(operatorId) ?? 1) - 1;
+    if (left > 0) downloading.set(operatorId, left);
+    else downloading.delete(operatorId);
+  });
+  return true;
+}
+
+const NO_SLOT = `${DOWNLOADS_PER_OPERATOR} downloads of yours are going already: wait for one to finish`;
 
 /** A download made as it is sent (a long transcript, a zip read from the database a part at a time). */
 function sendFile(reply: FastifyReply, data: AsyncGenerator<Buffer>, type: string, name: string) {
   return reply
     .type(type)
-    .header('content-disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"`)
+    .header(
+      'content-disposition',
+      `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    )
     .send(Readable.from(data));
 }
 
@@ -104,6 +126,7 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       const { format = 'json', after, limit } = request.query;
       if (format === 'json')
         return sendResult(reply, await recordings.transcript(operator, request.params.chatId, after, limit));
+      if (!takeSlot(reply, operator.id)) return sendError(reply, 429, 'rate_limited', NO_SLOT);
       const file = await recordings.exportOne(operator, request.params.chatId, format, doer(request));
       if (!file.ok) return sendResult(reply, file);
       return sendFile(reply, file.value.data, file.value.type, file.value.name);
@@ -232,7 +255,9 @@ export function registerRecordingRoutes(app: App, { recordings, recordingExports
       },
     },
     async (request, reply) => {
-      const zip = await recordingExports.download(signedIn(request), request.params.id);
+      const operator = signedIn(request);
+      if (!takeSlot(reply, operator.id)) return sendError(reply, 429, 'rate_limited', NO_SLOT);
+      const zip = await recordingExports.download(operator, request.params.id);
       if (!zip.ok) return sendResult(reply, zip);
       reply.header('content-length', String(zip.value.bytes));
       return sendFile(reply, zip.value.data, 'application/zip', 'parley-recordings.zip');

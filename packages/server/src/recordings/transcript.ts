@@ -18,6 +18,31 @@ export interface TranscriptFile {
 
 /** The longest the PDF writer draws before it lets the event loop serve others (a long chat takes seconds). */
 const SLICE_MS = 15;
+/** The most a file yields at a time, and the characters of a message the PDF writer draws between two checks. */
+const CHUNK_BYTES = 64 * 1024;
+const PDF_PIECE = 400;
+
+/** The strings of `lines` (each line of `page` made by `line`) joined into chunks of about CHUNK_BYTES. */
+async function* chunked<T>(
+  pages: AsyncIterable<readonly T[]>,
+  line: (item: T) => string,
+): AsyncGenerator<Buffer> {
+  let parts: string[] = [];
+  let length = 0;
+  for await (const page of pages) {
+    for (const item of page) {
+      const text = line(item);
+      parts.push(text);
+      length += text.length;
+      if (length >= CHUNK_BYTES) {
+        yield Buffer.from(parts.join(''));
+        parts = [];
+        length = 0;
+      }
+    }
+  }
+  if (parts.length > 0) yield Buffer.from(parts.join(''));
+}
 
 function speaker(entry: RecordingEntry): string {
   if (!entry.from) return '';
@@ -38,23 +63,18 @@ function heading(t: TranscriptHead): string[] {
 /** One line per entry: `[time] Name (role): text`; an event as `[time] * text`. */
 async function* textBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerator<Buffer> {
   yield Buffer.from(`${[...heading(head), ''].join('\n')}\n`);
-  for await (const page of pages) {
-    const lines = page.map((e) =>
-      e.kind === 'message' ? `[${e.at}] ${speaker(e)}: ${e.text}\n` : `[${e.at}] * ${e.text}\n`,
-    );
-    yield Buffer.from(lines.join(''));
-  }
+  yield* chunked(pages, (e) =>
+    e.kind === 'message' ? `[${e.at}] ${speaker(e)}: ${e.text}\n` : `[${e.at}] * ${e.text}\n`,
+  );
 }
 
 async function* csvBytes(pages: EntryPages): AsyncGenerator<Buffer> {
   yield Buffer.from('seq,at,kind,role,name,text\r\n');
-  for await (const page of pages) {
-    const rows = page.map(
-      (e) =>
-        `${[String(e.seq), e.at, e.kind, e.from?.role ?? '', e.from?.name ?? '', e.text].map(csvField).join(',')}\r\n`,
-    );
-    yield Buffer.from(rows.join(''));
-  }
+  yield* chunked(
+    pages,
+    (e) =>
+      `${[String(e.seq), e.at, e.kind, e.from?.role ?? '', e.from?.name ?? '', e.text].map(csvField).join(',')}\r\n`,
+  );
 }
 
 /** The transcript's JSON (the JSON view's fields, every entry), written a page of entries at a time. */
@@ -62,11 +82,11 @@ async function* jsonBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerat
   const fields = JSON.stringify(head, null, 2);
   yield Buffer.from(`${fields.slice(0, fields.lastIndexOf('}')).trimEnd()},\n  "entries": [`);
   let first = true;
-  for await (const page of pages) {
-    if (page.length === 0) continue;
-    yield Buffer.from(`${first ? '\n' : ',\n'}${page.map((e) => `    ${JSON.stringify(e)}`).join(',\n')}`);
+  yield* chunked(pages, (e) => {
+    const text = `${first ? '\n' : ',\n'}    ${JSON.stringify(e)}`;
     first = false;
-  }
+    return text;
+  });
   yield Buffer.from(first ? ']\n}\n' : '\n  ]\n}\n');
 }
 
@@ -83,20 +103,27 @@ async function* pdfBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerato
     .text(title ?? '');
   doc.font('Helvetica').fontSize(9).fillColor('#444444').text(facts.join('\n')).moveDown();
   let sliceStart = performance.now();
+  /** Between two pieces of drawing: past the slice, the loop serves others and what is made goes out. */
+  async function* breathe(): AsyncGenerator<Buffer> {
+    if (performance.now() - sliceStart <= SLICE_MS) return;
+    await yieldTurn();
+    if (made.length > 0) yield Buffer.concat(made.splice(0));
+    sliceStart = performance.now();
+  }
   for await (const page of pages) {
     for (const e of page) {
       doc.fillColor('#666666').font('Helvetica').fontSize(8).text(e.at);
-      if (e.kind === 'message') {
-        doc.fillColor('#000000').font('Helvetica-Bold').fontSize(10).text(speaker(e));
-        doc.font('Helvetica').text(e.text).moveDown(0.5);
-      } else {
-        doc.fillColor('#444444').font('Helvetica-Oblique').fontSize(9).text(e.text).moveDown(0.5);
+      if (e.kind === 'message')
+        doc.fillColor('#000000').font('Helvetica-Bold').fontSize(10).text(speaker(e)).font('Helvetica');
+      else doc.fillColor('#444444').font('Helvetica-Oblique').fontSize(9);
+      // A long message in pieces of one paragraph (`continued`), so that drawing one never holds the loop long.
+      for (let at = 0; at < e.text.length || at === 0; at += PDF_PIECE) {
+        const last = at + PDF_PIECE >= e.text.length;
+        doc.text(e.text.slice(at, at + PDF_PIECE), { continued: !last });
+        if (!last) yield* breathe();
       }
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldTurn();
-        if (made.length > 0) yield Buffer.concat(made.splice(0));
-        sliceStart = performance.now();
-      }
+      doc.moveDown(0.5);
+      yield* breathe();
     }
   }
   doc.end();
