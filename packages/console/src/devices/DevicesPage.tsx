@@ -1,21 +1,31 @@
-import type { DeviceSummary } from '@parley/protocol';
-import { useMutation } from '@tanstack/react-query';
+import type { DeviceRow } from '@parley/protocol';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { History, MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
+import { deviceGroupsQuery } from '../admin/adminQueries';
 import { ApiProblem, isSignedOut } from '../api/http';
-import { Link, navigate } from '../app/router';
+import { Link, navigate, useLocation } from '../app/router';
 import { type Href, href, mayBrowseRecordings } from '../app/routes';
 import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
+import { dateTime } from '../chat/time';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
 import { openChat } from '../chats/chatQueries';
 import { useDock } from '../chats/dock';
 import { Button } from '../kit/Button';
+import { Field, SelectField } from '../kit/Field';
 import { MenuButton } from '../kit/Menu';
 import { type Column, Table } from '../kit/Table';
 import { useDirectAccessBlocked } from '../license/licenseQuery';
 import './devices.css';
-import { useDevices } from './deviceList';
+import {
+  type DeviceFilter,
+  deviceFilterFromSearch,
+  devicePageQuery,
+  devicePagesChanged,
+  devicesSearch,
+  NO_DEVICE_FILTER,
+} from './deviceList';
 
 // The dialogs load when they first open: the device list shows without them.
 const AlertDialog = lazy(() => import('../kit/Dialog').then((m) => ({ default: m.AlertDialog })));
@@ -26,12 +36,24 @@ function chatBlocked(capabilities: readonly string[]): string | null {
   return capabilities.includes('instant-messaging') ? null : 'Needs the instant-messaging capability';
 }
 
+/** Why Instant Messaging will not work on this device as far as its row knows (the server decides). */
+function notNow(device: DeviceRow): string | undefined {
+  if (!device.online) return 'The device is offline';
+  return device.loggedOnUsers.length === 0 ? 'No one is logged on' : undefined;
+}
+
+function chatsText(device: DeviceRow): string | null {
+  if (device.chats.length === 0) return null;
+  const names = device.chats.map((chat) => (chat.mine ? 'you' : chat.operator));
+  return `Chat open by ${[...new Set(names)].join(', ')}`;
+}
+
 function columns(
   busy: string | null,
   blocked: string | null,
-  onInstantMessaging: (device: DeviceSummary) => void,
+  onInstantMessaging: (device: DeviceRow) => void,
   pastBlocked: string | null,
-): Column<DeviceSummary>[] {
+): Column<DeviceRow>[] {
   return [
     {
       key: 'name',
@@ -54,10 +76,17 @@ function columns(
       key: 'status',
       header: 'Status',
       cell: (device) => (
-        <span className={device.online ? 'presence presence--online' : 'presence presence--offline'}>
-          <span className="presence__dot" aria-hidden="true" />
-          {device.online ? 'Online' : 'Offline'}
-        </span>
+        <>
+          <span className={device.online ? 'presence presence--online' : 'presence presence--offline'}>
+            <span className="presence__dot" aria-hidden="true" />
+            {device.online ? 'Online' : 'Offline'}
+          </span>
+          {!device.online && device.lastSeenAt && (
+            <span className="devices__seen muted">
+              seen <time dateTime={device.lastSeenAt}>{dateTime(device.lastSeenAt)}</time>
+            </span>
+          )}
+        </>
       ),
     },
     {
@@ -69,6 +98,14 @@ function columns(
         ) : (
           <span className="muted">No one</span>
         ),
+    },
+    {
+      key: 'chat',
+      header: 'Chat',
+      cell: (device) => {
+        const text = chatsText(device);
+        return text ? <span className="devices__chat">{text}</span> : null;
+      },
     },
     {
       key: 'actions',
@@ -90,6 +127,7 @@ function columns(
                   label: 'Instant Messaging',
                   icon: MessageSquareText,
                   ...(blocked ? { disabledReason: blocked } : {}),
+                  ...(!blocked && notNow(device) ? { dimmedReason: notNow(device) } : {}),
                   onSelect: () => onInstantMessaging(device),
                 },
                 {
@@ -113,9 +151,9 @@ type Problem = { title: string; text: string };
 
 /** What the alert dialog says after Instant Messaging, if anything (signed out: the sign-in page says it). */
 function startProblem(
-  started: { device: DeviceSummary; elsewhere: boolean } | undefined,
+  started: { device: DeviceRow; elsewhere: boolean } | undefined,
   error: Error | null,
-  device: DeviceSummary | undefined,
+  device: DeviceRow | undefined,
 ): Problem | null {
   if (started?.elsewhere) {
     const user = started.device.loggedOnUsers[0]?.name ?? 'the user';
@@ -129,20 +167,113 @@ function startProblem(
     title: 'Cannot start the chat',
     text:
       error instanceof ApiProblem && error.code === 'no_user_logged_on'
-        ? `Instant messaging is not possible because no user is logged on to ${device?.name ?? 'the device'}.`
+        ? noUserText(device?.name)
         : error.message,
   };
 }
 
-/** The device list: live from the console socket; each row's Actions menu starts a chat. */
+function noUserText(deviceName: string | undefined): string {
+  return `Instant messaging is not possible because no user is logged on to ${deviceName ?? 'the device'}.`;
+}
+
+/** What Instant Messaging says at once on a row that shows it cannot work (the manual's popup). */
+function rowProblem(device: DeviceRow): Problem {
+  return {
+    title: 'Cannot start the chat',
+    text: device.online
+      ? noUserText(device.name)
+      : `Instant messaging is not possible because ${device.name} is offline.`,
+  };
+}
+
+const SEARCH_DELAY_MS = 250;
+
+/** The list's filters: the words as typed (applied after a pause), the rest at once; all kept in the address. */
+function DeviceFilters({
+  filter,
+  oses,
+  apply,
+}: {
+  filter: DeviceFilter;
+  oses: readonly string[];
+  apply(next: DeviceFilter): void;
+}) {
+  const groups = useQuery(deviceGroupsQuery).data ?? [];
+  const [words, setWords] = useState(filter.q);
+  useEffect(() => {
+    if (words === filter.q) return;
+    const timer = setTimeout(() => apply({ ...filter, q: words }), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [words, filter, apply]);
+  const set = (key: keyof DeviceFilter) => (event: { currentTarget: { value: string } }) =>
+    apply({ ...filter, q: words, [key]: event.currentTarget.value });
+  return (
+    <search className="card devices__filters" aria-label="Find devices">
+      <Field
+        label="Search"
+        type="search"
+        value={words}
+        placeholder="device or user name"
+        onChange={(event) => setWords(event.currentTarget.value)}
+      />
+      <SelectField label="Status" value={filter.online} onChange={set('online')}>
+        <option value="">Any</option>
+        <option value="true">Online</option>
+        <option value="false">Offline</option>
+      </SelectField>
+      <SelectField label="Logged on" value={filter.loggedOn} onChange={set('loggedOn')}>
+        <option value="">Anyone or no one</option>
+        <option value="true">Someone</option>
+        <option value="false">No one</option>
+      </SelectField>
+      <SelectField label="Operating system" value={filter.os} onChange={set('os')}>
+        <option value="">Any</option>
+        {oses.map((os) => (
+          <option key={os} value={os}>
+            {os}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField label="Device group" value={filter.group} onChange={set('group')}>
+        <option value="">Any</option>
+        {groups.map((group) => (
+          <option key={group.id} value={group.id}>
+            {group.name}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField label="Chat" value={filter.hasChat} onChange={set('hasChat')}>
+        <option value="">Any</option>
+        <option value="true">A chat is open</option>
+        <option value="false">No chat open</option>
+      </SelectField>
+      <SelectField label="Sort by" value={filter.sort} onChange={set('sort')}>
+        <option value="">Online first</option>
+        <option value="name">Name</option>
+        <option value="lastSeen">Last seen</option>
+      </SelectField>
+    </search>
+  );
+}
+
+/**
+ * The device list: filtered, sorted and paged by the server, a page at a time; rows live from the console socket;
+ * each row's Actions menu starts a chat.
+ */
 export function DevicesPage() {
-  const devices = useDevices();
+  const { search } = useLocation();
+  const filter = deviceFilterFromSearch(search);
+  const pages = useInfiniteQuery(devicePageQuery(filter));
+  const client = useQueryClient();
   const dock = useDock();
   const capabilities = useSession().data?.operator?.capabilities ?? [];
   const unlicensed = useDirectAccessBlocked();
   const blocked = chatBlocked(capabilities) ?? unlicensed;
   const canEnroll = capabilities.includes('devices.manage');
   const [adding, setAdding] = useState(false);
+  const [notPossible, setNotPossible] = useState<Problem | null>(null);
+  // Clearing the filters starts the filter form afresh (it keeps the words being typed as its own state).
+  const [cleared, setCleared] = useState(0);
 
   useEffect(() => {
     setPageTitle('Devices · Parley');
@@ -151,12 +282,13 @@ export function DevicesPage() {
   // The server decides (5b, 5c): a new chat, or the one already open with this user, which the agent shows again on
   // the user's screen. The console then shows its window, or points at the tab that holds it.
   const startChat = useMutation({
-    mutationFn: async (device: DeviceSummary) => {
+    mutationFn: async (device: DeviceRow) => {
       const created = await openChat(device.id);
       const elsewhere = created.reused && (await chatsHeldElsewhere()).has(created.chatId);
       return { device, chatId: created.chatId, elsewhere };
     },
     onSuccess: ({ device, chatId, elsewhere }) => {
+      void devicePagesChanged(client);
       if (elsewhere) focusChatTab(chatId);
       else
         dock.open({
@@ -168,18 +300,22 @@ export function DevicesPage() {
     },
   });
   const busy = startChat.isPending ? (startChat.variables?.id ?? null) : null;
-  const problem = startProblem(startChat.data, startChat.error, startChat.variables);
-
-  const online = devices?.filter((device) => device.online).length ?? 0;
+  const problem = notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables);
+  const devices = pages.data?.pages.flatMap((page) => page.devices) ?? null;
+  const first = pages.data?.pages[0];
+  const filtered = Object.entries(filter).some(([key, value]) => key !== 'sort' && value !== '');
+  const apply = (next: DeviceFilter) =>
+    navigate(`${href('devices')}${devicesSearch(next)}` as Href, { replace: true });
 
   return (
     <div className="page">
       <div className="page__head">
         <div>
           <h1 className="page__title">Devices</h1>
-          {devices && (
-            <p className="page__sub">
-              {devices.length === 1 ? '1 device' : `${devices.length} devices`}, {online} online
+          {first && (
+            <p className="page__sub" role="status">
+              {first.total === 1 ? '1 device' : `${first.total} devices`}
+              {filtered ? ' match' : ''}, {first.online} online
             </p>
           )}
         </div>
@@ -193,38 +329,75 @@ export function DevicesPage() {
         </Button>
       </div>
 
+      {(filtered || (first?.total ?? 0) > 0) && (
+        <DeviceFilters key={cleared} filter={filter} oses={first?.oses ?? []} apply={apply} />
+      )}
+
       {devices === null ? (
         <p className="card card--empty muted" role="status">
-          Loading devices…
+          {pages.isError ? 'The devices could not be loaded.' : 'Loading devices…'}
         </p>
-      ) : devices.length === 0 ? (
+      ) : devices.length === 0 && !filtered ? (
         <div className="card card--empty">
           <MonitorSmartphone size={28} aria-hidden="true" />
           <p>
             No devices yet. Choose <strong>Add device</strong> to enroll the first one.
           </p>
         </div>
+      ) : devices.length === 0 ? (
+        <div className="card card--empty">
+          <p>No device matches.</p>
+          <Button
+            onClick={() => {
+              setCleared((n) => n + 1);
+              apply(NO_DEVICE_FILTER);
+            }}
+          >
+            Clear the filters
+          </Button>
+        </div>
       ) : (
-        <Table
-          className="devices"
-          caption="Devices"
-          columns={columns(
-            busy,
-            blocked,
-            (device) => startChat.mutate(device),
-            mayBrowseRecordings(capabilities)
-              ? null
-              : 'Needs the instant-messaging or recordings.view capability',
+        <>
+          <Table
+            className="devices"
+            caption="Devices"
+            columns={columns(
+              busy,
+              blocked,
+              (device) => {
+                if (notNow(device)) setNotPossible(rowProblem(device));
+                else startChat.mutate(device);
+              },
+              mayBrowseRecordings(capabilities)
+                ? null
+                : 'Needs the instant-messaging or recordings.view capability',
+            )}
+            rows={devices}
+            rowKey={(device) => device.id}
+            rowBusy={(device) => busy === device.id}
+          />
+          {pages.hasNextPage && (
+            <div className="devices__more">
+              <Button busy={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
+                Show more devices
+              </Button>
+              <span className="muted">
+                {devices.length} of {first?.total ?? devices.length} shown
+              </span>
+            </div>
           )}
-          rows={devices}
-          rowKey={(device) => device.id}
-          rowBusy={(device) => busy === device.id}
-        />
+        </>
       )}
 
       <Suspense fallback={null}>
         {problem && (
-          <AlertDialog title={problem.title} onClose={() => startChat.reset()}>
+          <AlertDialog
+            title={problem.title}
+            onClose={() => {
+              setNotPossible(null);
+              startChat.reset();
+            }}
+          >
             {problem.text}
           </AlertDialog>
         )}

@@ -17,6 +17,11 @@ export interface MenuItemSpec {
    * (its description); choosing it does nothing.
    */
   disabledReason?: string;
+  /**
+   * Why the item will not work now, as far as the screen knows: dimmed with this said, like `disabledReason`, but
+   * choosing it still runs `onSelect` (which explains, or tries: what the screen knows may be out of date).
+   */
+  dimmedReason?: string;
 }
 
 type FocusRequest = { where: 'first' | 'last'; key: number } | null;
@@ -97,6 +102,7 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
         const Icon = item.icon;
         const itemId = `${baseId}-${item.id}`;
         const subOpen = sub?.index === index;
+        const why = item.disabledReason ?? item.dimmedReason;
         return (
           <div role="none" key={item.id} className="menu__entry">
             <button
@@ -107,12 +113,12 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
               type="button"
               role="menuitem"
               tabIndex={-1}
-              className="menu__item"
+              className={item.dimmedReason ? 'menu__item menu__item--dimmed' : 'menu__item'}
               aria-haspopup={item.items ? 'menu' : undefined}
               aria-expanded={item.items ? subOpen : undefined}
               aria-controls={item.items && subOpen ? `${itemId}-menu` : undefined}
               aria-disabled={item.disabledReason ? true : undefined}
-              aria-describedby={item.disabledReason ? `${itemId}-why` : undefined}
+              aria-describedby={why ? `${itemId}-why` : undefined}
               onClick={() => select(index)}
               onPointerEnter={() => {
                 if (item.items) openSub(index, false);
@@ -122,9 +128,9 @@ function Menu({ id, labelledBy, items, focus, nested, closeAll, closeSelf }: Men
               {item.items && <ChevronLeft className="menu__chevron" size={14} aria-hidden="true" />}
               {Icon && <Icon size={16} aria-hidden="true" />}
               <span>{item.label}</span>
-              {item.disabledReason && (
+              {why && (
                 <span id={`${itemId}-why`} className="menu__why">
-                  {item.disabledReason}
+                  {why}
                 </span>
               )}
             </button>

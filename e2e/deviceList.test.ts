@@ -1,0 +1,110 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from '../packages/server/src/audit/audit.js';
+import { TestLicenseKey } from '../packages/server/test/support/licenses.js';
+import type { AgentProcess } from './support/agentProcess.js';
+import { axe } from './support/browser.js';
+import { Harness } from './support/harness.js';
+
+/**
+ * Issue 11: the device list of a 10,000-device fleet in the browser: the online ones first, search as you type and
+ * filters answered by the server, pages of rows, live updates, and Instant Messaging dimmed with its reason.
+ */
+const FLEET = 10_000;
+
+describe('the device list at 10,000 devices', () => {
+  let h: Harness;
+  let live: AgentProcess;
+  let console: Page;
+  const key = new TestLicenseKey();
+  const rows = () => console.getByRole('table', { name: 'Devices' }).getByRole('row');
+  const status = () => console.getByRole('status').filter({ hasText: /devices?( match)?, \d+ online/ });
+
+  beforeAll(async () => {
+    // A fleet this size needs a license for it (the evaluation one covers 20 devices).
+    h = await Harness.start({ license: { licenseKeyFiles: [key.publicFile] } });
+    const imported = await h.services.license.import(
+      key.issue({ licensee: 'Fleet Ltd', deviceLimit: 20_000 }),
+      CLI,
+    );
+    if (!imported.ok) throw new Error(imported.message);
+    const at = new Date().toISOString();
+    await h.services.store.transaction(async (tx) => {
+      for (let i = 0; i < FLEET; i++) {
+        await tx.devices.create(
+          { id: `fleet-${i}`, name: `PC-${String(i).padStart(5, '0')}`, os: 'windows', credentialHash: 'c' },
+          at,
+        );
+      }
+    });
+    live = await h.startAgent('PC-LIVE', 'maria');
+    await h.startAgent('PC-NOBODY', null);
+    console = await h.signIn();
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    key.remove();
+  });
+
+  it('shows the online devices first, a page at a time, with the counts', async () => {
+    await h.deviceReady(console, 'PC-LIVE', 'maria');
+    await expect.poll(async () => status().textContent()).toBe(`${FLEET + 2} devices, 2 online`);
+    await expect.poll(() => rows().count()).toBe(51); // the header and a page of 50
+    expect(await rows().nth(1).textContent()).toContain('PC-LIVE');
+    expect(await rows().nth(2).textContent()).toContain('PC-NOBODY');
+    expect(await rows().nth(3).textContent()).toContain('PC-00000');
+    await console.getByRole('button', { name: 'Show more devices' }).click();
+    await expect.poll(() => rows().count()).toBe(101);
+    await console.getByText(`100 of ${FLEET + 2} shown`).waitFor();
+    expect(await axe(console)).toEqual([]);
+  });
+
+  it('searches device and user names as you type, and filters on the server', async () => {
+    const search = console.getByRole('searchbox', { name: 'Search' });
+    await search.fill('pc-0999');
+    await expect.poll(async () => status().textContent()).toBe('10 devices match, 0 online');
+    await expect.poll(() => rows().count()).toBe(11);
+    expect(new URL(console.url()).searchParams.get('q')).toBe('pc-0999');
+    await search.fill('MARIA');
+    await expect.poll(async () => status().textContent()).toBe('1 device match, 1 online');
+    expect(await rows().nth(1).textContent()).toContain('PC-LIVE');
+    await search.fill('');
+    await console.getByRole('combobox', { name: 'Status' }).selectOption('true');
+    await expect.poll(async () => status().textContent()).toBe('2 devices match, 2 online');
+    await console.getByRole('combobox', { name: 'Logged on' }).selectOption('false');
+    await expect.poll(async () => status().textContent()).toBe('1 device match, 1 online');
+    expect(await rows().nth(1).textContent()).toContain('PC-NOBODY');
+    await console.getByRole('combobox', { name: 'Status' }).selectOption('');
+    await console.getByRole('combobox', { name: 'Logged on' }).selectOption('');
+    await console.getByRole('searchbox', { name: 'Search' }).fill('no such device anywhere');
+    await console.getByText('No device matches.').waitFor();
+    await console.getByRole('button', { name: 'Clear the filters' }).click();
+    await expect.poll(async () => status().textContent()).toBe(`${FLEET + 2} devices, 2 online`);
+    expect(await axe(console)).toEqual([]);
+  });
+
+  it('dims Instant Messaging where it cannot work, says why, and still answers with the popup', async () => {
+    const row = rows().filter({ hasText: 'PC-NOBODY' });
+    await row.getByRole('button', { name: 'Actions' }).click();
+    await console.getByRole('menuitem', { name: 'Direct Access' }).click();
+    const item = console.getByRole('menuitem', { name: 'Instant Messaging' });
+    await expect.poll(async () => item.getAttribute('aria-describedby')).toBeTruthy();
+    const why = await item.getAttribute('aria-describedby');
+    expect(await console.locator(`[id="${why}"]`).textContent()).toBe('No one is logged on');
+    await item.click();
+    const popup = console.getByRole('alertdialog');
+    expect(await popup.textContent()).toMatch(/no user is logged on to PC-NOBODY/i);
+    await popup.getByRole('button', { name: 'OK' }).click();
+  });
+
+  it('follows the fleet live: a device that goes offline says so, and when it was last seen', async () => {
+    await live.stop();
+    const row = rows().filter({ hasText: 'PC-LIVE' });
+    await row.getByText('Offline').waitFor();
+    await row.getByText(/^seen /).waitFor();
+    // The counts come with the next page the list asks for, soon after a change.
+    await expect
+      .poll(async () => status().textContent(), { timeout: 10_000 })
+      .toBe(`${FLEET + 2} devices, 1 online`);
+  });
+});
