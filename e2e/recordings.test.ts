@@ -162,4 +162,16 @@ describe('past conversations', () => {
     expect(await items.count()).toBe(1502);
     expect(await items.nth(1500).textContent()).toContain('Line 1499 of the log');
   });
+
+  it('a device’s page lists its latest past conversations, each a link to its transcript', async () => {
+    await console.goto(`${h.url}/devices`);
+    await console.getByRole('link', { name: 'PC-REC' }).click();
+    await console.getByRole('heading', { level: 1, name: 'PC-REC' }).waitFor();
+    const past = console.getByRole('region', { name: 'Past conversations' });
+    await expect.poll(() => past.getByRole('link').count()).toBe(2);
+    expect(await past.getByRole('link').first().textContent()).toMatch(/: rita with Administrator$/);
+    expect(await axe(console)).toEqual([]);
+    await past.getByRole('link').first().click();
+    await console.getByRole('heading', { name: 'Chat with rita on PC-REC' }).waitFor();
+  });
 });

@@ -1,4 +1,4 @@
-import { type CredentialState, DeviceDetails, type DeviceSummary } from '@parley/protocol';
+import { type CredentialState, DeviceDetails, type DeviceSummary, RecordingPage } from '@parley/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, RefreshCw, Trash2 } from 'lucide-react';
 import { type ReactNode, useState } from 'react';
@@ -6,9 +6,9 @@ import { Loaded, PageHead, problemText } from '../admin/AdminPage';
 import { Outcome, Section } from '../admin/Section';
 import { apiCommand, apiRequest } from '../api/http';
 import { Link, navigate } from '../app/router';
-import { href, type ScreenProps } from '../app/routes';
+import { type Href, href, mayBrowseRecordings, type ScreenProps } from '../app/routes';
 import { useSession } from '../auth/session';
-import { fullTime } from '../chat/time';
+import { dateTime, fullTime } from '../chat/time';
 import { Button } from '../kit/Button';
 import { AlertDialog } from '../kit/Dialog';
 import { Field } from '../kit/Field';
@@ -173,6 +173,48 @@ function Manage({ device, blocked }: { device: DeviceDetails; blocked: string | 
   );
 }
 
+/** Conversations shown on a device's page: the latest few, and the way to all of them. */
+const RECENT_CONVERSATIONS = 5;
+
+/** The device's latest recorded conversations the operator may see (an operator's own, without recordings.view). */
+function PastConversations({ deviceId }: { deviceId: string }) {
+  const recent = useQuery({
+    queryKey: ['recordings', 'device', deviceId] as const,
+    queryFn: () =>
+      apiRequest(
+        'GET',
+        `/api/recordings/page?device=${encodeURIComponent(deviceId)}&limit=${RECENT_CONVERSATIONS}`,
+        RecordingPage,
+      ),
+  });
+  const all = `${href('recordings')}?device=${encodeURIComponent(deviceId)}` as Href;
+  return (
+    <Section title="Past conversations">
+      {recent.data && recent.data.recordings.length === 0 ? (
+        <p className="muted">No recorded conversation with this device.</p>
+      ) : (
+        <ul className="device-page__past">
+          {recent.data?.recordings.map((r) => (
+            <li key={r.chatId}>
+              <Link to={href('recording', { chatId: r.chatId })}>
+                {`${dateTime(r.startedAt)}: ${r.endUser} with ${r.operator}`}
+              </Link>
+              <span className="muted">
+                {r.messageCount === 1 ? ' · 1 message' : ` · ${r.messageCount} messages`}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {(recent.data?.total ?? 0) > RECENT_CONVERSATIONS && (
+        <p>
+          <Link to={all}>{`All ${recent.data?.total} past conversations with this device`}</Link>
+        </p>
+      )}
+    </Section>
+  );
+}
+
 /** A device: what its agent reports, its enrollment and groups; rename, credential and removal. */
 export function DevicePage({ params }: ScreenProps<'/devices/:deviceId'>) {
   const device = useQuery(deviceQuery(params.deviceId));
@@ -188,6 +230,7 @@ export function DevicePage({ params }: ScreenProps<'/devices/:deviceId'>) {
           <>
             <PageHead title={details.name} sub={details.online ? 'Online' : 'Offline'} />
             <Facts device={details} />
+            {mayBrowseRecordings(capabilities) && <PastConversations deviceId={details.id} />}
             <Manage device={details} blocked={blocked} />
           </>
         )}
