@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`'s set-up: what the tests need on this machine, done only when missing, one line per thing done.
-#   - Debian's Chromium at /usr/bin/chromium (browser tests), installed with apt-get when missing;
+#   - Debian's Chromium at /usr/bin/chromium (browser tests) and poppler's pdftotext (PDF exports), installed with
+#     apt-get when missing;
 #   - PostgreSQL at 127.0.0.1:5432 with a database `test`, started when down (unless PARLEY_TEST_POSTGRES_URL is set);
 #   - NATS at 127.0.0.1:4222, started when down (unless PARLEY_TEST_NATS_URL is set).
 set -euo pipefail
@@ -20,20 +21,27 @@ wait_for() {
   return 1
 }
 
-# Chromium.
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests use: installed with apt-get when their program is missing.
+#   need <program> <package> <what for>
+need() {
+  [ -x "$1" ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    fail "browser tests need Debian's Chromium at /usr/bin/chromium, and this machine has no apt-get"
+    fail "$3 need Debian's $2 ($1), and this machine has no apt-get"
   fi
   if [ "$(id -u)" -ne 0 ]; then
-    fail "browser tests need Chromium at /usr/bin/chromium; install it with: sudo apt-get install -y chromium"
+    fail "$3 need $1; install it with: sudo apt-get install -y $2"
   fi
-  say "installing chromium (apt-get)"
+  say "installing $2 (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || true
-  apt-get install -y -qq chromium >/dev/null
-  [ -x /usr/bin/chromium ] || fail "apt-get installed chromium but /usr/bin/chromium is still missing"
-fi
+  if [ -z "${apt_updated:-}" ]; then
+    apt-get update -qq || true
+    apt_updated=1
+  fi
+  apt-get install -y -qq "$2" >/dev/null
+  [ -x "$1" ] || fail "apt-get installed $2 but $1 is still missing"
+}
+need /usr/bin/chromium chromium "browser tests"
+need /usr/bin/pdftotext poppler-utils "the PDF export tests (a real reader of what Parley writes)"
 
 # PostgreSQL, as this machine runs it: the Debian cluster `main`.
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q; }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { RecordingExportJob, RecordingTranscriptPage } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,33 @@ describe.each([
     const text = pdfText((await pdf).data);
     expect(text).toContain('message number 0');
     expect(text).toContain('message number 2499');
+  });
+});
+
+describe('PDF transcripts in any script the fonts have', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.url);
+    await api.login();
+  });
+  afterAll(async () => server?.stop());
+
+  it('shows Greek, Cyrillic and Czech as written beside Latin-1 (read back by poppler’s pdftotext)', async () => {
+    const said = [
+      'Καλημέρα, ο εκτυπωτής',
+      'Здравствуйте, принтер не печатает',
+      'Příliš žluťoučký kůň',
+      'café crème',
+    ];
+    const { chatId } = await seededChat(server, said.length, (i) => said[i] ?? '');
+    const pdf = await api.file(`/api/recordings/${chatId}?format=pdf`);
+    expect(pdf.status).toBe(200);
+    const text = execFileSync('/usr/bin/pdftotext', ['-enc', 'UTF-8', '-', '-'], {
+      input: pdf.data,
+    }).toString();
+    for (const line of said) expect(text).toContain(line);
   });
 });
 

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { RecordingEntry, RecordingFormat, RecordingTranscript } from '@parley/protocol';
 import PDFDocument from 'pdfkit';
@@ -42,6 +43,28 @@ async function* chunked<T>(
     }
   }
   if (parts.length > 0) yield Buffer.from(parts.join(''));
+}
+
+type Style = 'regular' | 'bold' | 'oblique';
+const STANDARD: Record<Style, string> = {
+  regular: 'Helvetica',
+  bold: 'Helvetica-Bold',
+  oblique: 'Helvetica-Oblique',
+};
+/**
+ * DejaVu Sans (npm dejavu-fonts-ttf) for text the PDF's standard fonts cannot show: they have Latin-1's letters only
+ * (WinAnsi), and a Greek, Cyrillic or Czech name would come out as other letters. Embedded, subset, per text.
+ */
+const fontFile = createRequire(import.meta.url);
+const UNICODE: Record<Style, string> = {
+  regular: fontFile.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
+  bold: fontFile.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  oblique: fontFile.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Oblique.ttf'),
+};
+
+/** The font that shows `text` in `style`: a standard one (fast, not embedded) when it can. */
+function fontFor(text: string, style: Style): string {
+  return /[^\t\n\r -~\u00a0-\u00ff]/.test(text) ? UNICODE[style] : STANDARD[style];
 }
 
 function speaker(entry: RecordingEntry): string {
@@ -98,10 +121,11 @@ async function* pdfBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerato
   const ended = once(doc, 'end');
   ended.catch(() => undefined); // awaited below, after the drawing (an error then is thrown there)
   doc
-    .font('Helvetica-Bold')
+    .font(fontFor(title ?? '', 'bold'))
     .fontSize(14)
     .text(title ?? '');
-  doc.font('Helvetica').fontSize(9).fillColor('#444444').text(facts.join('\n')).moveDown();
+  const factsText = facts.join('\n');
+  doc.font(fontFor(factsText, 'regular')).fontSize(9).fillColor('#444444').text(factsText).moveDown();
   let sliceStart = performance.now();
   /** Between two pieces of drawing: past the slice, the loop serves others and what is made goes out. */
   async function* breathe(): AsyncGenerator<Buffer> {
@@ -112,10 +136,12 @@ async function* pdfBytes(head: TranscriptHead, pages: EntryPages): AsyncGenerato
   }
   for await (const page of pages) {
     for (const e of page) {
-      doc.fillColor('#666666').font('Helvetica').fontSize(8).text(e.at);
-      if (e.kind === 'message')
-        doc.fillColor('#000000').font('Helvetica-Bold').fontSize(10).text(speaker(e)).font('Helvetica');
-      else doc.fillColor('#444444').font('Helvetica-Oblique').fontSize(9);
+      doc.fillColor('#666666').font(STANDARD.regular).fontSize(8).text(e.at);
+      if (e.kind === 'message') {
+        const who = speaker(e);
+        doc.fillColor('#000000').font(fontFor(who, 'bold')).fontSize(10).text(who);
+        doc.font(fontFor(e.text, 'regular'));
+      } else doc.fillColor('#444444').font(fontFor(e.text, 'oblique')).fontSize(9);
       // A long message in pieces of one paragraph (`continued`), so that drawing one never holds the loop long.
       for (let at = 0; at < e.text.length || at === 0; at += PDF_PIECE) {
         const last = at + PDF_PIECE >= e.text.length;
