@@ -37,6 +37,7 @@ describe('HTTP API', () => {
       '/api/device-groups/{id}',
       '/api/device-groups/{id}/devices',
       '/api/devices',
+      '/api/devices/page',
       '/api/devices/{id}',
       '/api/devices/{id}/chats',
       '/api/devices/{id}/credential/revoke',
