@@ -91,6 +91,7 @@ describe('access rights', () => {
       'GET /api/auth/me',
       'GET /api/chats',
       'GET /api/devices',
+      'GET /api/devices/page',
       'GET /api/device-groups',
       'PUT /api/auth/password',
       'GET /api/auth/sessions',
@@ -115,6 +116,11 @@ describe('access rights', () => {
     }
     // And the own routes show nobody nothing of anyone else's.
     expect((await nobody.request('GET', '/api/devices')).body).toEqual([]);
+    expect((await nobody.request('GET', '/api/devices/page')).body).toMatchObject({
+      devices: [],
+      total: 0,
+      oses: [],
+    });
     expect((await nobody.request('GET', '/api/device-groups')).body).toEqual([]);
     expect((await nobody.request('GET', '/api/chats')).body).toEqual([]);
   });
