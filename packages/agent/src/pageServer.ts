@@ -32,14 +32,41 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/** A file of the page, with the compressed copies the build wrote beside it (`.br`, `.gz`). */
+interface PageFile {
+  body: Buffer;
+  type: string;
+  encoded: Partial<Record<ContentEncoding, Buffer>>;
+}
+
+type ContentEncoding = 'br' | 'gzip';
+const ENCODING_SUFFIX: Record<ContentEncoding, string> = { br: '.br', gzip: '.gz' };
+
+/** The encoding to send a file in: brotli, else gzip, when the client takes it and the build made it. */
+export function chooseEncoding(
+  acceptEncoding: string | undefined,
+  available: Partial<Record<ContentEncoding, Buffer>>,
+): ContentEncoding | null {
+  const accepted = new Set<string>();
+  for (const part of (acceptEncoding ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
+  }
+  for (const encoding of ['br', 'gzip'] as const) {
+    if (available[encoding] && accepted.has(encoding)) return encoding;
+  }
+  return null;
+}
+
 /** The built end-user page: `enduser.html` and the assets of the console's Vite build. */
-function loadPageFiles(): { html: Buffer; files: Map<string, { body: Buffer; type: string }> } {
+function loadPageFiles(): { html: Buffer; files: Map<string, PageFile> } {
   const pkg = createRequire(import.meta.url).resolve('@parley/console/package.json');
   const dist = join(dirname(pkg), 'dist');
   const htmlFile = join(dist, 'enduser.html');
   if (!existsSync(htmlFile))
     throw new Error(`the end-user page is not built (${htmlFile}): run npm run build`);
-  const files = new Map<string, { body: Buffer; type: string }>();
+  const files = new Map<string, PageFile>();
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
@@ -47,7 +74,15 @@ function loadPageFiles(): { html: Buffer; files: Map<string, { body: Buffer; typ
       else {
         const type = CONTENT_TYPES[extname(name)];
         if (type && !name.endsWith('.html')) {
-          files.set(`/${relative(dist, path).split('\\').join('/')}`, { body: readFileSync(path), type });
+          const encoded: PageFile['encoded'] = {};
+          for (const [encoding, suffix] of Object.entries(ENCODING_SUFFIX) as [ContentEncoding, string][]) {
+            if (existsSync(path + suffix)) encoded[encoding] = readFileSync(path + suffix);
+          }
+          files.set(`/${relative(dist, path).split('\\').join('/')}`, {
+            body: readFileSync(path),
+            type,
+            encoded,
+          });
         }
       }
     }
@@ -318,7 +353,7 @@ export class PageServer {
       const chatId = safeDecode(chatPath[1] ?? '');
       if (!chatId || !this.chats.has(chatId)) return text(404, 'this chat page does not exist or has ended');
       const csp =
-        `default-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port}; ` +
+        `default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port}; ` +
         "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
       return {
         status: 200,
@@ -328,7 +363,16 @@ export class PageServer {
       };
     }
     const file = this.page.files.get(url.pathname);
-    return file ? { status: 200, type: file.type, body: file.body } : text(404, 'not found');
+    if (!file) return text(404, 'not found');
+    const encoding = chooseEncoding(request.headers['accept-encoding'], file.encoded);
+    const vary = Object.keys(file.encoded).length > 0 ? { vary: 'accept-encoding' } : undefined;
+    if (!encoding) return { status: 200, type: file.type, body: file.body, ...(vary && { headers: vary }) };
+    return {
+      status: 200,
+      type: file.type,
+      body: file.encoded[encoding] ?? file.body,
+      headers: { 'content-encoding': encoding, ...vary },
+    };
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type ChatInfo, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, pageProofText } from '@parley/protocol';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -427,6 +428,44 @@ describe('the page server across agent restarts', () => {
     const cut = new Promise<void>((resolve) => frozen.once('close', () => resolve()));
     await pages.close();
     await cut;
+  });
+
+  it("serves the page's scripts as the build compressed them, per Accept-Encoding, under a CSP naming script-src", async () => {
+    const pages = new PageServer(events, { statePath: null });
+    await pages.listen();
+    try {
+      const url = new URL(pages.addChat(info));
+      const get = (path: string, headers: Record<string, string>) =>
+        new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+          http
+            .get(new URL(path, url.origin), { headers }, (response) => {
+              const parts: Buffer[] = [];
+              response.on('data', (part: Buffer) => parts.push(part));
+              response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(parts) }));
+            })
+            .on('error', reject);
+        });
+      const shell = await get(url.pathname, {});
+      const csp = String(shell.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).toContain("default-src 'self'");
+      const script = /<script type="module" crossorigin src="([^"]+)"/.exec(shell.body.toString())?.[1] ?? '';
+      expect(script).toMatch(/^\/assets\/enduser-.+\.js$/);
+
+      const plain = await get(script, {});
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers.vary).toBe('accept-encoding');
+      const brotli = await get(script, { 'accept-encoding': 'gzip, br' });
+      expect(brotli.headers['content-encoding']).toBe('br');
+      expect(brotli.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(brotliDecompressSync(brotli.body).equals(plain.body)).toBe(true);
+      const gzip = await get(script, { 'accept-encoding': 'br;q=0, gzip' });
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
+      expect((await get(script, { 'accept-encoding': 'identity' })).body.equals(plain.body)).toBe(true);
+    } finally {
+      await pages.close();
+    }
   });
 
   it('4, 8: comes back on its saved port with its page keys; when another process holds the port, new port, new keys', async () => {

@@ -168,7 +168,18 @@ export async function createApp({
 
   const dist = consoleDist();
   if (dist) {
-    await app.register(fastifyStatic, { root: dist, wildcard: false });
+    await app.register(fastifyStatic, {
+      root: dist,
+      wildcard: false,
+      // The build writes `.br` and `.gz` beside each asset: sent per Accept-Encoding, with Vary: Accept-Encoding.
+      preCompressed: true,
+      globIgnore: ['**/*.br', '**/*.gz'],
+      // Assets are named by their content's hash: a browser keeps them; the page (index.html) it asks again.
+      setHeaders: (reply, path) => {
+        if (/[\\/]assets[\\/]/.test(path))
+          reply.header('cache-control', 'public, max-age=31536000, immutable');
+      },
+    });
     app.setNotFoundHandler((request, reply) => {
       if (request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/ws/')) {
         return reply.sendFile('index.html');
