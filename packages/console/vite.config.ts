@@ -6,14 +6,24 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const library = /node_modules|[\\/]protocol[\\/]src[\\/]/;
+/** React's entry points, as the end-user page's build maps them onto preact/compat. */
+const preactAliases = [
+  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+  { find: /^react-dom$/, replacement: 'preact/compat' },
+  { find: /^react\/jsx-(dev-)?runtime$/, replacement: 'preact/jsx-runtime' },
+  { find: /^react$/, replacement: 'preact/compat' },
+];
+/**
+ * The libraries every screen needs (React; on the end-user page, preact standing in for it): the `vendor` chunk.
+ * The others (zod, TanStack Query) go with the chunks that use them, so a screen that needs none loads none.
+ */
+const library = /[\\/]node_modules[\\/](react|react-dom|scheduler|preact)[\\/]/;
 const icon = /[\\/]lucide-react[\\/]dist[\\/]esm[\\/]icons[\\/]/;
 /**
  * What only the administration screens use (the paged queries of the audit log), so it loads with them rather than
  * with every page.
  */
 const adminOnly = /[\\/](useInfiniteQuery|infiniteQueryObserver)\.js$/;
-
 /** What is worth compressing: text, and more than a packet. */
 const compressible = /\.(js|css|html|svg)$/;
 
@@ -68,7 +78,12 @@ export default defineConfig(({ mode }) => {
     base: '/',
     plugins: [react(), precompress()],
     resolve: {
-      alias: { '@parley/protocol': here('../protocol/src/index.ts') },
+      alias: [
+        { find: '@parley/protocol', replacement: here('../protocol/src/index.ts') },
+        // The end-user page runs on preact/compat (the same React API in about a tenth of the bytes), so it loads
+        // fast on any computer; the console keeps React. Its tests run the built page in a real browser.
+        ...(endUser ? preactAliases : []),
+      ],
     },
     build: {
       outDir: here('dist'),
@@ -76,6 +91,8 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: !endUser,
       target: 'es2022',
       modulePreload: { polyfill: false },
+      // What each page loads, for the size check (test/bundleSize.test.ts); the server never serves dot folders.
+      manifest: `.vite/manifest-${endUser ? 'enduser' : 'index'}.json`,
       rolldownOptions: {
         input,
         output: {

@@ -6,7 +6,7 @@ import { AlertMenu } from '../alerts/AlertMenu';
 import { AlertsContext, useOperatorAlerts } from '../alerts/alertsContext';
 import { ConsoleSocket } from '../api/consoleSocket';
 import { ConsoleSocketContext, useConnectionStatus } from '../api/socketContext';
-import { endSession, SESSION_ENDED, sessionStillValid, useSession, useSignOut } from '../auth/session';
+import { endSession, SESSION_ENDED, sessionStillValid, useSignOut } from '../auth/session';
 import { Notice } from '../chat/Notice';
 import { DockProvider, forgetDock } from '../chats/dock';
 import { devicesSink } from '../devices/deviceList';
@@ -14,22 +14,18 @@ import { Button } from '../kit/Button';
 import { Logo } from '../kit/Logo';
 import { LicenseBanner } from '../license/LicenseBanner';
 import { NotFoundPage } from './NotFoundPage';
-import { normalizePath } from './paths';
-import { Link, Redirect, useLocation } from './router';
+import { Link } from './router';
 import {
   ADMIN_SCREENS,
   adminScreensFor,
-  afterSignIn,
   HOME,
   href,
   mayBrowseRecordings,
   missingCapability,
-  parsePath,
   type RouteMatch,
   type RouteName,
   renderRoute,
   routes,
-  signInHref,
 } from './routes';
 
 // Shown only to an operator who opens a screen they lack the capability for: loaded then.
@@ -68,19 +64,21 @@ function TopNav({ operator, shown }: { operator: OperatorView; shown: Shown }) {
   );
 }
 
-function Boot() {
-  return (
-    <main className="boot" aria-busy="true">
-      <Logo size={32} />
-      <span className="visually-hidden">Loading…</span>
-    </main>
-  );
-}
+export type Shown = RouteMatch | { name: 'notFound' };
 
-type Shown = RouteMatch | { name: 'notFound' };
-
-/** The operator console: signed in, one socket, the top bar, the current screen and the chat dock. */
-function Console({ operator, shown, pathname }: { operator: OperatorView; shown: Shown; pathname: string }) {
+/**
+ * The operator console: signed in, one socket, the top bar, the current screen and the chat dock. Its own chunk,
+ * loaded by the gate (Gate.tsx) once an operator is signed in, so the sign-in page does not load it.
+ */
+export function Console({
+  operator,
+  shown,
+  pathname,
+}: {
+  operator: OperatorView;
+  shown: Shown;
+  pathname: string;
+}) {
   const client = useQueryClient();
   const socket = useMemo(
     () => new ConsoleSocket({ checkSession: sessionStillValid, onDevices: devicesSink(client) }),
@@ -169,25 +167,4 @@ function Console({ operator, shown, pathname }: { operator: OperatorView; shown:
       </AlertsContext>
     </ConsoleSocketContext>
   );
-}
-
-/**
- * The router's gate: an old address is replaced; signed out, every operator page goes to sign-in (and comes back
- * after it); signed in, the sign-in page goes to where the operator was going.
- */
-export function App() {
-  const session = useSession();
-  const { pathname, search } = useLocation();
-  const parsed = parsePath(pathname);
-  if (parsed.name === 'alias') return <Redirect to={parsed.to} />;
-  if (session.isPending) return <Boot />;
-  const operator = session.data?.operator ?? null;
-  const publicPage = parsed.name !== 'notFound' && routes[parsed.name].access === 'public';
-  if (!operator) {
-    if (parsed.name === 'notFound' || !publicPage)
-      return <Redirect to={signInHref(session.data?.signedOut ? null : pathname)} />;
-    return <Suspense fallback={<Boot />}>{renderRoute(parsed)}</Suspense>;
-  }
-  if (publicPage) return <Redirect to={afterSignIn(search)} />;
-  return <Console operator={operator} shown={parsed} pathname={normalizePath(pathname)} />;
 }

@@ -5,19 +5,20 @@ import '../styles/base.css';
 import '../chat/chat.css';
 import '../kit/kit.css';
 import './app.css';
-import { App } from './App';
+import { Gate, preloadConsole } from './Gate';
 import { createQueryClient } from './queryClient';
 import { preloadScreen } from './routes';
 
-// The screen's code loads while the session is asked for.
+// The screen's code (and, on an operator's page, the console around it) loads while the session is asked for.
 preloadScreen(window.location.pathname);
+preloadConsole(window.location.pathname);
 
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={createQueryClient()}>
-        <App />
+        <Gate />
       </QueryClientProvider>
     </StrictMode>,
   );
