@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AddressList } from './http/addresses.js';
 import { keyFileWarning, readTlsIdentity, type TlsIdentity } from './http/tls.js';
+import type { LogFormat } from './logging.js';
 import type { StoreLocation } from './store/open.js';
 
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
@@ -29,6 +30,8 @@ export interface Config {
   /** Names this process among the cluster's nodes; device presence records it. */
   nodeId: string;
   logLevel: string;
+  /** `text`: JSON logs to `<dataDir>/parley.log`, warnings and errors for people on stderr; `json`: all on stdout. */
+  logFormat: LogFormat;
   /** Failed and successful sign-ins allowed per client address and minute. */
   loginAttemptsPerMinute: number;
   /** Names besides IP literals, localhost, this machine and the public URL's host that requests may address. */
@@ -91,6 +94,7 @@ const Env = z.object({
   PARLEY_NODE_ID: z.string().optional(),
   PARLEY_ORGANIZATION: z.string().min(1).max(120).default(DEFAULT_ORGANIZATION),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PARLEY_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
   PARLEY_ALLOWED_HOSTS: list,
   PARLEY_TRUSTED_PROXIES: addresses('PARLEY_TRUSTED_PROXIES').default([]),
@@ -137,6 +141,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     // Stable across restarts, so a node that crashed finds and clears the presence it left behind.
     nodeId: e.PARLEY_NODE_ID ?? `${hostname()}:${e.PORT}`,
     logLevel: e.PARLEY_LOG_LEVEL,
+    logFormat: e.PARLEY_LOG_FORMAT,
     loginAttemptsPerMinute: e.PARLEY_LOGIN_ATTEMPTS_PER_MINUTE,
     allowedHosts: e.PARLEY_ALLOWED_HOSTS,
     trustedProxies: e.PARLEY_TRUSTED_PROXIES,

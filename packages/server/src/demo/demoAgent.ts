@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { SYSTEM } from '../audit/audit.js';
@@ -27,6 +27,16 @@ async function enrolledDeviceExists(server: ParleyServer, configFile: string): P
   }
 }
 
+/** The name the demo agent enrolled its device under (the machine's name unless changed). */
+function enrolledName(configFile: string): string {
+  try {
+    const { name } = JSON.parse(readFileSync(configFile, 'utf8')) as { name?: unknown };
+    return typeof name === 'string' ? name : hostname();
+  } catch {
+    return hostname();
+  }
+}
+
 /**
  * `npm start`'s agent for this machine, so a newcomer can chat with themselves at once: enrolled with a token the
  * server makes for `admin`, run as a child process, reporting whoever runs `npm start` when detection finds nobody.
@@ -34,7 +44,7 @@ async function enrolledDeviceExists(server: ParleyServer, configFile: string): P
 export async function startDemoAgent(
   server: ParleyServer,
   options: { dataDir: string; adminId: string; log: Logger; ca?: string | null },
-): Promise<ChildProcess> {
+): Promise<{ agent: ChildProcess; deviceName: string }> {
   const configFile = join(options.dataDir, 'demo-agent.json');
   const ca = options.ca ? ['--ca', options.ca] : [];
   if (!(await enrolledDeviceExists(server, configFile))) {
@@ -59,5 +69,5 @@ export async function startDemoAgent(
   agent.on('exit', (code, signal) => {
     if (signal !== 'SIGTERM') options.log.warn({ code, signal }, 'demo agent stopped');
   });
-  return agent;
+  return { agent, deviceName: enrolledName(configFile) };
 }
