@@ -118,3 +118,17 @@ export const DevicePage = z.object({
   oses: z.array(z.string()),
 });
 export type DevicePage = z.infer<typeof DevicePage>;
+
+/**
+ * GET /api/agent-package: the `parley-agent` npm package this server serves at `url` (`npm pack` of the built
+ * agent with everything it loads inside, made at build time), for the Add device dialog's install commands.
+ */
+export const AgentPackage = z.object({
+  version: z.string(),
+  /** Where to download it, a path on this server. */
+  url: z.string(),
+  /** Hex SHA-256 of the file: the install commands check it before installing. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type AgentPackage = z.infer<typeof AgentPackage>;

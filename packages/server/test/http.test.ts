@@ -22,6 +22,7 @@ describe('HTTP API', () => {
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/access-rights',
+      '/api/agent-package',
       '/api/agents/credential',
       '/api/agents/credential/confirm',
       '/api/agents/enroll',

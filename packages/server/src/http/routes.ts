@@ -1,6 +1,7 @@
 import { registerAuditRoutes } from '../audit/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerChatRoutes } from '../chats/routes.js';
+import { registerAgentPackageRoutes } from '../devices/agentPackage.js';
 import { registerDeviceRoutes } from '../devices/routes.js';
 import { registerLicenseRoutes } from '../license/routes.js';
 import { registerOperatorRoutes } from '../operators/routes.js';
@@ -14,6 +15,7 @@ import type { App, RouteOptions } from './request.js';
 export function registerRoutes(app: App, services: Services, options: RouteOptions): void {
   registerAuthRoutes(app, services, options);
   registerDeviceRoutes(app, services);
+  registerAgentPackageRoutes(app);
   registerChatRoutes(app, services);
   registerOperatorRoutes(app, services);
   registerRightsRoutes(app, services);
