@@ -14,9 +14,10 @@ const SIGN_IN_LIMIT_KB = 120;
  * Issue 11's target is 120 kB for every console page and 40 kB for the end-user page. Not reached yet: React DOM
  * (67 kB) and zod (25 kB, which checks every answer and frame) come first, and zod's classic API does not shake out.
  * Moving the protocol's schemas to `zod/mini` is what would reach the targets; until then these limits hold what was
- * reached (before: 127.6 kB for /devices, 110.8 kB for the end-user page).
+ * reached (before: 127.6 kB for /devices, 110.8 kB for the end-user page; /devices then took 5 kB more for the fleet
+ * list's search, filters and pages).
  */
-const DEVICES_LIMIT_KB = 132;
+const DEVICES_LIMIT_KB = 137;
 const END_USER_LIMIT_KB = 48;
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
