@@ -357,8 +357,13 @@ const USERS_FRAME_BYTES = MAX_CLIENT_FRAME_BYTES / 2;
 export function reportableUsers(users: readonly DetectedUser[]): LoggedOnUser[] {
   const reported: LoggedOnUser[] = [];
   let bytes = 0;
-  for (const { name } of users) {
-    const user = { name: name.slice(0, MAX_USER_NAME_CHARS) };
+  for (const detected of users) {
+    const user: LoggedOnUser = { name: detected.name.slice(0, MAX_USER_NAME_CHARS) };
+    // The session's facts, for an operator choosing among several people (the session id is the OS's, no secret).
+    if (detected.session !== undefined) user.session = detected.session;
+    if (detected.since !== undefined) user.since = detected.since;
+    if (detected.sessionId !== undefined && detected.sessionId.length <= 64)
+      user.sessionId = detected.sessionId;
     bytes += Buffer.byteLength(JSON.stringify(user)) + 1;
     if (bytes > USERS_FRAME_BYTES || reported.length === MAX_LOGGED_ON_USERS) break;
     reported.push(user);

@@ -15,6 +15,28 @@ describe('reportableUsers', () => {
     ]);
   });
 
+  it('carries the session facts an operator chooses by: console or remote, since when, the session id', () => {
+    const detected: DetectedUser[] = [
+      {
+        name: 'maria',
+        sessionId: '1',
+        uid: 1000,
+        graphical: true,
+        remote: false,
+        session: 'console',
+        since: '2024-05-14T07:45:00.000Z',
+      },
+      { name: 'jonas', sessionId: '7', graphical: true, remote: true, session: 'remote' },
+      { name: 'oskar', sessionId: 'x'.repeat(65), graphical: true, remote: false },
+    ];
+    expect(reportableUsers(detected)).toEqual([
+      { name: 'maria', session: 'console', since: '2024-05-14T07:45:00.000Z', sessionId: '1' },
+      { name: 'jonas', session: 'remote', sessionId: '7' },
+      // An id longer than the protocol allows is left out rather than cut into another session's id.
+      { name: 'oskar' },
+    ]);
+  });
+
   it('P-3: a crowded terminal server with long non-ASCII names still fits in a frame the server accepts', () => {
     const crowd = users(500, (i) => `${'ü'.repeat(250)}${i}`);
     const reported = reportableUsers(crowd);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatInfo, DeviceSummary } from './protocol.js';
+import { ChatInfo, DeviceSummary, LoggedOnUser, MAX_USER_NAME_CHARS } from './protocol.js';
 
 /** REST bodies and answers, shared by the server's routes, the console and the CLIs. */
 
@@ -35,12 +35,23 @@ export const OpenChatList = z.array(ChatInfo);
 export const ChatCreated = z.object({ chatId: z.string(), reused: z.boolean() });
 export type ChatCreated = z.infer<typeof ChatCreated>;
 
+/**
+ * `POST /api/devices/:id/chats`: with whom. Without `user`, a device with one person logged on opens a chat with
+ * them, one with several answers 409 `choose_user` with the list to choose from (`ChooseUserError`).
+ */
+export const OpenChatBody = z.object({ user: z.string().min(1).max(MAX_USER_NAME_CHARS).optional() });
+export type OpenChatBody = z.infer<typeof OpenChatBody>;
+
 export const ApiErrorCode = z.enum([
   'bad_request',
   'unauthorized',
   'forbidden',
   'not_found',
   'no_user_logged_on',
+  /** Several people are logged on to the device: the answer lists them (`ChooseUserError`). */
+  'choose_user',
+  /** The person asked for is not (or no longer) logged on to the device. */
+  'user_not_logged_on',
   'device_offline',
   'license_required',
   'invalid_license',
@@ -85,3 +96,11 @@ export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
 export const ApiError = z.object({ error: z.string(), message: z.string() });
 export type ApiError = z.infer<typeof ApiError>;
+
+/** 409 of `POST /api/devices/:id/chats` when several people are logged on: who, the console session first. */
+export const ChooseUserError = z.object({
+  error: z.literal('choose_user'),
+  message: z.string(),
+  users: z.array(LoggedOnUser),
+});
+export type ChooseUserError = z.infer<typeof ChooseUserError>;

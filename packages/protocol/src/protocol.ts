@@ -82,7 +82,23 @@ export type Role = z.infer<typeof Role>;
 export const Person = z.object({ role: Role, name: z.string() });
 export type Person = z.infer<typeof Person>;
 
-export const LoggedOnUser = z.object({ name: userName });
+/** How a person is logged on: at the computer itself, or from elsewhere (RDP, ssh, a remote X session…). */
+export const SessionKind = z.enum(['console', 'remote']);
+export type SessionKind = z.infer<typeof SessionKind>;
+
+/**
+ * A person logged on to a device. Only `name` is always there: the session facts are what the agent could tell (an
+ * agent from before them, or an OS that does not say, leaves them out), so an operator choosing among several
+ * people sees where and since when each sits.
+ */
+export const LoggedOnUser = z.object({
+  name: userName,
+  session: SessionKind.optional(),
+  /** When they logged on (ISO 8601, UTC). */
+  since: isoTime.optional(),
+  /** The operating system's id of the session (a logind session, a Windows session ID). */
+  sessionId: z.string().min(1).max(64).optional(),
+});
 export type LoggedOnUser = z.infer<typeof LoggedOnUser>;
 
 export const DeviceSummary = z.object({

@@ -9,7 +9,9 @@ import {
   parseIdUid,
   parseLoginctlList,
   parseLoginctlShow,
+  parseLoginctlTimestamp,
   parseQueryUser,
+  parseQueryUserLogonTime,
   parseTasklistExplorer,
   parseWho,
 } from './users.js';
@@ -186,6 +188,19 @@ function fakeRunner(answers: Record<string, CommandResult>): CommandRunner & { c
   return Object.assign(run, { calls });
 }
 
+/** A time as this computer's clock shows it (the OS prints logon times so), in ISO 8601 UTC. */
+const local = (year: number, month: number, day: number, hour: number, minute: number, second = 0): string =>
+  new Date(year, month - 1, day, hour, minute, second).toISOString();
+
+/** A `query user` session as parsed before its SESSIONNAME and LOGON TIME are read. */
+const windows = (name: string, sessionId: string, active: boolean) => ({
+  name,
+  sessionId,
+  graphical: true,
+  remote: false,
+  active,
+});
+
 // --- Parsers ----------------------------------------------------------------------------------------------
 
 describe('parseLoginctlList', () => {
@@ -238,11 +253,13 @@ describe('loginctlSessionToUser', () => {
       type: 'wayland',
       graphical: true,
       remote: false,
+      session: 'console',
       active: true,
     });
     expect(loginctlSessionToUser(entry, parseLoginctlShow(SHOW_ALICE_SSH))).toMatchObject({
       graphical: false,
       remote: true,
+      session: 'remote',
       type: 'tty',
     });
   });
@@ -270,37 +287,37 @@ describe('loginctlSessionToUser', () => {
 describe('parseWho', () => {
   it('parses utmp-based coreutils output', () => {
     expect(parseWho(WHO_UTMP)).toEqual([
-      { name: 'alice', display: ':0', graphical: true, remote: false },
-      { name: 'alice', display: ':0', graphical: true, remote: false },
-      { name: 'bob', graphical: false, remote: true },
-      { name: 'root', graphical: false, remote: false },
-      { name: 'dave', graphical: false, remote: false },
-      { name: 'erin', graphical: false, remote: false },
-      { name: 'frank', graphical: false, remote: true },
+      { name: 'alice', display: ':0', graphical: true, remote: false, session: 'console' },
+      { name: 'alice', display: ':0', graphical: true, remote: false, session: 'console' },
+      { name: 'bob', graphical: false, remote: true, session: 'remote' },
+      { name: 'root', graphical: false, remote: false, session: 'console' },
+      { name: 'dave', graphical: false, remote: false, session: 'console' },
+      { name: 'erin', graphical: false, remote: false, session: 'console' },
+      { name: 'frank', graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
   it('parses logind-based coreutils output (seat0, "login screen", "(tty2)")', () => {
     expect(parseWho(WHO_LOGIND)).toEqual([
-      { name: 'alice', graphical: true, remote: false },
-      { name: 'alice', graphical: false, remote: false },
-      { name: 'bob', graphical: false, remote: true },
+      { name: 'alice', graphical: true, remote: false, session: 'console' },
+      { name: 'alice', graphical: false, remote: false, session: 'console' },
+      { name: 'bob', graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
   it('parses C-locale dates and a display as the line', () => {
     expect(parseWho(WHO_C_LOCALE)).toEqual([
-      { name: 'gina', display: ':0', graphical: true, remote: false },
-      { name: 'gina', display: ':0.0', graphical: true, remote: false },
+      { name: 'gina', display: ':0', graphical: true, remote: false, session: 'console' },
+      { name: 'gina', display: ':0.0', graphical: true, remote: false, session: 'console' },
     ]);
   });
 
   it('parses macOS output with the console line', () => {
     expect(parseWho(WHO_MAC)).toEqual([
-      { name: 'alice', graphical: true, remote: false },
-      { name: 'alice', graphical: false, remote: false },
-      { name: 'bob', graphical: true, remote: false },
-      { name: 'carol', graphical: false, remote: true },
+      { name: 'alice', graphical: true, remote: false, session: 'console' },
+      { name: 'alice', graphical: false, remote: false, session: 'console' },
+      { name: 'bob', graphical: true, remote: false, session: 'console' },
+      { name: 'carol', graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
@@ -327,25 +344,31 @@ describe('parseConsoleOwner and parseIdUid', () => {
 describe('parseQueryUser', () => {
   it('parses sessions, the > marker and blank SESSIONNAME of disconnected sessions', () => {
     expect(parseQueryUser(QUERY_USER)).toEqual([
-      { name: 'alice', sessionId: '1', graphical: true, remote: false, active: true },
-      { name: 'bob', sessionId: '2', graphical: true, remote: true, active: true },
-      { name: 'carol', sessionId: '3', graphical: true, remote: false, active: false },
-      { name: 'bob', sessionId: '4', graphical: true, remote: false, active: false },
+      { ...windows('alice', '1', true), session: 'console', since: local(2024, 5, 13, 8, 58) },
+      { ...windows('bob', '2', true), remote: true, session: 'remote', since: local(2024, 5, 13, 9, 15) },
+      // Disconnected: no SESSIONNAME, so neither console nor remote.
+      { ...windows('carol', '3', false), since: local(2024, 5, 12, 16, 40) },
+      { ...windows('bob', '4', false), since: local(2024, 5, 10, 11, 5) },
     ]);
   });
 
   it('keeps user names with spaces whole, by the header columns', () => {
     expect(parseQueryUser(QUERY_USER_SPACES)).toEqual([
-      { name: 'John Smith', sessionId: '5', graphical: true, remote: true, active: true },
-      { name: 'Jane Doe', sessionId: '6', graphical: true, remote: false, active: false },
+      {
+        ...windows('John Smith', '5', true),
+        remote: true,
+        session: 'remote',
+        since: local(2024, 5, 13, 10, 2),
+      },
+      { ...windows('Jane Doe', '6', false), since: local(2024, 5, 13, 7, 12) },
     ]);
   });
 
   it('parses a localized (German) header and states', () => {
     expect(parseQueryUser(QUERY_USER_DE)).toEqual([
-      { name: 'max.mustermann', sessionId: '1', graphical: true, remote: false, active: true },
-      { name: 'erika', sessionId: '2', graphical: true, remote: false, active: false },
-      { name: 'jonas', sessionId: '3', graphical: true, remote: true, active: true },
+      { ...windows('max.mustermann', '1', true), session: 'console', since: local(2024, 5, 13, 8, 58) },
+      { ...windows('erika', '2', false), since: local(2024, 5, 12, 16, 40) },
+      { ...windows('jonas', '3', true), remote: true, session: 'remote', since: local(2024, 5, 13, 9, 12) },
     ]);
   });
 
@@ -373,9 +396,18 @@ describe('parseTasklistExplorer', () => {
         sessionId: '1',
         graphical: true,
         remote: false,
+        session: 'console',
         active: true,
       },
-      { name: 'bob', domain: 'CONTOSO', sessionId: '2', graphical: true, remote: true, active: true },
+      {
+        name: 'bob',
+        domain: 'CONTOSO',
+        sessionId: '2',
+        graphical: true,
+        remote: true,
+        session: 'remote',
+        active: true,
+      },
     ]);
     expect(parseTasklistExplorer(TASKLIST_NONE)).toEqual([]);
   });
@@ -432,9 +464,19 @@ describe('detectLoggedOnUsers on Linux', () => {
         type: 'wayland',
         graphical: true,
         remote: false,
+        session: 'console',
         active: true,
       },
-      { name: 'bob', uid: 1001, sessionId: '14', type: 'tty', graphical: false, remote: true, active: true },
+      {
+        name: 'bob',
+        uid: 1001,
+        sessionId: '14',
+        type: 'tty',
+        graphical: false,
+        remote: true,
+        session: 'remote',
+        active: true,
+      },
     ]);
     expect(run.calls).not.toContain('who');
   });
@@ -458,6 +500,7 @@ describe('detectLoggedOnUsers on Linux', () => {
         type: 'x11',
         graphical: true,
         remote: false,
+        session: 'console',
         active: true,
       },
     ]);
@@ -493,12 +536,12 @@ describe('detectLoggedOnUsers on Linux', () => {
       'id -u -- frank': fail(1, "id: 'frank': no such user\n"),
     });
     expect(await detectLoggedOnUsers('linux', run)).toEqual([
-      { name: 'alice', uid: 1000, display: ':0', graphical: true, remote: false },
-      { name: 'dave', uid: 1003, graphical: false, remote: false },
-      { name: 'erin', uid: 1004, graphical: false, remote: false },
-      { name: 'root', uid: 0, graphical: false, remote: false },
-      { name: 'bob', uid: 1001, graphical: false, remote: true },
-      { name: 'frank', graphical: false, remote: true },
+      { name: 'alice', uid: 1000, display: ':0', graphical: true, remote: false, session: 'console' },
+      { name: 'dave', uid: 1003, graphical: false, remote: false, session: 'console' },
+      { name: 'erin', uid: 1004, graphical: false, remote: false, session: 'console' },
+      { name: 'root', uid: 0, graphical: false, remote: false, session: 'console' },
+      { name: 'bob', uid: 1001, graphical: false, remote: true, session: 'remote' },
+      { name: 'frank', graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
@@ -513,8 +556,8 @@ describe('detectLoggedOnUsers on Linux', () => {
       'id -u -- bob': ok('1001\n'),
     });
     expect(await detectLoggedOnUsers('linux', run)).toEqual([
-      { name: 'alice', uid: 1000, graphical: true, remote: false },
-      { name: 'bob', uid: 1001, graphical: false, remote: true },
+      { name: 'alice', uid: 1000, graphical: true, remote: false, session: 'console' },
+      { name: 'bob', uid: 1001, graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
@@ -533,9 +576,9 @@ describe('detectLoggedOnUsers on macOS', () => {
       'id -u -- carol': ok('503\n'),
     });
     expect(await detectLoggedOnUsers('darwin', run)).toEqual([
-      { name: 'alice', uid: 501, graphical: true, remote: false, active: true },
-      { name: 'bob', uid: 502, graphical: true, remote: false, active: false },
-      { name: 'carol', uid: 503, graphical: false, remote: true },
+      { name: 'alice', uid: 501, graphical: true, remote: false, session: 'console', active: true },
+      { name: 'bob', uid: 502, graphical: true, remote: false, session: 'console', active: false },
+      { name: 'carol', uid: 503, graphical: false, remote: true, session: 'remote' },
     ]);
   });
 
@@ -551,7 +594,7 @@ describe('detectLoggedOnUsers on macOS', () => {
       'id -u -- admin': ok('501\n'),
     });
     expect(await detectLoggedOnUsers('darwin', run)).toEqual([
-      { name: 'admin', uid: 501, graphical: false, remote: true },
+      { name: 'admin', uid: 501, graphical: false, remote: true, session: 'remote' },
     ]);
   });
 });
@@ -560,9 +603,9 @@ describe('detectLoggedOnUsers on Windows', () => {
   it('parses query user, one entry per user, connected console first', async () => {
     const run = fakeRunner({ 'query user': ok(QUERY_USER) });
     expect(await detectLoggedOnUsers('win32', run)).toEqual([
-      { name: 'alice', sessionId: '1', graphical: true, remote: false, active: true },
-      { name: 'bob', sessionId: '2', graphical: true, remote: true, active: true },
-      { name: 'carol', sessionId: '3', graphical: true, remote: false, active: false },
+      { ...windows('alice', '1', true), session: 'console', since: local(2024, 5, 13, 8, 58) },
+      { ...windows('bob', '2', true), remote: true, session: 'remote', since: local(2024, 5, 13, 9, 15) },
+      { ...windows('carol', '3', false), since: local(2024, 5, 12, 16, 40) },
     ]);
   });
 
@@ -588,7 +631,122 @@ describe('detectLoggedOnUsers elsewhere', () => {
   it('uses who on the BSDs', async () => {
     const run = fakeRunner({ who: ok('alice    ttyv0    May 13 08:58\n'), 'id -u -- alice': ok('1001\n') });
     expect(await detectLoggedOnUsers('freebsd', run)).toEqual([
-      { name: 'alice', uid: 1001, graphical: false, remote: false },
+      { name: 'alice', uid: 1001, graphical: false, remote: false, session: 'console' },
     ]);
+  });
+});
+
+// --- A computer several people use --------------------------------------------------------------------------
+
+/** Windows Server with Remote Desktop Services: the console and a crowd of RDP sessions, one disconnected. */
+const QUERY_USER_TERMINAL_SERVER = [
+  ' USERNAME              SESSIONNAME        ID  STATE   IDLE TIME  LOGON TIME',
+  ...Array.from(
+    { length: 28 },
+    (_, i) =>
+      ` clerk${String(i + 1).padStart(2, '0')}               rdp-tcp#${i + 10}`.padEnd(40) +
+      `${String(i + 3).padStart(3)}  Active          .  5/14/2024 ${(i % 12) + 1}:0${i % 10} PM`,
+  ),
+  '>maria.jensen          console             1  Active       none  5/14/2024 7:45 AM',
+  ' oskar                                     2  Disc         1:02  5/13/2024 4:40 PM',
+  '',
+].join('\r\n');
+
+/** xrdp on Linux: a local desktop and remote X sessions, each with its logind Timestamp. */
+const LOGINCTL_LIST_XRDP = `      2 1000 maria seat0 tty2
+      5 1001 jonas       -
+      6 1002 lena        -
+`;
+const showXrdp = (uid: number, name: string, remote: boolean, display: string, since: string): string =>
+  `User=${uid}\nName=${name}\nDisplay=${display}\nRemote=${remote ? 'yes' : 'no'}\nType=x11\nClass=user\nActive=yes\nState=active\nTimestamp=${since}\n`;
+
+describe('a terminal server', () => {
+  it('query user: every session, the console marked, remote sessions remote, each with its logon time', async () => {
+    const users = await detectLoggedOnUsers(
+      'win32',
+      fakeRunner({ 'query user': ok(QUERY_USER_TERMINAL_SERVER) }),
+    );
+    expect(users).toHaveLength(30);
+    expect(users[0]).toEqual({
+      ...windows('maria.jensen', '1', true),
+      session: 'console',
+      since: local(2024, 5, 14, 7, 45),
+    });
+    expect(users.filter((user) => user.session === 'remote')).toHaveLength(28);
+    expect(users.find((user) => user.name === 'clerk02')).toEqual({
+      ...windows('clerk02', '4', true),
+      remote: true,
+      session: 'remote',
+      since: local(2024, 5, 14, 14, 1),
+    });
+    // A disconnected session shows nothing to anyone: it comes last, and says neither console nor remote.
+    expect(users.at(-1)).toEqual({ ...windows('oskar', '2', false), since: local(2024, 5, 13, 16, 40) });
+  });
+
+  it('loginctl: the local desktop and the remote X sessions, with their session ids and since when', async () => {
+    const run = fakeRunner({
+      'loginctl list-sessions --no-legend': ok(LOGINCTL_LIST_XRDP),
+      [show('2')]: ok(showXrdp(1000, 'maria', false, ':0', 'Tue 2024-05-14 07:45:10 UTC')),
+      [show('5')]: ok(showXrdp(1001, 'jonas', true, ':10', 'Tue 2024-05-14 09:02:33 UTC')),
+      [show('6')]: ok(showXrdp(1002, 'lena', true, ':11', 'n/a')),
+    });
+    expect(await detectLoggedOnUsers('linux', run)).toEqual([
+      {
+        name: 'maria',
+        uid: 1000,
+        sessionId: '2',
+        display: ':0',
+        type: 'x11',
+        graphical: true,
+        remote: false,
+        session: 'console',
+        active: true,
+        since: '2024-05-14T07:45:10.000Z',
+      },
+      {
+        name: 'jonas',
+        uid: 1001,
+        sessionId: '5',
+        display: ':10',
+        type: 'x11',
+        graphical: true,
+        remote: true,
+        session: 'remote',
+        active: true,
+        since: '2024-05-14T09:02:33.000Z',
+      },
+      // logind knows no start time for it: the session is still listed, without one.
+      {
+        name: 'lena',
+        uid: 1002,
+        sessionId: '6',
+        display: ':11',
+        type: 'x11',
+        graphical: true,
+        remote: true,
+        session: 'remote',
+        active: true,
+      },
+    ]);
+  });
+});
+
+describe('logon times', () => {
+  it('reads logind timestamps in UTC and in the local zone', () => {
+    expect(parseLoginctlTimestamp('Tue 2024-05-14 07:45:10 UTC')).toBe('2024-05-14T07:45:10.000Z');
+    expect(parseLoginctlTimestamp('Tue 2024-05-14 07:45:10 CEST')).toBe(local(2024, 5, 14, 7, 45, 10));
+    expect(parseLoginctlTimestamp('n/a')).toBeUndefined();
+    expect(parseLoginctlTimestamp(undefined)).toBeUndefined();
+  });
+
+  it('reads the LOGON TIME forms of query user, and nothing else', () => {
+    expect(parseQueryUserLogonTime('5/13/2024 12:05 AM')).toBe(local(2024, 5, 13, 0, 5));
+    expect(parseQueryUserLogonTime('5/13/2024 12:05 PM')).toBe(local(2024, 5, 13, 12, 5));
+    expect(parseQueryUserLogonTime('13/05/2024 16:40')).toBe(local(2024, 5, 13, 16, 40));
+    expect(parseQueryUserLogonTime('13.05.2024 16:40')).toBe(local(2024, 5, 13, 16, 40));
+    expect(parseQueryUserLogonTime('2024-05-13 16:40')).toBe(local(2024, 5, 13, 16, 40));
+    expect(parseQueryUserLogonTime('2024-02-31 16:40')).toBeUndefined();
+    expect(parseQueryUserLogonTime('13/05/2024 4:40 PM')).toBeUndefined();
+    expect(parseQueryUserLogonTime('yesterday')).toBeUndefined();
   });
 });

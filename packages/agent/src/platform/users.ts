@@ -1,3 +1,4 @@
+import type { SessionKind } from '@parley/protocol';
 import { type CommandRunner, runCommand } from './exec.js';
 
 /** A user logged on to this computer, as far as the operating system tells. */
@@ -16,6 +17,32 @@ export interface DetectedUser {
   remote: boolean;
   /** Whether the session is the one in front (active seat session, connected RDP session...), when known. */
   active?: boolean;
+  /** When the session began (ISO 8601, UTC), when the OS says in a form read here. */
+  since?: string;
+  /**
+   * At the computer (`console`: its screen, a local tty) or from elsewhere (`remote`: RDP, ssh), when the OS says
+   * (a disconnected Windows session says neither).
+   */
+  session?: SessionKind;
+}
+
+/**
+ * A wall-clock time the OS printed in this computer's time zone (`2024-05-14 08:58[:01]`), as ISO 8601 UTC; null
+ * when it is no real time. Both `loginctl` and `query user` print local time, and the agent runs in that zone.
+ */
+function localTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second = 0,
+): string | null {
+  const at = new Date(year, month - 1, day, hour, minute, second);
+  // Date rolls 2024-02-31 over into March: a field out of range means the text was not a time.
+  if (Number.isNaN(at.getTime()) || at.getMonth() !== month - 1 || at.getDate() !== day) return null;
+  if (at.getHours() !== hour || at.getMinutes() !== minute) return null;
+  return at.toISOString();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -54,10 +81,44 @@ export interface LoginctlSession {
   display?: string;
   state?: string;
   active?: boolean;
+  /** When the session began (`Timestamp`), ISO 8601 UTC. */
+  since?: string;
 }
 
 /** The properties requested from `loginctl show-session`. A session exposes its uid as `User`. */
-export const LOGINCTL_PROPERTIES = ['Name', 'User', 'Type', 'Class', 'Remote', 'Display', 'State', 'Active'];
+export const LOGINCTL_PROPERTIES = [
+  'Name',
+  'User',
+  'Type',
+  'Class',
+  'Remote',
+  'Display',
+  'State',
+  'Active',
+  'Timestamp',
+];
+
+/**
+ * Reads logind's `Timestamp=Tue 2024-05-14 08:58:01 CEST`: the local time (the zone's abbreviation is this
+ * computer's, or UTC); undefined when blank (`n/a`) or in another form.
+ */
+export function parseLoginctlTimestamp(value: string | undefined): string | undefined {
+  const match = /(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?: (\S+))?/.exec(value ?? '');
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (match[7] === 'UTC' || match[7] === 'GMT') {
+    const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+  }
+  return localTime(year, month, day, hour, minute, second) ?? undefined;
+}
 
 function parseUid(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
@@ -93,6 +154,7 @@ export function parseLoginctlShow(stdout: string): LoginctlSession {
     display: nonEmpty(props.get('Display')),
     state: nonEmpty(props.get('State')),
     active: parseYesNo(props.get('Active')?.trim()),
+    since: parseLoginctlTimestamp(props.get('Timestamp')),
   };
 }
 
@@ -116,10 +178,12 @@ export function loginctlSessionToUser(
     graphical: (type !== undefined && GRAPHICAL_SESSION_TYPES.has(type)) || session.display !== undefined,
     remote: session.remote === true,
   };
+  if (session.remote !== undefined) user.session = session.remote ? 'remote' : 'console';
   if (session.display !== undefined) user.display = session.display;
   if (type !== undefined) user.type = type;
   if (session.active !== undefined) user.active = session.active;
   else if (session.state !== undefined) user.active = session.state === 'active';
+  if (session.since !== undefined) user.since = session.since;
   return user;
 }
 
@@ -172,10 +236,12 @@ export function parseWho(stdout: string): DetectedUser[] {
     const commentDisplay =
       comment !== undefined && X_DISPLAY.test(comment.trim()) ? comment.trim() : undefined;
     const display = X_DISPLAY.test(tty) ? tty : commentDisplay;
+    const remote = comment !== undefined && !isLocalWhoComment(comment, tty);
     const user: DetectedUser = {
       name,
       graphical: display !== undefined || tty === 'console' || /^seat\d+$/.test(tty),
-      remote: comment !== undefined && !isLocalWhoComment(comment, tty),
+      remote,
+      session: remote ? 'remote' : 'console',
     };
     if (display !== undefined) user.display = display;
     users.push(user);
@@ -211,6 +277,35 @@ const WINDOWS_ACTIVE_STATES = /^(activ|aktiv|actif|attiv|ativ|actie|aktyw)/i;
 
 /** A data line: [NAME [SESSIONNAME]] ID STATE IDLE LOGON-TIME (which may hold spaces: "5/13/2024 8:58 AM"). */
 const QUERY_USER_LINE = /^(.+?)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S.*)$/;
+
+/**
+ * Reads the LOGON TIME of `query user`, as this computer's display language prints it: `5/13/2024 8:58 AM` (US),
+ * `13/05/2024 08:58` (UK), `13.05.2024 08:58` (German), `2024-05-13 08:58` (ISO). Undefined for other forms.
+ */
+export function parseQueryUserLogonTime(text: string): string | undefined {
+  const value = text.trim();
+  let parts: [number, number, number, number, number] | null = null;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})/.exec(value);
+  const dotted = /^(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})/.exec(value);
+  const slashed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})(?:\s*([AP]M))?$/i.exec(value);
+  if (iso) parts = [Number(iso[1]), Number(iso[2]), Number(iso[3]), Number(iso[4]), Number(iso[5])];
+  else if (dotted)
+    parts = [Number(dotted[3]), Number(dotted[2]), Number(dotted[1]), Number(dotted[4]), Number(dotted[5])];
+  else if (slashed) {
+    const meridiem = slashed[6]?.toUpperCase();
+    let hour = Number(slashed[4]);
+    if (meridiem !== undefined && (hour < 1 || hour > 12)) return undefined;
+    if (meridiem === 'PM' && hour < 12) hour += 12;
+    if (meridiem === 'AM' && hour === 12) hour = 0;
+    // Month first with AM/PM (the US), day first without (the UK and most others).
+    const [month, day] = meridiem
+      ? [Number(slashed[1]), Number(slashed[2])]
+      : [Number(slashed[2]), Number(slashed[1])];
+    parts = [Number(slashed[3]), month, day, hour, Number(slashed[5])];
+  }
+  if (parts === null) return undefined;
+  return localTime(...parts) ?? undefined;
+}
 
 function stripMarker(line: string): string {
   // Every line starts with a one-character marker column: ` ` or `>` for the caller's own session.
@@ -260,7 +355,7 @@ export function parseQueryUser(stdout: string): DetectedUser[] {
       }
       continue;
     }
-    const [, prefix = '', id = '', state = ''] = match;
+    const [, prefix = '', id = '', state = '', , logonTime = ''] = match;
     const { name, session } = splitNameAndSession(prefix, column);
     if (name === '') continue;
     const connected = session !== '' && WINDOWS_ACTIVE_STATES.test(state);
@@ -270,9 +365,21 @@ export function parseQueryUser(stdout: string): DetectedUser[] {
       graphical: true,
       remote: session !== '' && session.toLowerCase() !== 'console',
       active: connected,
+      ...optional('session', windowsSessionKind(session)),
+      ...optional('since', parseQueryUserLogonTime(logonTime)),
     });
   }
   return users;
+}
+
+/** A Windows SESSIONNAME: `console`, `rdp-tcp#12`…, or blank for a disconnected session (which says neither). */
+function windowsSessionKind(sessionName: string): SessionKind | undefined {
+  if (sessionName === '') return undefined;
+  return sessionName.toLowerCase() === 'console' ? 'console' : 'remote';
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function parseCsvLine(line: string): string[] {
@@ -298,6 +405,7 @@ export function parseTasklistExplorer(stdout: string): DetectedUser[] {
       graphical: true,
       remote: session !== '' && session.toLowerCase() !== 'console',
       active: session !== '',
+      ...optional('session', windowsSessionKind(session)),
     };
     if (slash > 0) user.domain = account.slice(0, slash);
     users.push(user);
@@ -389,7 +497,8 @@ async function detectMac(run: CommandRunner): Promise<DetectedUser[]> {
   const [owner, who] = await Promise.all([run('stat', ['-f', '%Su', '/dev/console']), run('who', [])]);
   const consoleUser = owner.code === 0 ? parseConsoleOwner(owner.stdout) : null;
   const users: DetectedUser[] = [];
-  if (consoleUser !== null) users.push({ name: consoleUser, graphical: true, remote: false, active: true });
+  if (consoleUser !== null)
+    users.push({ name: consoleUser, graphical: true, remote: false, active: true, session: 'console' });
   if (who.code === 0) {
     for (const user of parseWho(who.stdout)) {
       // With fast user switching, several users own a `console` line; only the console owner is in front.
