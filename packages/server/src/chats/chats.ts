@@ -1,4 +1,12 @@
-import type { ChatEntry, ChatInfo, ChatServerFrame, ErrorCode, Person, ReceiptState } from '@parley/protocol';
+import type {
+  ChatEntry,
+  ChatInfo,
+  ChatServerFrame,
+  ErrorCode,
+  LoggedOnUser,
+  Person,
+  ReceiptState,
+} from '@parley/protocol';
 import type { Logger } from 'pino';
 import { audit, SYSTEM } from '../audit/audit.js';
 import { type Bus, subjects } from '../bus/bus.js';
@@ -20,7 +28,16 @@ export type OpenChatError =
   | 'forbidden'
   | 'license_required'
   | 'device_offline'
-  | 'no_user_logged_on';
+  | 'no_user_logged_on'
+  | 'choose_user'
+  | 'user_not_logged_on';
+
+/** Whom an operator may choose among: the person at the computer first, then those of unknown and remote sessions. */
+export function usersToChoose(users: readonly LoggedOnUser[]): LoggedOnUser[] {
+  const order = (user: LoggedOnUser): number =>
+    user.session === 'console' ? 0 : user.session === 'remote' ? 2 : 1;
+  return [...users].sort((a, b) => order(a) - order(b));
+}
 
 /** History is sent in pages of this many entries. */
 export const HISTORY_PAGE = 500;
@@ -142,7 +159,12 @@ export class ChatService {
     deviceId: string,
     /** Where the request came from, for the audit row. */
     address: string | null = null,
-  ): Promise<{ ok: true; chatId: string; reused: boolean } | { ok: false; error: OpenChatError }> {
+    /** With whom, by name; needed when several people are logged on. */
+    user?: string,
+  ): Promise<
+    | { ok: true; chatId: string; reused: boolean }
+    | { ok: false; error: OpenChatError; users?: LoggedOnUser[] }
+  > {
     // Asked first, so an operator who may not cannot learn which device ids exist.
     if (!(await this.policy.may(operator, { kind: 'device.read', deviceId })))
       return { ok: false, error: 'not_found' };
@@ -153,14 +175,19 @@ export class ChatService {
     if (!decision.allowed) return { ok: false, error: decision.code ?? 'forbidden' };
     const device = await this.store.devices.find(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
-    const endUser = device.onlineNode === null ? undefined : device.loggedOnUsers[0];
+    const present = device.onlineNode === null ? [] : device.loggedOnUsers;
+    // Never "the first one listed": on a computer several people use that is whoever logged on first.
+    if (user === undefined && present.length > 1)
+      return { ok: false, error: 'choose_user', users: usersToChoose(present) };
+    const endUser = user === undefined ? present[0] : present.find((u) => u.name === user);
     if (!endUser) {
-      // Nobody to show it to now, but the operator's chat on this device is still theirs to look at.
+      // Nobody to show it to now, but the operator's chat on this device (with them) is still theirs to look at.
       const mine = (await this.store.chats.listOpen(deviceId))
-        .filter((c) => c.operatorId === operator.id)
+        .filter((c) => c.operatorId === operator.id && (user === undefined || c.endUserName === user))
         .at(-1);
       if (mine) return { ok: true, chatId: mine.id, reused: true };
-      return { ok: false, error: device.onlineNode === null ? 'device_offline' : 'no_user_logged_on' };
+      if (device.onlineNode === null) return { ok: false, error: 'device_offline' };
+      return { ok: false, error: user === undefined ? 'no_user_logged_on' : 'user_not_logged_on' };
     }
     const existing = await this.store.chats.findOpenWith(operator.id, deviceId, endUser.name);
     if (existing) return { ok: true, chatId: this.showAgain(existing), reused: true };

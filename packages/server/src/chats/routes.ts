@@ -1,4 +1,4 @@
-import { ApiError, ChatCreated, OpenChatList } from '@parley/protocol';
+import { ApiError, ChatCreated, ChooseUserError, OpenChatBody, OpenChatList } from '@parley/protocol';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { type App, param, sendError, signedIn } from '../http/request.js';
@@ -13,6 +13,14 @@ const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: stri
   no_user_logged_on: {
     status: 409,
     message: 'Instant messaging is not possible: no user is logged on to this device.',
+  },
+  choose_user: {
+    status: 409,
+    message: 'Several people are logged on to this device: choose one (send {"user": NAME}).',
+  },
+  user_not_logged_on: {
+    status: 409,
+    message: 'That person is not logged on to this device (any more): choose someone who is.',
   },
 };
 
@@ -46,21 +54,27 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
         tags: ['chats'],
         summary:
           'Opens a chat with the user logged on to the device (201), or shows again the one already open with them (200)',
+        description:
+          'With several people logged on, `user` says which (409 `choose_user` lists them otherwise, the console session first); 409 `user_not_logged_on` for a `user` who is not.',
         params: z.object({ id: z.string().min(1).max(64) }),
+        // Optional: a client from before it sends no body.
+        body: OpenChatBody.nullish(),
         response: {
           200: ChatCreated,
           201: ChatCreated,
           401: ApiError,
           403: ApiError,
           404: ApiError,
-          409: ApiError,
+          409: z.union([ChooseUserError, ApiError]),
         },
       },
     },
     async (request, reply) => {
-      const result = await chats.open(signedIn(request), request.params.id, request.ip);
+      const result = await chats.open(signedIn(request), request.params.id, request.ip, request.body?.user);
       if (!result.ok) {
         const { status, message } = openErrors[result.error];
+        if (result.error === 'choose_user')
+          return reply.code(status).send({ error: result.error, message, users: result.users ?? [] });
         return sendError(reply, status, result.error, message);
       }
       return reply.code(result.reused ? 200 : 201).send({ chatId: result.chatId, reused: result.reused });
