@@ -323,13 +323,22 @@ export class Agent {
     if (this.held.length > MAX_KEPT_FRAMES) this.held.shift();
   }
 
+  /** The logged-on person a chat is with, looked for again if they just logged on; throws when they are not here. */
+  private async endUserOf(chat: ChatInfo): Promise<DetectedUser> {
+    const find = () => this.users.find((u) => u.name === chat.endUserName);
+    const found = find() ?? (await this.pollUsers(), find());
+    if (!found) throw new Error(`${chat.endUserName} is not logged on to this computer (any more)`);
+    return found;
+  }
+
   private async showPage(chat: ChatInfo): Promise<void> {
     const pages = this.pages;
     if (!pages) return;
-    const endUser = this.users.find((u) => u.name === chat.endUserName) ?? null;
     this.openFailed.delete(chat.chatId);
     let url: string | null = null;
     try {
+      // The chat is with one person: their session, or nobody's (never whoever else is logged on).
+      const endUser = await this.endUserOf(chat);
       url = this.launchFiles.write(chat.chatId, pages.addChat(chat), launchOwner(endUser));
       await this.options.openPage(url, endUser);
     } catch (error) {

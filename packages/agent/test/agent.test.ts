@@ -69,12 +69,12 @@ function rawStatusLine(url: URL, request: string): Promise<string> {
   });
 }
 
-/** A real agent reporting `bob` as logged on, whose opener records the launch files (added to `agents`). */
-function bobsAgent(config: Awaited<ReturnType<typeof enroll>>, agents: Agent[]) {
+/** A real agent reporting `bob` (or `users`) as logged on, whose opener records the launch files (added to `agents`). */
+function bobsAgent(config: Awaited<ReturnType<typeof enroll>>, agents: Agent[], users = [user('bob')]) {
   const opened: string[] = [];
   const agent = new Agent({
     config,
-    detectUsers: async () => [user('bob')],
+    detectUsers: async () => users,
     openPage: async (url) => {
       opened.push(url);
     },
@@ -238,6 +238,61 @@ describe('parley-agent with the real server (SQLite)', () => {
     await console.next(
       (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_disconnected'),
     );
+    console.close();
+  });
+
+  it('P-16: on a computer several people use, shows the chat to the person chosen, in their session only', async () => {
+    const terminalServer: DetectedUser[] = [
+      { name: 'maria', uid: 1000, sessionId: '2', graphical: true, remote: false, session: 'console' },
+      { name: 'jonas', uid: 1001, sessionId: '5', graphical: true, remote: true, session: 'remote' },
+      { name: 'lena', uid: 1002, sessionId: '6', graphical: true, remote: true, session: 'remote' },
+    ];
+    const { config, opened } = await startAgent('TS-AGENT', () => terminalServer);
+    await expect
+      .poll(async () => (await server.store.devices.find(config.deviceId))?.loggedOnUsers)
+      .toEqual([
+        { name: 'maria', session: 'console', sessionId: '2' },
+        { name: 'jonas', session: 'remote', sessionId: '5' },
+        { name: 'lena', session: 'remote', sessionId: '6' },
+      ]);
+    const path = `/api/devices/${config.deviceId}/chats`;
+    expect(await api.request('POST', path)).toMatchObject({ status: 409, body: { error: 'choose_user' } });
+    const chatId = (await api.request('POST', path, { user: 'jonas' })).body.chatId as string;
+    await expect.poll(() => opened.length).toBe(1);
+    // The opener is asked for jonas's session, nobody else's.
+    expect(opened[0]?.endUser).toEqual(terminalServer[1]);
+    const page = await openPage(opened[0]?.url ?? '');
+    expect(page.ofType('chat.info')[0]?.chat).toMatchObject({ chatId, endUserName: 'jonas' });
+    // Asked to show it again while jonas's page is connected: nothing opens anywhere.
+    expect((await api.request('POST', path, { user: 'jonas' })).status).toBe(200);
+    const lena = (await api.request('POST', path, { user: 'lena' })).body.chatId as string;
+    await expect.poll(() => opened.length).toBe(2);
+    expect(opened.map((o) => o.endUser?.name)).toEqual(['jonas', 'lena']);
+    expect(pageUrlOf(opened[1]?.url ?? '').pathname).toBe(`/chat/${lena}`);
+    page.close();
+  });
+
+  it('P-16: a chat with someone the agent does not see logged on is never shown to anyone: page_failed', async () => {
+    const { config, opened } = await startAgent('TS-GHOST', () => [user('maria'), user('jonas')]);
+    await expect
+      .poll(async () => (await server.store.devices.find(config.deviceId))?.loggedOnUsers.length)
+      .toBe(2);
+    // The server believes "ghost" is logged on (a report that raced a log-off); the agent does not see them.
+    await server.store.devices.setLoggedOnUsers(
+      config.deviceId,
+      [{ name: 'maria' }, { name: 'jonas' }, { name: 'ghost' }],
+      new Date().toISOString(),
+    );
+    const chatId = (await api.request('POST', `/api/devices/${config.deviceId}/chats`, { user: 'ghost' }))
+      .body.chatId as string;
+    expect(chatId).toEqual(expect.any(String));
+    const console = await connectConsole(server, api);
+    console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+    const failed = await console.next(
+      (f) => f.type === 'chat.entries' && JSON.stringify(f).includes('page_failed'),
+    );
+    expect(JSON.stringify(failed)).toContain('ghost is not logged on to this computer');
+    expect(opened).toEqual([]);
     console.close();
   });
 
@@ -603,7 +658,9 @@ describe('parley-agent on a device with many open chats', () => {
     const { server, api } = suite;
     const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
     const config = await enroll(server.url, token, 'PC-BUSY', 'linux');
-    const first = bobsAgent(config, agents);
+    // A terminal server: each chat is with another of its 300 users, whom the agent sees logged on.
+    const crowd = Array.from({ length: 300 }, (_, i) => user(`user-${i}`));
+    const first = bobsAgent(config, agents, crowd);
     await first.agent.start();
     await expect.poll(() => first.agent.connected).toBe(true);
     const chatIds = await openManyChats(server, config.deviceId, 300);
@@ -615,7 +672,7 @@ describe('parley-agent on a device with many open chats', () => {
     expect(Buffer.byteLength(JSON.stringify(open))).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
 
     // The agent restarts: its welcome lists the 300 chats, and it shows a page for each.
-    const again = bobsAgent(config, agents);
+    const again = bobsAgent(config, agents, crowd);
     await again.agent.start();
     await expect.poll(() => again.agent.connected, { timeout: 10_000 }).toBe(true);
     await expect.poll(() => again.opened.length, { timeout: 10_000 }).toBe(300);

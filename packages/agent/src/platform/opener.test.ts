@@ -105,11 +105,15 @@ describe('planOpen', () => {
       expect(planOpen(URL_, ctx({}))).toEqual({ ...xdgOpen, description: 'xdg-open as alice' });
     });
 
-    it('agent not root, other user: xdg-open as the agent', () => {
-      expect(planOpen(URL_, ctx({ agentUid: 1001, agentUser: 'parley' }))).toEqual({
-        ...xdgOpen,
-        description: 'xdg-open as parley',
-      });
+    it('agent not root, other user: refuses (the page would open in the agent’s session, not theirs)', () => {
+      expect(() => planOpen(URL_, ctx({ agentUid: 1001, agentUser: 'parley' }))).toThrow(
+        /Not opening alice's chat page: the agent runs as parley/,
+      );
+      // The same user by name when the uid is unknown (who fallback): theirs to open.
+      const byName: DetectedUser = { name: 'parley', graphical: true, remote: false };
+      expect(planOpen(URL_, ctx({ agentUid: 1001, agentUser: 'parley', target: byName })).steps).toEqual(
+        xdgOpen.steps,
+      );
     });
 
     it('root without a target: xdg-open', () => {
@@ -276,6 +280,12 @@ describe('planOpen', () => {
       });
     });
 
+    it('not root, another user (fast user switching): refuses', () => {
+      expect(() => planOpen(URL_, mac({ agentUid: 502, agentUser: 'bob' }))).toThrow(
+        /Not opening alice's chat page: the agent runs as bob/,
+      );
+    });
+
     it('root without a target: open', () => {
       expect(planOpen(URL_, mac({ agentUid: 0, agentUser: 'root', target: null })).steps).toEqual([
         { command: 'open', args: [URL_], settleMs: LAUNCH_SETTLE_MS },
@@ -326,6 +336,12 @@ describe('planOpen', () => {
         description: 'rundll32 url.dll as bob',
       });
       expect(planOpen(URL_, win({ agentUser: 'CONTOSO\\Bob' })).steps).toEqual([rundll32]);
+    });
+
+    it('as another person, not SYSTEM (a terminal server): refuses rather than open it in its own session', () => {
+      expect(() => planOpen(URL_, win({ agentUser: 'alice' }))).toThrow(
+        /Not opening bob's chat page: the agent runs as alice/,
+      );
     });
 
     it('as SYSTEM without a target: rundll32 url.dll', () => {
@@ -386,7 +402,7 @@ describe('planOpen', () => {
       expect(planOpen(URL_, win({ agentUser: 'DESKTOP-7H2K9QL$' })).steps).toHaveLength(3);
       expect(planOpen(URL_, win({ agentUser: 'NT AUTHORITY\\SYSTEM' })).steps).toHaveLength(3);
       expect(planOpen(URL_, win({ agentUser: 'parley-svc', service: true })).steps).toHaveLength(3);
-      expect(planOpen(URL_, win({ agentUser: 'parley-svc' })).steps).toEqual([rundll32]);
+      expect(() => planOpen(URL_, win({ agentUser: 'parley-svc' }))).toThrow(/the agent runs as parley-svc/);
     });
 
     it('names tasks after the time and URL', () => {

@@ -96,12 +96,24 @@ function isWindowsSystemAccount(agentUser: string): boolean {
   );
 }
 
+/**
+ * An agent that is neither root nor SYSTEM runs as one person and can open a page on their desktop only. Opened as
+ * the agent, another person's chat (its page key) would land in the agent's own session: on a computer several
+ * people use, someone else would get it. So it refuses, and the operator is told why (`agent.page_failed`).
+ */
+function refuseOtherUser(ctx: OpenContext, target: DetectedUser): never {
+  throw new Error(
+    `Not opening ${target.name}'s chat page: the agent runs as ${ctx.agentUser}, and only a service (root or SYSTEM) can open a page on another person's desktop`,
+  );
+}
+
 function twoDigits(value: number): string {
   return String(value).padStart(2, '0');
 }
 
 function planLinux(url: string, ctx: OpenContext, target: DetectedUser | null): OpenPlan {
-  if (ctx.agentUid !== 0 || target === null || isSameUser(ctx, target) || target.name === 'root') {
+  if (target !== null && ctx.agentUid !== 0 && !isSameUser(ctx, target)) refuseOtherUser(ctx, target);
+  if (target === null || isSameUser(ctx, target) || target.name === 'root') {
     return {
       steps: [{ command: 'xdg-open', args: [url], settleMs: LAUNCH_SETTLE_MS }],
       description: `xdg-open as ${ctx.agentUser}`,
@@ -159,7 +171,8 @@ function planLinux(url: string, ctx: OpenContext, target: DetectedUser | null): 
 }
 
 function planMac(url: string, ctx: OpenContext, target: DetectedUser | null): OpenPlan {
-  if (ctx.agentUid !== 0 || target === null || isSameUser(ctx, target) || target.name === 'root') {
+  if (target !== null && ctx.agentUid !== 0 && !isSameUser(ctx, target)) refuseOtherUser(ctx, target);
+  if (target === null || isSameUser(ctx, target) || target.name === 'root') {
     return {
       steps: [{ command: 'open', args: [url], settleMs: LAUNCH_SETTLE_MS }],
       description: `open as ${ctx.agentUser}`,
@@ -197,7 +210,8 @@ function windowsOpenCommand(url: string): OpenStep {
 
 function planWindows(url: string, ctx: OpenContext, target: DetectedUser | null): OpenPlan {
   const asSystem = ctx.service === true || isWindowsSystemAccount(ctx.agentUser);
-  if (!asSystem || target === null || isSameUser(ctx, target)) {
+  if (target !== null && !asSystem && !isSameUser(ctx, target)) refuseOtherUser(ctx, target);
+  if (target === null || isSameUser(ctx, target)) {
     return { steps: [windowsOpenCommand(url)], description: `rundll32 url.dll as ${ctx.agentUser}` };
   }
   // SYSTEM's processes live in session 0, which has no visible desktop. A task registered with /IT for the
