@@ -326,7 +326,11 @@ export class Agent {
   /** The logged-on person a chat is with, looked for again if they just logged on; throws when they are not here. */
   private async endUserOf(chat: ChatInfo): Promise<DetectedUser> {
     const find = () => this.users.find((u) => u.name === chat.endUserName);
-    const found = find() ?? (await this.pollUsers(), find());
+    let found = find();
+    if (!found) {
+      await this.pollUsers();
+      found = find();
+    }
     if (!found) throw new Error(`${chat.endUserName} is not logged on to this computer (any more)`);
     return found;
   }
