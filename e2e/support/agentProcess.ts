@@ -39,14 +39,15 @@ export class AgentProcess {
     server: string,
     token: string,
     name: string,
-    user: string | null,
+    /** Who is logged on (`--user` for each), or nobody (`--no-user`). */
+    user: string | readonly string[] | null,
     opener: Opener = 'records',
   ): Promise<AgentProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'parley-agent-'));
     const config = join(dir, 'agent.json');
     const urlFile = join(dir, 'opened-urls.txt');
     await runToEnd(['enroll', '--server', server, '--token', token, '--name', name, '--config', config]);
-    const userArgs = user === null ? ['--no-user'] : ['--user', user];
+    const userArgs = user === null ? ['--no-user'] : [user].flat().flatMap((name) => ['--user', name]);
     const runArgs = [
       agentCli,
       'run',

@@ -130,7 +130,11 @@ export class Harness {
   }
 
   /** Enrolls and runs a real `parley-agent` reporting `user` as logged on (null: nobody). */
-  async startAgent(name: string, user: string | null, opener: Opener = 'records'): Promise<AgentProcess> {
+  async startAgent(
+    name: string,
+    user: string | readonly string[] | null,
+    opener: Opener = 'records',
+  ): Promise<AgentProcess> {
     const token = (await this.api.request('POST', '/api/enrollment-tokens')).body.token as string;
     const agent = await AgentProcess.start(this.url, token, name, user, opener);
     this.agents.push(agent);

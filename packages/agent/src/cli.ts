@@ -84,7 +84,14 @@ program
   .command('run')
   .description('connect to the server and show chats to the logged-on user')
   .option('--config <file>', 'the credential file written by enroll', defaultConfigPath())
-  .option('--user <name>', 'report this user as logged on instead of detecting (kiosks, tests)')
+  .option(
+    '--user <name>',
+    'report this user as logged on instead of detecting (kiosks, tests); again for several people',
+    (name: string, previous: string[] | boolean | undefined) => [
+      ...(Array.isArray(previous) ? previous : []),
+      name,
+    ],
+  )
   .option('--no-user', 'report nobody logged on')
   .option('--fallback-user <name>', 'report this user when detection finds nobody (headless machines)')
   .option('--open-with <command>', 'show the end-user page with this command (URL as last argument)')
@@ -94,7 +101,7 @@ program
     async (
       options: {
         config: string;
-        user?: string | boolean;
+        user?: string[] | boolean;
         fallbackUser?: string;
         openWith?: string;
       } & Reach,
@@ -102,7 +109,8 @@ program
       const config = readConfig(options.config);
       const detectUsers = async (): Promise<DetectedUser[]> => {
         if (options.user === false) return [];
-        if (typeof options.user === 'string') return [{ name: options.user, graphical: true, remote: false }];
+        if (Array.isArray(options.user))
+          return options.user.map((name) => ({ name, graphical: true, remote: false }));
         const found = await detectLoggedOnUsers();
         if (found.length > 0 || !options.fallbackUser) return found;
         return [{ name: options.fallbackUser, graphical: true, remote: false }];

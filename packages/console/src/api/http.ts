@@ -6,6 +6,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole answer, for errors that carry more than a code and a message (e.g. `choose_user`'s list). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiProblem';
@@ -46,7 +48,7 @@ async function send(method: Method, path: string, body: unknown): Promise<{ stat
   if (response.ok) return { status: response.status, data };
   const problem = ApiError.safeParse(data);
   throw problem.success
-    ? new ApiProblem(response.status, problem.data.error, problem.data.message)
+    ? new ApiProblem(response.status, problem.data.error, problem.data.message, data)
     : new ApiProblem(
         response.status,
         `http_${response.status}`,

@@ -13,13 +13,16 @@ import { openChat } from './chatQueries';
 function PageFailedNotice({
   deviceId,
   deviceName,
+  endUserName,
   reason,
 }: {
   deviceId: string;
   deviceName: string;
+  endUserName: string;
   reason: string;
 }) {
-  const retry = useMutation({ mutationFn: openChat });
+  // Again with the same person: on a computer several people use, never someone else.
+  const retry = useMutation({ mutationFn: (id: string) => openChat(id, endUserName) });
   const problem = retry.error?.message;
   return (
     <Notice icon="alert" tone="danger" role="alert">
@@ -71,6 +74,7 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
         key="page-failed"
         deviceId={state.info.deviceId}
         deviceName={state.info.deviceName}
+        endUserName={state.info.endUserName}
         reason={failure}
       />,
     );

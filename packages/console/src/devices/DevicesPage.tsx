@@ -1,4 +1,4 @@
-import type { DeviceRow } from '@parley/protocol';
+import type { DeviceRow, LoggedOnUser } from '@parley/protocol';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { History, MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
 import { lazy, Suspense, useEffect, useState } from 'react';
@@ -10,7 +10,7 @@ import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { dateTime } from '../chat/time';
 import { chatsHeldElsewhere, focusChatTab } from '../chats/chatClaims';
-import { openChat } from '../chats/chatQueries';
+import { openChat, usersToChoose } from '../chats/chatQueries';
 import { useDock } from '../chats/dock';
 import { Button } from '../kit/Button';
 import { Field, SelectField } from '../kit/Field';
@@ -30,6 +30,9 @@ import {
 // The dialogs load when they first open: the device list shows without them.
 const AlertDialog = lazy(() => import('../kit/Dialog').then((m) => ({ default: m.AlertDialog })));
 const AddDeviceDialog = lazy(() => import('./AddDeviceDialog').then((m) => ({ default: m.AddDeviceDialog })));
+const ChooseUserDialog = lazy(() =>
+  import('./ChooseUserDialog').then((m) => ({ default: m.ChooseUserDialog })),
+);
 
 /** Why this operator cannot start chats at all (null: they can); the server refuses it anyway. */
 function chatBlocked(capabilities: readonly string[]): string | null {
@@ -151,18 +154,19 @@ type Problem = { title: string; text: string };
 
 /** What the alert dialog says after Instant Messaging, if anything (signed out: the sign-in page says it). */
 function startProblem(
-  started: { device: DeviceRow; elsewhere: boolean } | undefined,
+  started: { device: DeviceRow; user: string | null; elsewhere: boolean } | undefined,
   error: Error | null,
   device: DeviceRow | undefined,
 ): Problem | null {
   if (started?.elsewhere) {
-    const user = started.device.loggedOnUsers[0]?.name ?? 'the user';
+    const user = started.user ?? 'the user';
     return {
       title: 'The chat is open in another tab',
       text: `Your chat with ${user} on ${started.device.name} is open in another tab of this browser.`,
     };
   }
-  if (!error || isSignedOut(error)) return null;
+  // Several people logged on: the dialog that asks which one says it (ChooseUserDialog).
+  if (!error || isSignedOut(error) || usersToChoose(error)) return null;
   return {
     title: 'Cannot start the chat',
     text:
@@ -272,6 +276,8 @@ export function DevicesPage() {
   const canEnroll = capabilities.includes('devices.manage');
   const [adding, setAdding] = useState(false);
   const [notPossible, setNotPossible] = useState<Problem | null>(null);
+  // Instant Messaging on a device several people are logged on to: whom to chat with (the server's list).
+  const [choosing, setChoosing] = useState<{ device: DeviceRow; users: LoggedOnUser[] } | null>(null);
   // Clearing the filters starts the filter form afresh (it keeps the words being typed as its own state).
   const [cleared, setCleared] = useState(0);
 
@@ -282,12 +288,22 @@ export function DevicesPage() {
   // The server decides (5b, 5c): a new chat, or the one already open with this user, which the agent shows again on
   // the user's screen. The console then shows its window, or points at the tab that holds it.
   const startChat = useMutation({
-    mutationFn: async (device: DeviceRow) => {
-      const created = await openChat(device.id);
+    mutationFn: async ({ device, user }: { device: DeviceRow; user?: string }) => {
+      const created = await openChat(device.id, user);
       const elsewhere = created.reused && (await chatsHeldElsewhere()).has(created.chatId);
-      return { device, chatId: created.chatId, elsewhere };
+      return {
+        device,
+        user: user ?? device.loggedOnUsers[0]?.name ?? null,
+        chatId: created.chatId,
+        elsewhere,
+      };
     },
-    onSuccess: ({ device, chatId, elsewhere }) => {
+    onError: (error, { device }) => {
+      const users = usersToChoose(error);
+      if (users) setChoosing({ device, users });
+    },
+    onSuccess: ({ device, user, chatId, elsewhere }) => {
+      setChoosing(null);
       void devicePagesChanged(client);
       if (elsewhere) focusChatTab(chatId);
       else
@@ -295,12 +311,14 @@ export function DevicesPage() {
           chatId,
           deviceId: device.id,
           deviceName: device.name,
-          endUserName: device.loggedOnUsers[0]?.name ?? null,
+          endUserName: user,
         });
     },
   });
-  const busy = startChat.isPending ? (startChat.variables?.id ?? null) : null;
-  const problem = notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables);
+  const busy = startChat.isPending ? (startChat.variables?.device.id ?? null) : null;
+  const problem = choosing
+    ? null
+    : (notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables?.device));
   const devices = pages.data?.pages.flatMap((page) => page.devices) ?? null;
   const first = pages.data?.pages[0];
   const filtered = Object.entries(filter).some(([key, value]) => key !== 'sort' && value !== '');
@@ -366,7 +384,7 @@ export function DevicesPage() {
               blocked,
               (device) => {
                 if (notNow(device)) setNotPossible(rowProblem(device));
-                else startChat.mutate(device);
+                else startChat.mutate({ device });
               },
               mayBrowseRecordings(capabilities)
                 ? null
@@ -402,6 +420,19 @@ export function DevicesPage() {
           </AlertDialog>
         )}
         {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+        {choosing && (
+          <ChooseUserDialog
+            deviceName={choosing.device.name}
+            users={choosing.users}
+            busy={startChat.isPending}
+            error={startChat.error && !usersToChoose(startChat.error) ? startChat.error.message : null}
+            onChoose={(user) => startChat.mutate({ device: choosing.device, user })}
+            onClose={() => {
+              setChoosing(null);
+              startChat.reset();
+            }}
+          />
+        )}
       </Suspense>
     </div>
   );
