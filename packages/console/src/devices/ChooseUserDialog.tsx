@@ -4,13 +4,15 @@ import { FormDialog } from '../kit/Dialog';
 
 /** Where and since when a person is logged on, as far as the device's agent could tell. */
 export function sessionText(user: LoggedOnUser): string {
+  const since = user.since ? dateTime(user.since) : null;
   const where =
     user.session === 'console'
       ? 'At the computer (console session)'
       : user.session === 'remote'
         ? 'Remote session'
-        : 'Session';
-  return user.since ? `${where}, logged on since ${dateTime(user.since)}` : where;
+        : null;
+  if (where === null) return since ? `Logged on since ${since}` : 'Logged on';
+  return since ? `${where}, logged on since ${since}` : where;
 }
 
 /**
