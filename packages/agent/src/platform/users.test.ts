@@ -690,43 +690,22 @@ describe('a terminal server', () => {
       [show('5')]: ok(showXrdp(1001, 'jonas', true, ':10', 'Tue 2024-05-14 09:02:33 UTC')),
       [show('6')]: ok(showXrdp(1002, 'lena', true, ':11', 'n/a')),
     });
+    const x11 = (name: string, uid: number, sessionId: string, display: string, remote: boolean) => ({
+      name,
+      uid,
+      sessionId,
+      display,
+      type: 'x11',
+      graphical: true,
+      remote,
+      session: remote ? 'remote' : 'console',
+      active: true,
+    });
     expect(await detectLoggedOnUsers('linux', run)).toEqual([
-      {
-        name: 'maria',
-        uid: 1000,
-        sessionId: '2',
-        display: ':0',
-        type: 'x11',
-        graphical: true,
-        remote: false,
-        session: 'console',
-        active: true,
-        since: '2024-05-14T07:45:10.000Z',
-      },
-      {
-        name: 'jonas',
-        uid: 1001,
-        sessionId: '5',
-        display: ':10',
-        type: 'x11',
-        graphical: true,
-        remote: true,
-        session: 'remote',
-        active: true,
-        since: '2024-05-14T09:02:33.000Z',
-      },
+      { ...x11('maria', 1000, '2', ':0', false), since: '2024-05-14T07:45:10.000Z' },
+      { ...x11('jonas', 1001, '5', ':10', true), since: '2024-05-14T09:02:33.000Z' },
       // logind knows no start time for it: the session is still listed, without one.
-      {
-        name: 'lena',
-        uid: 1002,
-        sessionId: '6',
-        display: ':11',
-        type: 'x11',
-        graphical: true,
-        remote: true,
-        session: 'remote',
-        active: true,
-      },
+      x11('lena', 1002, '6', ':11', true),
     ]);
   });
 });
