@@ -135,6 +135,8 @@ describe('administration in the console', () => {
     await rights.getByText('Assign: not granted (no grant applies)').waitFor();
 
     // The server refuses the chat now; the console says so.
+    // Her chat there ended when Write was denied: the window says so (nobody closed it), and Close takes it away.
+    await chatWindow(maria, 'fiona', 'PC-FRONT').getByText('The chat has ended.').waitFor();
     await maria.getByRole('button', { name: 'Close' }).first().click();
     await h.instantMessaging(maria, 'PC-FRONT');
     await maria.getByRole('alertdialog', { name: 'Cannot start the chat' }).waitFor();

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
-import { chatWindow, Harness, messageTexts, say } from './support/harness.js';
+import { chatWindow, endChat, Harness, messageTexts, say } from './support/harness.js';
 
 /** The console's chat window (manual points 1, 2, 3 and 6; typing, Enter and text rendering: point 8). */
 describe('the chat window in the console', () => {
@@ -111,7 +111,7 @@ describe('the chat window in the console', () => {
       Object.keys(localStorage).filter((key) => key.startsWith('parley.chatWindowSize.')),
     );
     expect(stored).toHaveLength(1);
-    await olgaWindow.getByRole('button', { name: 'Close' }).click();
+    await endChat(olgaWindow);
     await other.context().close();
   });
 
@@ -200,6 +200,10 @@ describe('the chat window in the console', () => {
 
   it('6. several chats at once: one window each, side by side in the dock, each with its own unread dot', async () => {
     const bobWindow = chatWindow(console, 'bob', 'PC-BOB');
+    // 2a left bob's window wide; back to its smallest, so that two windows fit side by side (a window with no room
+    // collapses into the inbox: dock.test.ts).
+    await bobWindow.getByRole('button', { name: 'Resize chat window' }).focus();
+    for (let i = 0; i < 40; i++) await console.keyboard.press('ArrowRight');
     const kimWindow = await h.openChat(console, 'PC-KIM', 'kim');
     const bobPage = await h.endUserPage(bob);
     const kimPage = await h.endUserPage(kim, 1);

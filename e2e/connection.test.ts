@@ -1,6 +1,15 @@
 import type { Locator, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeze, Harness, messageTexts, resume, say, setTabVisible, startHidden } from './support/harness.js';
+import {
+  endChat,
+  freeze,
+  Harness,
+  messageTexts,
+  resume,
+  say,
+  setTabVisible,
+  startHidden,
+} from './support/harness.js';
 
 /** The delivery state shown under the operator's (or end user's) message with this text. */
 function statusOf(scope: Page | Locator, text: string): Promise<string | null> {
@@ -57,7 +66,7 @@ describe('disconnects, reconnects and delivery', () => {
 
       await disconnectedAlert(window).waitFor({ timeout: 15_000 });
       expect(Date.now() - frozenAt).toBeLessThan(15_000);
-      await window.getByRole('log').getByText('User is disconnected').waitFor();
+      await window.getByRole('log').getByText('nina is disconnected').waitFor();
       expect(await send.isDisabled()).toBe(true);
       expect(await box.isEnabled()).toBe(true);
       await box.fill('A draft while nina is away');
@@ -119,12 +128,13 @@ describe('disconnects, reconnects and delivery', () => {
     const window = await h.openChat(console, 'PC-CLOSE', 'carl');
     const endUser = await h.endUserPage(agent);
     await window.getByRole('log').getByText('carl joined the chat').waitFor();
-    await window.getByRole('button', { name: 'Close' }).click();
+    await endChat(window);
     await expect.poll(() => window.count()).toBe(0);
     await endUser.getByText('Administrator left the chat').waitFor();
     await endUser.getByRole('log').getByText('Administrator closed the chat').waitFor();
     expect(await endUser.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
-    expect(await endUser.getByRole('button', { name: 'Close chat' }).isDisabled()).toBe(true);
+    expect(await endUser.getByRole('button', { name: 'Close chat' }).count()).toBe(0);
+    await endUser.getByText('Your chat with Administrator has ended.').waitFor();
     const open = (await h.api.request('GET', '/api/chats')).body as { deviceName: string }[];
     expect(open.map((chat) => chat.deviceName)).not.toContain('PC-CLOSE');
   });

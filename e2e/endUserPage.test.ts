@@ -25,7 +25,9 @@ describe('the end-user page', () => {
     const endUser = await h.endUserPage(agent);
     await endUser.getByRole('heading', { level: 1, name: 'Acme Corp help desk' }).waitFor();
     await expect.poll(() => endUser.title()).toBe('Acme Corp help desk');
-    await endUser.getByText('You are chatting with Administrator').waitFor();
+    await endUser
+      .getByText('Hello jane. Administrator from Acme Corp wants to chat about your computer ACME-LT-7.')
+      .waitFor();
     await endUser.getByText('This conversation is recorded by Acme Corp.').waitFor();
     await window.getByRole('log').getByText('jane joined the chat').waitFor();
     await say(window, 'Hi Jane');
@@ -40,7 +42,12 @@ describe('the end-user page', () => {
     await endUser.getByText('You closed the chat. You can close this window.').waitFor();
     expect(await endUser.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
     await window.getByRole('log').getByText('jane closed the chat').waitFor();
-    await window.getByRole('alert').filter({ hasText: 'User is disconnected' }).waitFor();
+    // The user closed the chat: no "disconnected" alert in red, the window says who ended it.
+    await window.getByRole('status').filter({ hasText: 'jane closed the chat.' }).waitFor();
+    expect(await window.getByText('User is disconnected').count()).toBe(0);
+    expect(await endUser.getByText(/You are chatting/).count()).toBe(0);
+    await endUser.getByText('Your chat with Administrator has ended.').waitFor();
+    expect(await endUser.getByRole('button', { name: 'Close chat' }).count()).toBe(0);
     expect(await window.getByRole('textbox', { name: 'Message' }).isDisabled()).toBe(true);
     expect(await window.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     expect((await h.api.request('GET', '/api/chats')).body).toEqual([]);
@@ -53,8 +60,9 @@ describe('the end-user page', () => {
     await h.api.request('PUT', '/api/settings/recording', DEFAULT_RECORDING_SETTINGS);
     const window = await h.openChat(console, 'ACME-LT-7', 'jane');
     const endUser = await h.endUserPage(agent, 1);
-    await endUser.getByText('You are chatting with Administrator').waitFor();
+    await endUser.getByText(/Administrator from Acme Corp wants to chat/).waitFor();
     await window.getByRole('log').getByText('jane joined the chat').waitFor();
     expect(await endUser.getByText(/recorded/).count()).toBe(0);
+    expect(await window.getByText(/recorded/).count()).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { readZip } from '../packages/server/test/support/files.js';
 import { seedRecordedChat } from '../packages/server/test/support/recordings.js';
 import type { AgentProcess } from './support/agentProcess.js';
 import { axe } from './support/browser.js';
-import { Harness, say } from './support/harness.js';
+import { endChat, Harness, say } from './support/harness.js';
 
 /**
  * Issue 10's recordings browser in the browser: a device's past conversations filtered and searched with the words
@@ -39,7 +39,7 @@ describe('past conversations', () => {
       await say(from, text);
       await to.getByRole('log').getByText(text).waitFor();
     }
-    await window.getByRole('button', { name: 'Close' }).click();
+    await endChat(window);
     await window.waitFor({ state: 'detached' });
     await endUser.close();
   }

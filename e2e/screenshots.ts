@@ -7,6 +7,7 @@ import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import { ADMIN_PASSWORD, ApiClient, startTestServer } from '../packages/server/test/support/server.js';
 import { AgentProcess } from './support/agentProcess.js';
 import { launchChromium } from './support/browser.js';
+import { endChat } from './support/harness.js';
 
 const out = (name: string) => fileURLToPath(new URL(`../docs/screenshots/${name}.png`, import.meta.url));
 
@@ -115,7 +116,7 @@ try {
   });
 
   // The chat's pictures are taken: its window goes, so it covers none of the administration screens.
-  await window.getByRole('button', { name: 'Close' }).click();
+  await endChat(window);
   await window.waitFor({ state: 'detached' });
   // Each click leaves the pointer off the page, so no hover shows in the pictures.
   const go = async (link: string) => {

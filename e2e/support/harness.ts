@@ -220,6 +220,19 @@ export function chatWindow(page: Page, user: string, deviceName: string): Locato
   return page.getByRole('region', { name: `Chat with ${user} on ${deviceName}` });
 }
 
+/**
+ * The operator's Close on an open chat: it asks ("End the conversation for both of you?"), End chat answers; a chat
+ * that is not recorded then offers Undo for a few seconds, which End now skips.
+ */
+export async function endChat(window: Locator): Promise<void> {
+  await window.getByRole('button', { name: 'Close', exact: true }).click();
+  const question = window.getByRole('alertdialog', { name: 'End the chat' });
+  await question.getByText('End the conversation for both of you?').waitFor();
+  const recorded = (await question.getByText('This chat is recorded').count()) > 0;
+  await question.getByRole('button', { name: 'End chat' }).click();
+  if (!recorded) await window.getByRole('button', { name: 'End now' }).click();
+}
+
 /** Types a message in a scope's box and presses Send. */
 export async function say(scope: Page | Locator, text: string): Promise<void> {
   await scope.getByRole('textbox', { name: 'Message' }).fill(text);

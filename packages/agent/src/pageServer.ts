@@ -21,6 +21,7 @@ import {
 } from '@parley/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
 import { readPageState, writePageState } from './pageState.js';
+import { STALE_PAGE_CSP, STALE_PAGE_HTML } from './stalePage.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -351,7 +352,10 @@ export class PageServer {
     const chatPath = /^\/chat\/([^/]+)$/.exec(url.pathname);
     if (chatPath) {
       const chatId = safeDecode(chatPath[1] ?? '');
-      if (!chatId || !this.chats.has(chatId)) return text(404, 'this chat page does not exist or has ended');
+      if (!chatId || !this.chats.has(chatId)) {
+        const headers = { 'content-security-policy': STALE_PAGE_CSP, 'referrer-policy': 'no-referrer' };
+        return { status: 404, type: 'text/html; charset=utf-8', body: STALE_PAGE_HTML, headers };
+      }
       const csp =
         `default-src 'self'; script-src 'self'; connect-src 'self' ws://127.0.0.1:${this.port}; ` +
         "img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";

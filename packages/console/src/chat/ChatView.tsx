@@ -8,6 +8,8 @@ export interface ChatViewProps {
   state: ChatState;
   /** Shown on this side's messages the server has not echoed yet. */
   myName: string;
+  /** Shown instead of the sender's name on this side's stored messages too (the end user is "You"). */
+  myLabel?: string;
   /** The other side's name, for "… is typing…". */
   peerName: string;
   /** Banners above the conversation (connection, presence, closed…); each side chooses its own. */
@@ -28,6 +30,7 @@ export interface ChatViewProps {
 export function ChatView({
   state,
   myName,
+  myLabel,
   peerName,
   notices,
   composerDisabled,
@@ -50,6 +53,7 @@ export function ChatView({
         items={items}
         myRole={state.myRole}
         myName={myName}
+        myLabel={myLabel}
         peerReceipts={state.receipts[otherRole(state.myRole)]}
         onRetry={onRetry}
         retryDisabled={closed || sendDisabled === true}

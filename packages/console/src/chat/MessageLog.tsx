@@ -1,8 +1,9 @@
 import type { ChatEntry, Receipts, Role } from '@parley/protocol';
 import { Check, CheckCheck, CircleAlert, Clock3, RotateCw } from 'lucide-react';
-import { memo, type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
+import { memo, type ReactNode, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { type DeliveryStatus, pendingStatus, storedStatus, type TimelineItem } from './chatState';
 import { eventText } from './eventText';
+import { foldPresence } from './fold';
 import { linkify } from './linkify';
 import { clockTime, fullTime } from './time';
 
@@ -17,13 +18,13 @@ export interface EventContext {
 /** The words for an event on this side, or null to leave it out. */
 export type DescribeEvent = (entry: EventEntry, context: EventContext) => string | null;
 
-const PRESENCE = new Set(['end_user_connected', 'end_user_disconnected']);
-
 export interface MessageLogProps {
   items: readonly TimelineItem[];
   myRole: Role;
   /** The name shown on this side's messages that the server has not echoed yet. */
   myName: string;
+  /** When set, this side's stored messages carry it instead of their sender's name (the end user is "You"). */
+  myLabel?: string | undefined;
   /** The other side's receipt marks: they make this side's messages delivered and read. */
   peerReceipts: Receipts;
   onRetry(clientId: string): void;
@@ -33,6 +34,12 @@ export interface MessageLogProps {
   describeEvent?: DescribeEvent;
   /** The log is shown (a minimized window hides it): scroll to the end when it comes back. */
   visible?: boolean;
+}
+
+/** The end of a folded line: how many drops it stands for. */
+function foldedText(drops: number, since: string): string {
+  const times = drops === 1 ? 'once' : `${drops} times`;
+  return `disconnected ${times} since ${clockTime(since)}`;
 }
 
 function Time({ at }: { at: string }) {
@@ -148,6 +155,7 @@ export function MessageLog({
   items,
   myRole,
   myName,
+  myLabel,
   peerReceipts,
   onRetry,
   retryDisabled,
@@ -157,7 +165,7 @@ export function MessageLog({
   const ref = useRef<HTMLDivElement>(null);
   const atEnd = useRef(true);
   const last = items.at(-1);
-  let presenceSeen = false;
+  const lines = useMemo(() => foldPresence(items), [items]);
 
   // Follow the conversation while the reader is at its end, and always after this side wrote something.
   useLayoutEffect(() => {
@@ -192,7 +200,7 @@ export function MessageLog({
         atEnd.current = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
       }}
     >
-      {items.map((item) => {
+      {lines.map(({ item, reconnect, folded }) => {
         const key = itemKey(item);
         if (item.kind === 'pending') {
           const { message } = item;
@@ -211,20 +219,26 @@ export function MessageLog({
         if (entry.kind === 'message') {
           const mine = entry.from.role === myRole;
           return (
-            <Message key={key} name={entry.from.name} at={entry.at} text={entry.text} mine={mine}>
+            <Message
+              key={key}
+              name={mine && myLabel ? myLabel : entry.from.name}
+              at={entry.at}
+              text={entry.text}
+              mine={mine}
+            >
               {mine && <Delivery status={storedStatus(entry.seq, peerReceipts)} error={null} retryDisabled />}
             </Message>
           );
         }
-        const isPresence = PRESENCE.has(entry.event);
-        const text = describeEvent(entry, {
-          reconnect: isPresence && entry.event === 'end_user_connected' && presenceSeen,
-        });
-        if (isPresence) presenceSeen = true;
+        const text = describeEvent(entry, { reconnect: reconnect && entry.event === 'end_user_connected' });
         if (text === null) return null;
         return (
           <div key={key} className="chat-event">
-            <span>{text}</span> <Time at={entry.at} />
+            <span>
+              {text}
+              {folded && ` (${foldedText(folded.drops, folded.since)})`}
+            </span>{' '}
+            <Time at={entry.at} />
           </div>
         );
       })}

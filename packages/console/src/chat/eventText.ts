@@ -5,6 +5,11 @@ export function reconnectedText(name: string | null): string {
   return name ? `${name} is connected again` : 'The user is connected again';
 }
 
+/** An `end_user_disconnected`, in the timeline: the user by name, as in the other lines. */
+export function disconnectedText(name: string): string {
+  return `${name} is disconnected`;
+}
+
 export function typingText(name: string): string {
   return `${name} is typing…`;
 }

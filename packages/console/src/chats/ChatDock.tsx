@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import type { ChatTransport } from '../chat/transport';
+import { ChatInbox, type InboxChat } from './ChatInbox';
 import type { WindowStatus } from './ChatWindow';
 import './chats.css';
 import type { DockedChat } from './dockState';
@@ -7,9 +8,16 @@ import type { DockedChat } from './dockState';
 /** A window's code loads with the first window (a console with no chat open never needs it). */
 const ChatWindow = lazy(() => import('./ChatWindow').then((m) => ({ default: m.ChatWindow })));
 
-/** The chat windows, docked side by side at the bottom right of the console, one per chat. */
+/**
+ * The chat windows, docked side by side at the bottom right of the console, one per chat, and the inbox of every
+ * open chat beside them. Windows with no room are collapsed into the inbox (kept, hidden: they still count what
+ * arrives).
+ */
 export function ChatDock({
   chats,
+  collapsed,
+  inbox,
+  onPick,
   restored,
   transportFor,
   focus,
@@ -21,6 +29,10 @@ export function ChatDock({
   onStatus,
 }: {
   chats: readonly DockedChat[];
+  /** The window has no room in the dock: it is hidden, and found in the inbox. */
+  collapsed(chatId: string): boolean;
+  inbox: readonly InboxChat[];
+  onPick(chatId: string): void;
   /** The windows of the operator's open chats have been put back (after a reload or in a new tab). */
   restored: boolean;
   transportFor(chatId: string): ChatTransport;
@@ -51,22 +63,31 @@ export function ChatDock({
   }, []);
 
   return (
-    <div className="dock" ref={ref} hidden={chats.length === 0} data-restored={restored || undefined}>
-      {chats.map((docked) => (
-        <Suspense key={docked.chatId} fallback={null}>
-          <ChatWindow
-            docked={docked}
-            transport={transportFor(docked.chatId)}
-            autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
-            operatorId={operatorId}
-            onToggleMinimized={() => onToggleMinimized(docked.chatId)}
-            onShow={() => onShow(docked.chatId)}
-            onRemove={() => onRemove(docked.chatId)}
-            onPopOut={() => onPopOut(docked.chatId)}
-            onStatus={(status) => onStatus(docked.chatId, status)}
-          />
-        </Suspense>
-      ))}
+    <div
+      className="dock"
+      ref={ref}
+      hidden={chats.length === 0 && inbox.length === 0}
+      data-restored={restored || undefined}
+    >
+      <div className="dock__windows">
+        {chats.map((docked) => (
+          <Suspense key={docked.chatId} fallback={null}>
+            <ChatWindow
+              docked={docked}
+              collapsed={collapsed(docked.chatId)}
+              transport={transportFor(docked.chatId)}
+              autoFocus={focus?.chatId === docked.chatId ? focus.n : false}
+              operatorId={operatorId}
+              onToggleMinimized={() => onToggleMinimized(docked.chatId)}
+              onShow={() => onShow(docked.chatId)}
+              onRemove={() => onRemove(docked.chatId)}
+              onPopOut={() => onPopOut(docked.chatId)}
+              onStatus={(status) => onStatus(docked.chatId, status)}
+            />
+          </Suspense>
+        ))}
+      </div>
+      {inbox.length > 0 && <ChatInbox chats={inbox} onPick={onPick} />}
     </div>
   );
 }

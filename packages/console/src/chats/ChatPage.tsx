@@ -11,7 +11,8 @@ import { chatTitle } from '../chat/eventText';
 import { setPageTitle, setUnreadCount } from '../chat/tabBadge';
 import { useChat } from '../chat/useChat';
 import { Button } from '../kit/Button';
-import { openClaimChannel } from './chatClaims';
+import { type ClaimChannel, openClaimChannel } from './chatClaims';
+import { useEndChat } from './EndChat';
 import { OperatorChat } from './OperatorChat';
 import { UnreadDot } from './UnreadDot';
 import './chats.css';
@@ -37,20 +38,30 @@ export function ChatPage({ params: { chatId } }: ScreenProps<'/chats/:chatId'>) 
   useEffect(() => setUnreadCount(unread), [unread]);
   useEffect(() => controller.setAttention(looking), [controller, looking]);
 
+  // The claim carries what is unread here, for the dock's inbox in the other tabs.
+  const unreadNow = useRef(unread);
+  unreadNow.current = unread;
+  const claims = useRef<ClaimChannel | null>(null);
   useEffect(() => {
+    const claim = () => channel?.post({ type: 'claim', chatId, unread: unreadNow.current });
     const channel = openClaimChannel((message) => {
-      if (message.type === 'who') channel?.post({ type: 'claim', chatId });
+      if (message.type === 'who') claim();
       if (message.type === 'focus' && message.chatId === chatId) window.focus();
     });
-    channel?.post({ type: 'claim', chatId });
+    claims.current = channel;
+    claim();
     const release = () => channel?.post({ type: 'release', chatId });
     window.addEventListener('pagehide', release);
     return () => {
       window.removeEventListener('pagehide', release);
       release();
       channel?.close();
+      claims.current = null;
     };
   }, [chatId]);
+  useEffect(() => claims.current?.post({ type: 'claim', chatId, unread }), [chatId, unread]);
+
+  const ending = useEndChat({ recorded: info?.recorded ?? false, end: () => controller.close() });
 
   const latest = useRef({ alerts, info });
   latest.current = { alerts, info };
@@ -77,12 +88,17 @@ export function ChatPage({ params: { chatId } }: ScreenProps<'/chats/:chatId'>) 
         </Link>
         <h1 className="chat-page__title">{title}</h1>
         {unread > 0 && <UnreadDot count={unread} />}
-        <Button icon={X} onClick={() => controller.close()} disabled={closed}>
+        <Button icon={X} onClick={ending.ask} disabled={closed}>
           Close
         </Button>
       </div>
       <div className="chat-page__body">
-        <OperatorChat chat={chat} endUserName={info?.endUserName ?? 'the user'} autoFocus />
+        <OperatorChat
+          chat={chat}
+          endUserName={info?.endUserName ?? 'the user'}
+          autoFocus
+          ending={ending.panel}
+        />
       </div>
     </section>
   );

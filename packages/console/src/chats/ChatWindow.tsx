@@ -8,7 +8,8 @@ import { chatTitle } from '../chat/eventText';
 import type { ChatTransport } from '../chat/transport';
 import { useChat } from '../chat/useChat';
 import { IconButton } from '../kit/IconButton';
-import type { DockedChat } from './dockState';
+import { type DockedChat, MINIMIZED_WIDTH } from './dockState';
+import { useEndChat } from './EndChat';
 import { OperatorChat } from './OperatorChat';
 import { UnreadDot } from './UnreadDot';
 import { clampSize, loadSize, resizeFromTopLeft, type Size, saveSize, sizeKey } from './windowSize';
@@ -93,10 +94,16 @@ export interface WindowStatus {
   /** The chat is still open (not closed by either side). */
   open: boolean;
   deviceId: string | null;
+  /** The window's width in the dock (minimized windows are narrower). */
+  width: number;
+  endUserName: string;
+  deviceName: string;
 }
 
 export interface ChatWindowProps {
   docked: DockedChat;
+  /** No room in the dock: hidden (the inbox lists it), still counting what arrives. */
+  collapsed?: boolean;
   transport: ChatTransport;
   /** Focus the message box (a new number: again). */
   autoFocus: boolean | number;
@@ -117,6 +124,7 @@ export interface ChatWindowProps {
  */
 export function ChatWindow({
   docked,
+  collapsed = false,
   transport,
   autoFocus,
   operatorId,
@@ -145,7 +153,7 @@ export function ChatWindow({
   }, []);
 
   // Seen when shown in a visible, focused tab: then what arrives is read and no dot shows.
-  const looking = usePageLooking() && !minimized;
+  const looking = usePageLooking() && !minimized && !collapsed;
   useEffect(() => controller.setAttention(looking), [controller, looking]);
 
   const unread = unreadCount(state);
@@ -153,7 +161,11 @@ export function ChatWindow({
   const deviceId = info?.deviceId ?? docked.deviceId ?? null;
   const reportStatus = useRef(onStatus);
   reportStatus.current = onStatus;
-  useEffect(() => reportStatus.current({ unread, open, deviceId }), [unread, open, deviceId]);
+  const width = minimized ? MINIMIZED_WIDTH : size.width;
+  useEffect(
+    () => reportStatus.current({ unread, open, deviceId, width, endUserName, deviceName }),
+    [unread, open, deviceId, width, endUserName, deviceName],
+  );
 
   // Desktop notification and chime for what arrives while the console is in the background.
   const latest = useRef({ alerts, endUserName, deviceName, onShow });
@@ -172,6 +184,14 @@ export function ChatWindow({
     [controller],
   );
 
+  const ending = useEndChat({
+    recorded: info?.recorded ?? false,
+    end: () => {
+      controller.close();
+      onRemove();
+    },
+  });
+
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
     if (event.key !== 'Escape' || minimized || event.defaultPrevented) return;
     event.preventDefault();
@@ -183,6 +203,7 @@ export function ChatWindow({
     <section
       className={minimized ? 'chat-window chat-window--minimized' : 'chat-window'}
       aria-label={title}
+      hidden={collapsed}
       style={minimized ? undefined : { width: size.width, height: size.height }}
       onKeyDown={onKeyDown}
     >
@@ -203,16 +224,11 @@ export function ChatWindow({
           />
         )}
         <MessageSquareText className="chat-window__icon" size={16} aria-hidden="true" />
+        {/* Two lines, each cut on its own: the device name is never lost behind a long user name. */}
         <h2 className="chat-window__title" title={title}>
-          {minimized ? (
-            <>
-              <span className="visually-hidden">Chat with </span>
-              {endUserName}
-              <span className="chat-window__device"> on {deviceName}</span>
-            </>
-          ) : (
-            title
-          )}
+          <span className="visually-hidden">Chat with </span>
+          <span className="chat-window__user">{endUserName}</span>
+          <span className="chat-window__device"> on {deviceName}</span>
         </h2>
         {unread > 0 && <UnreadDot count={unread} />}
         <div className="chat-window__buttons">
@@ -228,14 +244,25 @@ export function ChatWindow({
             label="Close"
             icon={X}
             onClick={() => {
-              controller.close();
-              onRemove();
+              if (!open) {
+                controller.close();
+                onRemove();
+                return;
+              }
+              if (minimized) onShow();
+              ending.ask();
             }}
           />
         </div>
       </header>
       <div className="chat-window__body" hidden={minimized}>
-        <OperatorChat chat={chat} endUserName={endUserName} visible={!minimized} autoFocus={autoFocus} />
+        <OperatorChat
+          chat={chat}
+          endUserName={endUserName}
+          visible={!minimized}
+          autoFocus={autoFocus}
+          ending={ending.panel}
+        />
       </div>
     </section>
   );

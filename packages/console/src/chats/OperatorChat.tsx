@@ -1,8 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode, useMemo } from 'react';
 import { ChatView } from '../chat/ChatView';
 import { endUserPresence, isClosed, pageFailure } from '../chat/chatState';
-import { eventText, reconnectedText, waitingText } from '../chat/eventText';
+import { disconnectedText, eventText, reconnectedText, waitingText } from '../chat/eventText';
 import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
 import type { UseChat } from '../chat/useChat';
@@ -37,10 +37,20 @@ function PageFailedNotice({
   );
 }
 
+/** Why a closed chat ended, as the operator reads it: the user closed it, the operator did, or nobody (revoked…). */
+function endedText(state: UseChat['state'], endUserName: string): string {
+  const closing = state.entries.findLast((entry) => entry.kind === 'event' && entry.event === 'chat_closed');
+  const role = closing?.kind === 'event' ? (closing.from?.role ?? null) : null;
+  if (role === 'end_user') return `${endUserName} closed the chat.`;
+  if (role === 'operator') return 'You closed the chat.';
+  return 'The chat has ended.';
+}
+
 /** The banners the operator sees above a conversation. */
-function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
+function operatorNotices(chat: UseChat, endUserName: string, ending: ReactNode): ReactNode[] {
   const { state } = chat;
   const notices: ReactNode[] = [];
+  if (ending) notices.push(<Fragment key="ending">{ending}</Fragment>);
   if (!state.connected) {
     notices.push(
       <Notice key="connection" icon="offline" tone="warning" role="status">
@@ -66,6 +76,13 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
     );
   }
   if (!state.info) return notices;
+  if (state.info.recorded && !isClosed(state)) {
+    notices.push(
+      <Notice key="recorded" icon="lock">
+        This chat is recorded.
+      </Notice>,
+    );
+  }
   const presence = endUserPresence(state.entries);
   const failure = isClosed(state) ? null : pageFailure(state.entries);
   if (failure !== null) {
@@ -78,7 +95,15 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
         reason={failure}
       />,
     );
-  } else if (isClosed(state) || presence === 'disconnected') {
+  } else if (isClosed(state)) {
+    // The user closing the chat is no network trouble: say who ended it, not "disconnected".
+    notices.push(
+      <Notice key="presence" icon="info" role="status">
+        {endedText(state, endUserName)}
+      </Notice>,
+    );
+  } else if (presence === 'disconnected') {
+    // The manual's words, for a page that dropped (network trouble, the window closed without ending the chat).
     notices.push(
       <Notice key="presence" icon="offline" tone="danger" role="alert">
         User is disconnected
@@ -94,8 +119,16 @@ function operatorNotices(chat: UseChat, endUserName: string): ReactNode[] {
   return notices;
 }
 
-const describeEvent: DescribeEvent = (entry, { reconnect }) =>
-  reconnect ? reconnectedText(entry.from?.name.trim() || null) : eventText(entry.event, entry.from);
+/** Events as the operator reads them: the end user by their name in every line. */
+function describeFor(endUserName: string): DescribeEvent {
+  return (entry, { reconnect }) => {
+    const name = entry.from?.role === 'end_user' ? entry.from.name.trim() || endUserName : endUserName;
+    if (entry.event === 'end_user_connected')
+      return reconnect ? reconnectedText(name) : eventText(entry.event, { role: 'end_user', name });
+    if (entry.event === 'end_user_disconnected') return disconnectedText(name);
+    return eventText(entry.event, entry.from);
+  };
+}
 
 /** A chat as the operator sees it (in a docked window or full page). */
 export function OperatorChat({
@@ -103,14 +136,18 @@ export function OperatorChat({
   endUserName,
   visible = true,
   autoFocus = false,
+  ending = null,
 }: {
   chat: UseChat;
   endUserName: string;
   visible?: boolean;
   autoFocus?: boolean | number;
+  /** Closing asks first (EndChat): the question or the undo bar, shown first. */
+  ending?: ReactNode;
 }) {
   const { state, controller } = chat;
-  const notices = operatorNotices(chat, endUserName);
+  const notices = operatorNotices(chat, endUserName, ending);
+  const describeEvent = useMemo(() => describeFor(endUserName), [endUserName]);
   const closed = isClosed(state);
   // While the user is away the operator can still write; Send comes back with them (what was sent just before the
   // drop is delivered when they are back, or shown as not delivered).
@@ -129,7 +166,7 @@ export function OperatorChat({
       describeEvent={describeEvent}
       visible={visible}
       autoFocus={autoFocus}
-      placeholder={away ? 'The user is disconnected. You can send when they are back.' : undefined}
+      placeholder={away ? `${endUserName} is disconnected. You can send when they are back.` : undefined}
     />
   );
 }

@@ -2,11 +2,13 @@
  * Which chats are open in a tab of their own (`/chats/<id>`, "Open in new tab"), so the console's dock in another tab
  * does not keep a second live copy. Tabs of the same origin talk over a BroadcastChannel:
  * - a chat tab says `claim` when it opens and whenever asked `who`, and `release` when it closes;
- * - the dock drops a window whose chat is claimed, and asks `who` before putting windows back.
+ * - the dock drops a window whose chat is claimed, and asks `who` before putting windows back;
+ * - a claim carries what is unread in that tab (`unread`), and is said again whenever that changes, so the dock's
+ *   inbox counts it too.
  */
 export type ClaimMessage =
   | { type: 'who' }
-  | { type: 'claim'; chatId: string }
+  | { type: 'claim'; chatId: string; unread?: number }
   | { type: 'release'; chatId: string }
   | { type: 'focus'; chatId: string };
 
@@ -16,6 +18,9 @@ function isClaimMessage(value: unknown): value is ClaimMessage {
   if (typeof value !== 'object' || value === null) return false;
   const { type, chatId } = value as { type?: unknown; chatId?: unknown };
   if (type === 'who') return true;
+  const { unread } = value as { unread?: unknown };
+  if (unread !== undefined && !(typeof unread === 'number' && Number.isInteger(unread) && unread >= 0))
+    return false;
   return (type === 'claim' || type === 'release' || type === 'focus') && typeof chatId === 'string';
 }
 

@@ -4,17 +4,22 @@ import { useConsoleSocket } from '../api/socketContext';
 import { href } from '../app/routes';
 import { setUnreadCount } from '../chat/tabBadge';
 import { ChatDock } from './ChatDock';
+import type { InboxChat } from './ChatInbox';
 import type { WindowStatus } from './ChatWindow';
-import { chatsHeldElsewhere, openClaimChannel } from './chatClaims';
+import { chatsHeldElsewhere, focusChatTab, openClaimChannel } from './chatClaims';
 import { openChatsQuery } from './chatQueries';
 import {
   type DockedChat,
+  dockLayout,
   dockOpen,
   dockRemove,
   dockRestore,
+  dockRoom,
   dockShow,
   dockToggleMinimized,
   loadDock,
+  MINIMIZED_WIDTH,
+  type OpenChat,
   saveDock,
 } from './dockState';
 
@@ -71,6 +76,16 @@ export function DockProvider({
   /** The windows of open chats have been put back (tests and tools wait for it; see `data-restored`). */
   const [restored, setRestored] = useState(false);
   useEffect(() => saveDock(sessionStore(), dock), [dock]);
+  /** The operator's open chats as the server last listed them (names of the chats held by other tabs). */
+  const [openList, setOpenList] = useState<readonly OpenChat[]>([]);
+  /** Chats held by a tab of their own, with what is unread there. */
+  const [tabs, setTabs] = useState<Readonly<Record<string, number>>>({});
+  const [viewportWidth, setViewportWidth] = useState(() => window.innerWidth);
+  useEffect(() => {
+    const onResize = () => setViewportWidth(window.innerWidth);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
 
   // The windows of the operator's open chats come back after a reload or in a new tab (GET /api/chats), except
   // the chats another tab holds ("Open in new tab"): no second live copy. A chat tab that closes gives its window back.
@@ -78,6 +93,7 @@ export function DockProvider({
     if (!shown) return;
     let live = true;
     let resync: ReturnType<typeof setTimeout> | null = null;
+    let known = new Set<string>();
     const startedWith = new Set(loadDock(sessionStore()).map((chat) => chat.chatId));
     const sync = async (first: boolean) => {
       const [elsewhere, open] = await Promise.all([
@@ -85,13 +101,23 @@ export function DockProvider({
         client.fetchQuery(openChatsQuery).catch(() => null),
       ]);
       if (!live || !open) return;
+      known = new Set(open.map((chat) => chat.chatId));
+      setOpenList(open);
+      setTabs((current) => withoutClosed(current, open));
       setDock((current) => dockRestore(current, open, { elsewhere, dropClosed: first ? startedWith : null }));
       setRestored(true);
     };
     void sync(true);
     const channel = openClaimChannel((message) => {
-      if (message.type === 'claim') setDock((current) => dockRemove(current, message.chatId));
+      if (message.type === 'claim') {
+        const { chatId, unread = 0 } = message;
+        setDock((current) => dockRemove(current, chatId));
+        setTabs((current) => (current[chatId] === unread ? current : { ...current, [chatId]: unread }));
+        // A chat opened since the last list (its names are not known yet): list again.
+        if (!known.has(chatId)) void sync(false);
+      }
       if (message.type === 'release') {
+        setTabs((current) => without(current, message.chatId));
         if (resync) clearTimeout(resync);
         resync = setTimeout(() => void sync(false), RESYNC_AFTER_RELEASE_MS);
       }
@@ -102,6 +128,14 @@ export function DockProvider({
       channel?.close();
     };
   }, [shown, client]);
+
+  // The windows the dock has room for, newest first; the others collapse into the inbox.
+  const shownWindows = dockLayout(
+    dock,
+    (chat) => statuses[chat.chatId]?.width ?? (chat.minimized ? MINIMIZED_WIDTH : 360),
+    dockRoom(viewportWidth),
+  );
+  const inbox = inboxChats(dock, shownWindows, statuses, tabs, openList);
 
   // The tab's title and icon count what is unread in the docked windows (a chat page counts its own).
   const totalUnread = dock.reduce((sum, chat) => sum + (statuses[chat.chatId]?.unread ?? 0), 0);
@@ -125,17 +159,18 @@ export function DockProvider({
   );
 
   const showChat = (chatId: string) => {
-    setDock((current) => dockShow(current, chatId));
+    setDock((current) => dockShow(current, chatId, !shownWindows.has(chatId)));
     focusChat(chatId);
+  };
+
+  const pickChat = (chatId: string) => {
+    if (dock.some((chat) => chat.chatId === chatId)) showChat(chatId);
+    else focusChatTab(chatId);
   };
 
   const removeChat = (chatId: string) => {
     setDock((current) => dockRemove(current, chatId));
-    setStatuses((current) => {
-      if (!(chatId in current)) return current;
-      const { [chatId]: _gone, ...rest } = current;
-      return rest;
-    });
+    setStatuses((current) => without(current, chatId));
   };
 
   const statusChanged = useCallback((chatId: string, status: WindowStatus) => {
@@ -145,7 +180,10 @@ export function DockProvider({
         before &&
         before.unread === status.unread &&
         before.open === status.open &&
-        before.deviceId === status.deviceId
+        before.deviceId === status.deviceId &&
+        before.width === status.width &&
+        before.endUserName === status.endUserName &&
+        before.deviceName === status.deviceName
       )
         return current;
       return { ...current, [chatId]: status };
@@ -158,6 +196,9 @@ export function DockProvider({
       {shown && (
         <ChatDock
           chats={dock}
+          collapsed={(chatId) => !shownWindows.has(chatId)}
+          inbox={inbox}
+          onPick={pickChat}
           restored={restored}
           transportFor={(chatId) => socket.chatTransport(chatId)}
           focus={focus}
@@ -167,6 +208,7 @@ export function DockProvider({
           onRemove={removeChat}
           onPopOut={(chatId) => {
             window.open(href('chat', { chatId }), '_blank', 'noopener');
+            setTabs((current) => ({ ...current, [chatId]: 0 }));
             removeChat(chatId);
           }}
           onStatus={statusChanged}
@@ -174,4 +216,53 @@ export function DockProvider({
       )}
     </DockContext>
   );
+}
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {
+  if (!(key in record)) return record;
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+}
+
+/** Forgets the tabs of chats that are no longer open. */
+function withoutClosed(
+  tabs: Readonly<Record<string, number>>,
+  open: readonly OpenChat[],
+): Readonly<Record<string, number>> {
+  const ids = new Set(open.map((chat) => chat.chatId));
+  const kept = Object.entries(tabs).filter(([chatId]) => ids.has(chatId));
+  return kept.length === Object.keys(tabs).length ? tabs : Object.fromEntries(kept);
+}
+
+/** Every open chat of the operator for the inbox: the dock's windows first (newest last), then those in tabs. */
+function inboxChats(
+  dock: readonly DockedChat[],
+  shown: ReadonlySet<string>,
+  statuses: Readonly<Record<string, WindowStatus>>,
+  tabs: Readonly<Record<string, number>>,
+  open: readonly OpenChat[],
+): InboxChat[] {
+  const docked = dock.map(
+    (chat): InboxChat => ({
+      chatId: chat.chatId,
+      endUserName: statuses[chat.chatId]?.endUserName ?? chat.endUserName ?? 'the user',
+      deviceName: statuses[chat.chatId]?.deviceName ?? chat.deviceName ?? 'the device',
+      unread: statuses[chat.chatId]?.unread ?? 0,
+      place: !shown.has(chat.chatId) ? 'collapsed' : chat.minimized ? 'minimized' : 'window',
+    }),
+  );
+  const inDock = new Set(dock.map((chat) => chat.chatId));
+  const names = new Map(open.map((chat) => [chat.chatId, chat]));
+  const inTabs = Object.entries(tabs)
+    .filter(([chatId]) => !inDock.has(chatId))
+    .map(
+      ([chatId, unread]): InboxChat => ({
+        chatId,
+        endUserName: names.get(chatId)?.endUserName ?? 'the user',
+        deviceName: names.get(chatId)?.deviceName ?? 'the device',
+        unread,
+        place: 'tab',
+      }),
+    );
+  return [...docked, ...inTabs];
 }

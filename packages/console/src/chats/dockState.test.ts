@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   DOCK_KEY,
+  dockLayout,
   dockOpen,
   dockRemove,
   dockRestore,
+  dockRoom,
+  dockShow,
   dockToggleMinimized,
   loadDock,
+  MINIMIZED_WIDTH,
   saveDock,
 } from './dockState';
 
@@ -21,10 +25,11 @@ describe('dock', () => {
       ['a', true],
       ['b', false],
     ]);
+    // Opened again: shown, and moved to the newest place (a collapsed window comes back into the dock).
     dock = dockOpen(dock, a);
     expect(dock.map((c) => [c.chatId, c.minimized])).toEqual([
-      ['a', false],
       ['b', false],
+      ['a', false],
     ]);
     expect(dockRemove(dock, 'a').map((c) => c.chatId)).toEqual(['b']);
   });
@@ -76,5 +81,40 @@ describe('dock', () => {
       'n',
       'p',
     ]);
+  });
+});
+
+describe('dock layout', () => {
+  const chats = ['a', 'b', 'c', 'd', 'e'].map((chatId) => ({
+    chatId,
+    deviceName: `PC-${chatId}`,
+    endUserName: chatId,
+    minimized: false,
+  }));
+  const width = (chat: { minimized: boolean }) => (chat.minimized ? MINIMIZED_WIDTH : 360);
+
+  it('shows the newest windows that fit, the others collapse into the inbox', () => {
+    // 1024 px: 1024 - 32 - 180 - 12 = 800 px for windows: two of 360 (+ a gap).
+    expect([...dockLayout(chats, width, dockRoom(1024))]).toEqual(['e', 'd']);
+    // 1440 px: 1216 px: three.
+    expect([...dockLayout(chats, width, dockRoom(1440))]).toEqual(['e', 'd', 'c']);
+    // Minimized windows are narrower: more of them fit.
+    const small = chats.map((chat) => ({ ...chat, minimized: true }));
+    expect(dockLayout(small, width, dockRoom(1440)).size).toBe(4);
+    expect(dockLayout(small, width, dockRoom(1920)).size).toBe(5);
+  });
+
+  it('always shows the newest window, even when nothing else fits', () => {
+    expect([...dockLayout(chats, () => 1000, 300)]).toEqual(['e']);
+    expect(dockLayout([], width, 1000).size).toBe(0);
+  });
+
+  it('brings a collapsed chat to the front: it moves to the end, shown', () => {
+    const minimized = chats.map((chat) => ({ ...chat, minimized: chat.chatId === 'a' }));
+    const shown = dockShow(minimized, 'a', true);
+    expect(shown.map((chat) => chat.chatId)).toEqual(['b', 'c', 'd', 'e', 'a']);
+    expect(shown.at(-1)?.minimized).toBe(false);
+    // Already at the end: nothing moves.
+    expect(dockShow(chats, 'e', true)).toBe(chats);
   });
 });

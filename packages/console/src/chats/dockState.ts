@@ -54,11 +54,13 @@ export function saveDock(
   }
 }
 
-/** Adds a chat window (or shows the one already there, restored). */
+/**
+ * Adds a chat window, or shows the one already there, restored and moved to the end (the newest place, which the
+ * dock always has room for: a window collapsed into the inbox comes back).
+ */
 export function dockOpen(chats: readonly DockedChat[], chat: Omit<DockedChat, 'minimized'>): DockedChat[] {
-  if (chats.some((c) => c.chatId === chat.chatId)) {
-    return chats.map((c) => (c.chatId === chat.chatId ? { ...c, minimized: false } : c));
-  }
+  const there = chats.find((c) => c.chatId === chat.chatId);
+  if (there) return [...chats.filter((c) => c !== there), { ...there, minimized: false }];
   return [...chats, { ...chat, minimized: false }];
 }
 
@@ -66,10 +68,54 @@ export function dockRemove(chats: readonly DockedChat[], chatId: string): Docked
   return chats.filter((c) => c.chatId !== chatId);
 }
 
-export function dockShow(chats: readonly DockedChat[], chatId: string): DockedChat[] {
-  return chats.some((c) => c.chatId === chatId && c.minimized)
+/**
+ * Shows a chat's window (not minimized). With `toFront` (it had collapsed into the inbox) it moves to the end, the
+ * place of the newest window, which always fits.
+ */
+export function dockShow(chats: readonly DockedChat[], chatId: string, toFront = false): DockedChat[] {
+  const chat = chats.find((c) => c.chatId === chatId);
+  if (!chat) return chats as DockedChat[];
+  if (toFront && chats.at(-1) !== chat) {
+    return [...chats.filter((c) => c !== chat), { ...chat, minimized: false }];
+  }
+  return chat.minimized
     ? chats.map((c) => (c.chatId === chatId ? { ...c, minimized: false } : c))
     : (chats as DockedChat[]);
+}
+
+/** A minimized window's width (chats.css `.chat-window--minimized`) and the gap between windows (`.dock`). */
+export const MINIMIZED_WIDTH = 300;
+export const DOCK_GAP = 12;
+/** The dock's margins (16 px each side, chats.css) and the inbox button beside the windows. */
+export const DOCK_MARGIN = 32;
+export const INBOX_WIDTH = 180;
+
+/**
+ * Which windows the dock shows side by side in `available` pixels: the newest first (the end of the list), then
+ * older ones while they fit; the others collapse into the inbox. The newest window is always shown (the window
+ * itself is never wider than the viewport).
+ */
+export function dockLayout(
+  chats: readonly DockedChat[],
+  widthOf: (chat: DockedChat) => number,
+  available: number,
+): Set<string> {
+  const shown = new Set<string>();
+  let used = 0;
+  for (let i = chats.length - 1; i >= 0; i--) {
+    const chat = chats[i];
+    if (!chat) continue;
+    const width = widthOf(chat) + (shown.size > 0 ? DOCK_GAP : 0);
+    if (shown.size > 0 && used + width > available) break;
+    shown.add(chat.chatId);
+    used += width;
+  }
+  return shown;
+}
+
+/** The room the dock's windows have in a viewport `viewportWidth` wide (the inbox button takes its part). */
+export function dockRoom(viewportWidth: number): number {
+  return viewportWidth - DOCK_MARGIN - INBOX_WIDTH - DOCK_GAP;
 }
 
 export function dockToggleMinimized(chats: readonly DockedChat[], chatId: string): DockedChat[] {

@@ -20,8 +20,22 @@ import { type PageTarget, pageSocketUrl, pageTarget } from './pageLocation';
 const describeEvent: DescribeEvent = (entry, { reconnect }) => {
   if (entry.event === 'end_user_connected') return reconnect ? 'You are connected again' : null;
   if (entry.event === 'end_user_disconnected') return 'You were disconnected';
+  // The end user is "You" in every line.
+  if (entry.event === 'chat_closed' && entry.from?.role === 'end_user') return 'You closed the chat';
   return eventText(entry.event, entry.from);
 };
+
+/** Why the page opened: who wants to chat, from where, about which computer. */
+export function greetingText(info: {
+  operatorName: string;
+  organization: string;
+  deviceName: string;
+}): string {
+  const operator = info.operatorName.trim() || 'Someone';
+  const organization = info.organization.trim();
+  const from = organization ? ` from ${organization}` : ' from the help desk';
+  return `${operator}${from} wants to chat about your computer ${info.deviceName}.`;
+}
 
 function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
   const connection = useMemo(
@@ -84,7 +98,8 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
   } else if (status === 'ended') {
     notices.push(
       <Notice key="connection" icon="alert" tone="danger" role="alert">
-        This chat link is not valid any more.
+        This chat link is not valid any more. If you still need help, ask your help desk to start the chat
+        again.
       </Notice>,
     );
   } else if (status === 'impostor') {
@@ -126,24 +141,31 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
           <div>
             <h1 className="enduser__title">{heading}</h1>
             <p className="enduser__sub">
-              {info ? `You are chatting with ${info.operatorName}` : 'Connecting you to the help desk…'}
+              {!info
+                ? 'Connecting you to the help desk…'
+                : closed
+                  ? `Your chat with ${info.operatorName || 'the help desk'} has ended.`
+                  : `Hello ${info.endUserName}. ${greetingText(info)}`}
             </p>
           </div>
         </div>
-        <button
-          type="button"
-          className="button button--ghost"
-          disabled={closed || status !== 'open'}
-          onClick={() => controller.close()}
-        >
-          <LogOut size={16} aria-hidden="true" />
-          <span>Close chat</span>
-        </button>
+        {!closed && (
+          <button
+            type="button"
+            className="button button--ghost"
+            disabled={status !== 'open'}
+            onClick={() => controller.close()}
+          >
+            <LogOut size={16} aria-hidden="true" />
+            <span>Close chat</span>
+          </button>
+        )}
       </header>
       <main className="enduser__main">
         <ChatView
           state={state}
-          myName={info?.endUserName ?? 'You'}
+          myName="You"
+          myLabel="You"
           peerName={info?.operatorName ?? 'The operator'}
           notices={notices.length > 0 ? notices : undefined}
           composerDisabled={closed || status === 'ended' || status === 'impostor' || state.problem !== null}
