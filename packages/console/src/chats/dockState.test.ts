@@ -100,7 +100,7 @@ describe('dock layout', () => {
     expect([...dockLayout(chats, width, dockRoom(1440))]).toEqual(['e', 'd', 'c']);
     // Minimized windows are narrower: more of them fit.
     const small = chats.map((chat) => ({ ...chat, minimized: true }));
-    expect(dockLayout(small, width, dockRoom(1440)).size).toBe(4);
+    expect(dockLayout(small, width, dockRoom(1440)).size).toBe(3);
     expect(dockLayout(small, width, dockRoom(1920)).size).toBe(5);
   });
 
