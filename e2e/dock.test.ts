@@ -258,4 +258,42 @@ describe('the chat dock and its inbox', () => {
     expect(await window.getByText('User is disconnected').count()).toBe(0);
     await endUser.getByRole('log').getByText('You closed the chat').waitFor();
   });
+
+  it('the end user is told when the operator signs out; the chat goes on when they are back', async () => {
+    // An operator of their own (the harness's API client holds a session of admin: signing out would not be the last).
+    await h.addOperator({
+      username: 'olga',
+      password: 'olga password 123',
+      displayName: 'Olga Berg',
+      capabilities: ['instant-messaging'],
+      deviceNames: ['PC-CEM'],
+    });
+    const olga = await h.signIn(await h.newContext(), 'olga', 'olga password 123');
+    const launches = h.agent('PC-CEM').openedUrls().length;
+    const window = await h.openChat(olga, 'PC-CEM', 'cem');
+    const endUser = await h.endUserPage(h.agent('PC-CEM'), launches);
+    await window.getByRole('log').getByText('cem joined the chat').waitFor();
+    await endUser.getByText(/Olga Berg from Acme Corp wants to chat/).waitFor();
+    await olga.getByRole('button', { name: 'Sign out' }).click();
+    await olga.getByRole('button', { name: 'Sign in' }).waitFor();
+    const notice = endUser.getByRole('status').filter({
+      hasText: 'Olga Berg signed out. You can still write: they see your messages when they are back.',
+    });
+    await notice.waitFor();
+    await endUser.getByRole('log').getByText('Olga Berg signed out').waitFor();
+    expect(await axe(endUser)).toEqual([]);
+    await say(endUser, 'I will wait');
+
+    // Back: the window comes back with what was written meanwhile; a message clears the notice.
+    await olga.getByLabel('Username').fill('olga');
+    await olga.getByLabel('Password').fill('olga password 123');
+    await olga.getByRole('button', { name: 'Sign in' }).click();
+    await openInbox(olga);
+    await inboxItem(olga, 'cem', 'PC-CEM').click();
+    const back = chatWindow(olga, 'cem', 'PC-CEM');
+    await back.getByRole('log').getByText('I will wait').waitFor();
+    await say(back, 'Back now');
+    await endUser.getByRole('log').getByText('Back now').waitFor();
+    await expect.poll(() => notice.count()).toBe(0);
+  });
 });

@@ -13,7 +13,8 @@ export function eventText(event: ChatEventName, from: Person | null): string {
     case 'chat_closed':
       return name ? `${name} closed the chat` : 'The chat was closed';
     case 'operator_left':
-      return name ? `${name} left` : 'The operator left';
+      // P-34: the operator signed out (the chat stays open).
+      return name ? `${name} signed out` : 'The operator signed out';
     case 'page_failed':
       return 'The chat window could not be opened on the user’s screen';
     case 'access_revoked':

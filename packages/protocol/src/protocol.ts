@@ -116,6 +116,7 @@ export const ChatEventName = z.enum([
   'chat_closed',
   'end_user_connected',
   'end_user_disconnected',
+  /** The operator signed out and has no session left; the chat stays open (P-34). */
   'operator_left',
   /** The agent could not show the end-user page (no browser, the opener failed): `detail` says why. */
   'page_failed',

@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { startAgentClient } from './support/clients.js';
 import {
+  ApiClient,
   agentHello,
   connectConsole,
   connectRawAgent,
@@ -229,6 +230,46 @@ describe('rights are checked on every frame', () => {
     expect((await server.store.chats.entriesAfter(chatId, 0, 10)).some((e) => e.kind === 'message')).toBe(
       false,
     );
+    agent.socket.close();
+  });
+});
+
+describe('signing out', () => {
+  const suite = useTestServer();
+
+  it('P-34: an operator who signs out for good leaves their open chats (operator_left, to the end user); the chats stay open', async () => {
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-OUT');
+    const chatId = (await api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId as string;
+    const leftEvents = async () =>
+      (await server.store.chats.entriesAfter(chatId, 0, 100)).filter(
+        (e) => e.kind === 'event' && e.event === 'operator_left',
+      );
+
+    // Signed in twice: signing out of one session leaves the chats as they are.
+    const second = new ApiClient(server.url);
+    await second.login();
+    await second.request('POST', '/api/auth/logout');
+    expect(await leftEvents()).toEqual([]);
+
+    // The last session ends: the end user's side hears that the operator left, by name.
+    await api.request('POST', '/api/auth/logout');
+    const frame = await agent.socket.next(
+      (f) =>
+        f.type === 'chat.entries' &&
+        (f.entries as { kind: string; event?: string }[]).some((e) => e.event === 'operator_left'),
+    );
+    expect((frame.entries as unknown[])[0]).toMatchObject({
+      kind: 'event',
+      event: 'operator_left',
+      from: { role: 'operator', name: 'Administrator' },
+    });
+    expect(await leftEvents()).toHaveLength(1);
+    expect((await server.store.chats.find(chatId))?.status).toBe('open');
+
+    // A sign-out with no session changes nothing more.
+    await api.request('POST', '/api/auth/logout');
+    expect(await leftEvents()).toHaveLength(1);
     agent.socket.close();
   });
 });

@@ -7,6 +7,7 @@ import {
   endUserPresence,
   initialChatState,
   mergeEntries,
+  operatorSignedOut,
   pendingStatus,
   storedStatus,
   timeline,
@@ -206,6 +207,17 @@ describe('presence and closing', () => {
     expect(closedBy([event(1, 'chat_opened'), event(9, 'chat_closed', 'end_user')])).toBe('end_user');
     expect(closedBy([event(9, 'chat_closed', 'operator')])).toBe('operator');
     expect(closedBy([event(9, 'operator_left', 'operator')])).toBe('operator');
+  });
+
+  it('P-34: the operator signed out until they write again', () => {
+    expect(operatorSignedOut([event(1, 'chat_opened', 'operator')])).toBe(false);
+    expect(operatorSignedOut([event(1, 'chat_opened'), event(2, 'operator_left', 'operator')])).toBe(true);
+    expect(operatorSignedOut([event(2, 'operator_left', 'operator'), message(3, 'end_user', 'hello?')])).toBe(
+      true,
+    );
+    expect(operatorSignedOut([event(2, 'operator_left', 'operator'), message(3, 'operator', 'back')])).toBe(
+      false,
+    );
   });
 });
 

@@ -380,6 +380,16 @@ export function closedBy(entries: readonly ChatEntry[]): Role | null {
   return null;
 }
 
+/** P-34: the operator signed out and has not written since (the chat is still open). */
+export function operatorSignedOut(entries: readonly ChatEntry[]): boolean {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i];
+    if (entry?.kind === 'message' && entry.from.role === 'operator') return false;
+    if (entry?.kind === 'event' && entry.event === 'operator_left') return true;
+  }
+  return false;
+}
+
 export function isClosed(state: Pick<ChatState, 'info'>): boolean {
   return state.info?.status === 'closed';
 }

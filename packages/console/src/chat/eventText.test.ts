@@ -10,14 +10,14 @@ describe('event texts', () => {
     expect(eventText('end_user_connected', sam)).toBe('Sam joined the chat');
     expect(eventText('end_user_disconnected', sam)).toBe('User is disconnected');
     expect(eventText('chat_closed', sam)).toBe('Sam closed the chat');
-    expect(eventText('operator_left', olga)).toBe('Olga left');
+    expect(eventText('operator_left', olga)).toBe('Olga signed out');
   });
 
   it('has words for events no person caused', () => {
     expect(eventText('chat_opened', null)).toBe('Chat started');
     expect(eventText('end_user_disconnected', null)).toBe('User is disconnected');
     expect(eventText('chat_closed', null)).toBe('The chat was closed');
-    expect(eventText('operator_left', { role: 'operator', name: '  ' })).toBe('The operator left');
+    expect(eventText('operator_left', { role: 'operator', name: '  ' })).toBe('The operator signed out');
   });
 
   it('builds the other sentences', () => {

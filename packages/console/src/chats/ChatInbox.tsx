@@ -1,8 +1,11 @@
 import { ChevronDown, ChevronUp, MessagesSquare } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 
-/** Where an open chat is: a window in the dock (shown or minimized), collapsed into the inbox, or in a tab. */
-export type ChatPlace = 'window' | 'minimized' | 'collapsed' | 'tab';
+/**
+ * Where a chat is: a window in the dock (shown or minimized), collapsed into the inbox, or in a tab; or ended (its
+ * window stays until the operator closes it).
+ */
+export type ChatPlace = 'window' | 'minimized' | 'collapsed' | 'tab' | 'ended';
 
 export interface InboxChat {
   chatId: string;
@@ -18,6 +21,7 @@ const PLACE_TEXT: Record<ChatPlace, string> = {
   minimized: 'Minimized',
   collapsed: 'No room in the dock',
   tab: 'In another tab',
+  ended: 'Ended',
 };
 
 export function newMessagesText(count: number): string {

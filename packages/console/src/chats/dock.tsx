@@ -248,7 +248,14 @@ function inboxChats(
       endUserName: statuses[chat.chatId]?.endUserName ?? chat.endUserName ?? 'the user',
       deviceName: statuses[chat.chatId]?.deviceName ?? chat.deviceName ?? 'the device',
       unread: statuses[chat.chatId]?.unread ?? 0,
-      place: !shown.has(chat.chatId) ? 'collapsed' : chat.minimized ? 'minimized' : 'window',
+      place:
+        statuses[chat.chatId]?.open === false
+          ? 'ended'
+          : !shown.has(chat.chatId)
+            ? 'collapsed'
+            : chat.minimized
+              ? 'minimized'
+              : 'window',
     }),
   );
   const inDock = new Set(dock.map((chat) => chat.chatId));

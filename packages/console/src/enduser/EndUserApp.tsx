@@ -2,7 +2,7 @@ import { Headset, LogOut } from 'lucide-react';
 import { type ReactNode, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { usePageLooking } from '../chat/attention';
 import { ChatView } from '../chat/ChatView';
-import { closedBy, isClosed, unreadCount } from '../chat/chatState';
+import { closedBy, isClosed, operatorSignedOut, unreadCount } from '../chat/chatState';
 import { eventText } from '../chat/eventText';
 import type { DescribeEvent } from '../chat/MessageLog';
 import { Notice } from '../chat/Notice';
@@ -106,6 +106,15 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
     notices.push(
       <Notice key="connection" icon="alert" tone="danger" role="alert">
         This window lost its help desk connection for good. If the chat goes on, it opens in a new window.
+      </Notice>,
+    );
+  }
+  if (!closed && operatorSignedOut(state.entries)) {
+    // P-34: the operator signed out; the chat stays open.
+    notices.push(
+      <Notice key="operator" icon="info" role="status">
+        {info?.operatorName || 'The operator'} signed out. You can still write: they see your messages when
+        they are back.
       </Notice>,
     );
   }

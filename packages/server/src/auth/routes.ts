@@ -24,7 +24,11 @@ function sessionCookieFlags(request: FastifyRequest, options: RouteOptions) {
   } as const;
 }
 
-export function registerAuthRoutes(app: App, { auth, operators }: Services, options: RouteOptions): void {
+export function registerAuthRoutes(
+  app: App,
+  { auth, operators, chats }: Services,
+  options: RouteOptions,
+): void {
   app.post(
     '/api/auth/login',
     {
@@ -68,7 +72,9 @@ export function registerAuthRoutes(app: App, { auth, operators }: Services, opti
       schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } },
     },
     async (request, reply) => {
-      await auth.logout(request.cookies[SESSION_COOKIE], clientOf(request));
+      const ended = await auth.logout(request.cookies[SESSION_COOKIE], clientOf(request));
+      // P-34: signed out for good (no other session): the people they were chatting with are told.
+      if (ended?.lastSession) await chats.operatorSignedOut(ended.operatorId);
       reply.clearCookie(SESSION_COOKIE, sessionCookieFlags(request, options));
       return reply.code(204).send(null);
     },

@@ -170,9 +170,16 @@ export class AuthService {
     return (await this.signedIn(token))?.operator;
   }
 
-  async logout(token: string | undefined, client: Client): Promise<void> {
+  /**
+   * Ends the session. Answers whose it was and whether it was their last live one (then their open chats are told
+   * they signed out, P-34); null when there was no session.
+   */
+  async logout(
+    token: string | undefined,
+    client: Client,
+  ): Promise<{ operatorId: string; lastSession: boolean } | null> {
     const signedIn = await this.signedIn(token);
-    if (!token || !signedIn) return;
+    if (!token || !signedIn) return null;
     await this.store.transaction(async (tx) => {
       await tx.sessions.delete(hashSecret(token));
       await audit(
@@ -184,6 +191,8 @@ export class AuthService {
         this.now(),
       );
     });
+    const operatorId = signedIn.operator.id;
+    return { operatorId, lastSession: (await this.sessionsOf(operatorId)).length === 0 };
   }
 
   /** The operator's live sessions, latest used first. */

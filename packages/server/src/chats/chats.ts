@@ -346,6 +346,19 @@ export class ChatService {
     return { ok: true, value: null };
   }
 
+  /**
+   * P-34: the operator signed out and has no session left: each of their open chats gets `operator_left` (the
+   * operator), so the end user is told; the chats stay open, and the operator finds them again when back.
+   */
+  async operatorSignedOut(operatorId: string): Promise<void> {
+    const at = this.now().toISOString();
+    for (const chat of await this.store.chats.listOpenOfOperator(operatorId)) {
+      const person: Person = { role: 'operator', name: chat.operatorName };
+      const entry = await this.store.chats.appendEvent(chat.id, 'operator_left', person, at);
+      if (entry) this.publishEntries(chat, [entry]);
+    }
+  }
+
   /** The end user's page connected to, or dropped from, the device's agent. */
   async endUserPresence(chatId: string, deviceId: string, connected: boolean): Promise<ChatResult<null>> {
     const access = await this.authorize(chatId, { kind: 'device', deviceId });
