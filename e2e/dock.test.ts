@@ -3,7 +3,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
 import { axe } from './support/browser.js';
-import { chatWindow, Harness, say, setTabVisible } from './support/harness.js';
+import { chatWindow, endChat, Harness, say, setTabVisible } from './support/harness.js';
 
 /** Issue 11, "Chats": the dock with many windows, the inbox, ending a chat, and the words of each state. */
 const USERS = [
@@ -57,6 +57,8 @@ function inboxItem(page: Page, user: string, device: string): Locator {
 describe('the chat dock and its inbox', () => {
   let h: Harness;
   let console: Page;
+  /** An operator of her own (signed in by the sign-out test). */
+  let olga: Page;
   const agents = new Map<string, AgentProcess>();
 
   beforeAll(async () => {
@@ -268,7 +270,7 @@ describe('the chat dock and its inbox', () => {
       capabilities: ['instant-messaging'],
       deviceNames: ['PC-CEM'],
     });
-    const olga = await h.signIn(await h.newContext(), 'olga', 'olga password 123');
+    olga = await h.signIn(await h.newContext(), 'olga', 'olga password 123');
     const launches = h.agent('PC-CEM').openedUrls().length;
     const window = await h.openChat(olga, 'PC-CEM', 'cem');
     const endUser = await h.endUserPage(h.agent('PC-CEM'), launches);
@@ -295,5 +297,21 @@ describe('the chat dock and its inbox', () => {
     await say(back, 'Back now');
     await endUser.getByRole('log').getByText('Back now').waitFor();
     await expect.poll(() => notice.count()).toBe(0);
+  });
+
+  it("the end user sees the operator's own display name, which the operator sets on their Account page", async () => {
+    await olga.getByRole('link', { name: 'Account' }).click();
+    await olga.getByLabel('Display name').fill('Olga B.');
+    await olga.getByRole('button', { name: 'Save name' }).click();
+    await olga.getByRole('status').getByText('Saved: your next chats show this name.').waitFor();
+    expect(await axe(olga)).toEqual([]);
+    await olga.getByRole('link', { name: 'Devices' }).click();
+    await endChat(chatWindow(olga, 'cem', 'PC-CEM'));
+    const launches = h.agent('PC-CEM').openedUrls().length;
+    await h.openChat(olga, 'PC-CEM', 'cem');
+    const endUser = await h.endUserPage(h.agent('PC-CEM'), launches);
+    await endUser
+      .getByText('Hello cem. Olga B. from Acme Corp wants to chat about your computer PC-CEM.')
+      .waitFor();
   });
 });

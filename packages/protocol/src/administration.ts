@@ -61,6 +61,10 @@ export const ChangeOwnPasswordBody = z.object({
 });
 export type ChangeOwnPasswordBody = z.infer<typeof ChangeOwnPasswordBody>;
 
+/** `PUT /api/auth/display-name`: the name the people an operator chats with see (chats opened from then on). */
+export const ChangeOwnDisplayNameBody = z.object({ displayName: DisplayName });
+export type ChangeOwnDisplayNameBody = z.infer<typeof ChangeOwnDisplayNameBody>;
+
 /** A capability an operator has, and where it comes from: their own grant, or an operator group's. */
 export const CapabilitySource = z.object({
   capability: CapabilityName,

@@ -237,6 +237,22 @@ describe('rights are checked on every frame', () => {
 describe('signing out', () => {
   const suite = useTestServer();
 
+  it('the end user sees the display name the operator set for themselves, in the chats opened after it', async () => {
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-NAME');
+    expect((await api.request('PUT', '/api/auth/display-name', { displayName: '  ' })).status).toBe(400);
+    expect((await api.request('PUT', '/api/auth/display-name', { displayName: 'Ada Lind' })).status).toBe(
+      204,
+    );
+    expect((await api.request('GET', '/api/auth/me')).body).toMatchObject({ displayName: 'Ada Lind' });
+    await api.request('POST', `/api/devices/${agent.deviceId}/chats`);
+    const open = await agent.socket.next((f) => f.type === 'agent.chat_open');
+    expect(open.chat).toMatchObject({ operatorName: 'Ada Lind' });
+    // Back to the name the other tests expect.
+    await api.request('PUT', '/api/auth/display-name', { displayName: 'Administrator' });
+    agent.socket.close();
+  });
+
   it('P-34: an operator who signs out for good leaves their open chats (operator_left, to the end user); the chats stay open', async () => {
     const { server, api } = suite;
     const agent = await connectRawAgent(server, api, ['bob'], 'PC-OUT');

@@ -27,6 +27,7 @@ describe('HTTP API', () => {
       '/api/agents/credential/confirm',
       '/api/agents/enroll',
       '/api/audit',
+      '/api/auth/display-name',
       '/api/auth/login',
       '/api/auth/logout',
       '/api/auth/me',

@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { Loaded, PageHead } from '../admin/AdminPage';
 import { Outcome, Section } from '../admin/Section';
 import { apiCommand, apiRequest } from '../api/http';
-import { useSession } from '../auth/session';
+import { sessionQuery, useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { Button } from '../kit/Button';
 import { Field } from '../kit/Field';
@@ -46,6 +46,42 @@ export function browserName(userAgent: string | null): string {
           ? 'Linux'
           : null;
   return browser && os ? `${browser} on ${os}` : (browser ?? userAgent);
+}
+
+/** The operator's own display name: what the end users they chat with see ("Ada from Acme wants to chat…"). */
+function DisplayNameChange({ current }: { current: string }) {
+  const client = useQueryClient();
+  const change = useMutation({
+    mutationFn: (displayName: string) => apiCommand('PUT', '/api/auth/display-name', { displayName }),
+    onSuccess: () => client.invalidateQueries({ queryKey: sessionQuery.queryKey }),
+  });
+  return (
+    <Section title="Your name">
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          change.mutate(String(new FormData(event.currentTarget).get('displayName') ?? '').trim());
+        }}
+      >
+        <Field
+          label="Display name"
+          name="displayName"
+          defaultValue={current}
+          autoComplete="name"
+          required
+          maxLength={128}
+        />
+        <p className="muted">The people you chat with see this name. Chats you open from now on use it.</p>
+        <div>
+          <Button type="submit" variant="primary" busy={change.isPending}>
+            Save name
+          </Button>
+        </div>
+        <Outcome change={change} done="Saved: your next chats show this name." />
+      </form>
+    </Section>
+  );
 }
 
 function PasswordChange() {
@@ -156,7 +192,7 @@ function Sessions() {
   );
 }
 
-/** The signed-in operator's own account: their password and their sessions. */
+/** The signed-in operator's own account: their name, their password and their sessions. */
 export function AccountPage() {
   const operator = useSession().data?.operator;
   useEffect(() => {
@@ -166,6 +202,7 @@ export function AccountPage() {
     <div className="page account">
       <PageHead title="Account" sub={operator && `${operator.displayName} (${operator.username})`} />
       <div className="admin__sections">
+        {operator && <DisplayNameChange current={operator.displayName} />}
         <PasswordChange />
         <Sessions />
       </div>

@@ -1,4 +1,11 @@
-import { ApiError, ChangeOwnPasswordBody, LoginBody, OperatorView, SessionView } from '@parley/protocol';
+import {
+  ApiError,
+  ChangeOwnDisplayNameBody,
+  ChangeOwnPasswordBody,
+  LoginBody,
+  OperatorView,
+  SessionView,
+} from '@parley/protocol';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type App, doer, type RouteOptions, sendError, sendResult, signedIn } from '../http/request.js';
@@ -91,6 +98,26 @@ export function registerAuthRoutes(
       },
     },
     async (request) => presentOperator(signedIn(request)),
+  );
+
+  app.put(
+    '/api/auth/display-name',
+    {
+      config: { access: () => ({ kind: 'session.read' }) },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Change your own display name: the name the people you chat with see (chats opened from now on)',
+        body: ChangeOwnDisplayNameBody,
+        response: { 204: z.null(), 400: ApiError, 401: ApiError },
+      },
+    },
+    async (request, reply) =>
+      sendResult(
+        reply,
+        await operators.changeOwnDisplayName(signedIn(request), request.body.displayName, doer(request)),
+        204,
+      ),
   );
 
   app.put(

@@ -153,6 +153,22 @@ export class OperatorService {
   }
 
   /** An operator's change of their own password; their other sessions end, `keepSession` stays. */
+  /** The operator's own display name: what the people they chat with see, from their next chat on. */
+  async changeOwnDisplayName(
+    operator: Operator,
+    displayName: string,
+    doer: Doer,
+  ): Promise<CommandResult<null>> {
+    const record = await this.store.operators.findById(operator.id);
+    if (!record) return notFound;
+    await this.store.transaction(async (tx) => {
+      await tx.operators.update(operator.id, { displayName });
+      await audit(tx, doer, 'operator.update', `operator:${record.username}`, { displayName });
+    });
+    this.changed([operator.id]);
+    return { ok: true, value: null };
+  }
+
   async changeOwnPassword(
     operator: Operator,
     currentPassword: string,
