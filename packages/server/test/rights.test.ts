@@ -94,6 +94,7 @@ describe('access rights', () => {
       'GET /api/devices/page',
       'GET /api/device-groups',
       'PUT /api/auth/password',
+      'PUT /api/auth/display-name',
       'GET /api/auth/sessions',
       'DELETE /api/auth/sessions/:id',
       // The license's status is the server's, which every operator is shown (why Direct Access is dimmed).
