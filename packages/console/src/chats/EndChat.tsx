@@ -34,21 +34,22 @@ export function useEndChat({
   const confirmRef = useRef<HTMLButtonElement>(null);
   const undoRef = useRef<HTMLButtonElement>(null);
   const detailId = useId();
+  const waiting = useRef(false);
+  waiting.current = stage.kind === 'undo';
 
   useEffect(() => {
     if (stage.kind === 'confirm') confirmRef.current?.focus();
     if (stage.kind !== 'undo') return;
     undoRef.current?.focus();
     const timer = setTimeout(() => {
+      waiting.current = false;
       setStage({ kind: 'idle' });
       endRef.current();
     }, stage.until - Date.now());
     return () => clearTimeout(timer);
   }, [stage]);
 
-  // Going away while Undo is offered: the operator chose to end it.
-  const waiting = useRef(false);
-  waiting.current = stage.kind === 'undo';
+  // Going away while Undo is offered: the operator chose to end it (once: not again after it ended).
   useEffect(
     () => () => {
       if (waiting.current) endRef.current();
@@ -107,6 +108,7 @@ export function useEndChat({
             variant="link"
             small
             onClick={() => {
+              waiting.current = false;
               setStage({ kind: 'idle' });
               end();
             }}
