@@ -15,9 +15,10 @@ const SIGN_IN_LIMIT_KB = 120;
  * (67 kB) and zod (25 kB, which checks every answer and frame) come first, and zod's classic API does not shake out.
  * Moving the protocol's schemas to `zod/mini` is what would reach the targets; until then these limits hold what was
  * reached (before: 127.6 kB for /devices, 110.8 kB for the end-user page; /devices then took 5 kB more for the fleet
- * list's search, filters and pages, and the protocol 0.3 kB for the sessions of a computer several people use).
+ * list's search, filters and pages, the protocol 0.3 kB for the sessions of a computer several people use, the dock
+ * 0.7 kB for its inbox).
  */
-const DEVICES_LIMIT_KB = 138;
+const DEVICES_LIMIT_KB = 139;
 const END_USER_LIMIT_KB = 48;
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
