@@ -5,29 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AgentPackage, EnrollmentTokenCreated } from '@parley/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { installCommand } from '../packages/console/src/devices/installCommands.js';
-import { ApiClient, startTestServer, type TestServer } from '../packages/server/test/support/server.js';
+import { ApiClient, useTestServer } from '../packages/server/test/support/server.js';
 import { Harness } from './support/harness.js';
 
 const run = promisify(execFile);
 
 /** The agent package the server serves (npm run build packs it), installed on a "device" with the dialog's command. */
 describe('the agent package (npm run build first)', () => {
-  let server: TestServer;
-  let api: ApiClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server?.stop());
+  const suite = useTestServer();
 
   it('is served with its SHA-256 to operators who add devices, and the file to anyone', async () => {
-    expect((await new ApiClient(server.url).request('GET', '/api/agent-package')).status).toBe(401);
-    const info = AgentPackage.parse((await api.request('GET', '/api/agent-package')).body);
+    expect((await new ApiClient(suite.server.url).request('GET', '/api/agent-package')).status).toBe(401);
+    const info = AgentPackage.parse((await suite.api.request('GET', '/api/agent-package')).body);
     expect(info.url).toBe('/downloads/parley-agent.tgz');
-    const download = await fetch(new URL(info.url, server.url));
+    const download = await fetch(new URL(info.url, suite.server.url));
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/gzip');
     const body = Buffer.from(await download.arrayBuffer());
@@ -36,17 +29,17 @@ describe('the agent package (npm run build first)', () => {
   });
 
   it('the Linux command installs it without the registry and enrolls the device, the token off every command line', async () => {
-    const agentPackage = AgentPackage.parse((await api.request('GET', '/api/agent-package')).body);
+    const agentPackage = AgentPackage.parse((await suite.api.request('GET', '/api/agent-package')).body);
     const { token } = EnrollmentTokenCreated.parse(
-      (await api.request('POST', '/api/enrollment-tokens')).body,
+      (await suite.api.request('POST', '/api/enrollment-tokens')).body,
     );
     const device = mkdtempSync(join(tmpdir(), 'parley-device-'));
     const config = join(device, 'agent.json');
-    const command = installCommand('linux', { origin: server.url, token, agentPackage, config });
+    const command = installCommand('linux', { origin: suite.server.url, token, agentPackage, config });
     // The token is in the command only as what the shell's echo writes to the agent's standard input.
     expect(command.split(token)).toHaveLength(2);
     expect(command).toContain(
-      `echo '${token}' | sudo parley-agent enroll --server '${server.url}' --token -`,
+      `echo '${token}' | sudo parley-agent enroll --server '${suite.server.url}' --token -`,
     );
 
     // The edge of the world: this test runs as root with no sudo to ask, and npm installs "globally" into the
@@ -66,7 +59,7 @@ describe('the agent package (npm run build first)', () => {
     await run('bash', ['-c', command], { env, timeout: 60_000 });
 
     const { deviceId } = JSON.parse(readFileSync(config, 'utf8')) as { deviceId: string };
-    expect((await api.request('GET', `/api/devices/${deviceId}`)).status).toBe(200);
+    expect((await suite.api.request('GET', `/api/devices/${deviceId}`)).status).toBe(200);
     const installed = join(prefix, 'lib', 'node_modules', '@parley', 'agent', 'package.json');
     expect((JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version).toBe(
       agentPackage.version,
@@ -81,7 +74,7 @@ describe('the agent package (npm run build first)', () => {
       const page = await h.signIn();
       await page.getByRole('button', { name: 'Add device' }).click();
       const dialog = page.getByRole('dialog', { name: 'Add a device' });
-      const info = AgentPackage.parse((await api.request('GET', '/api/agent-package')).body);
+      const info = AgentPackage.parse((await suite.api.request('GET', '/api/agent-package')).body);
       for (const system of ['Linux', 'macOS', 'Windows']) {
         await dialog.getByRole('button', { name: `Copy ${system} install command` }).waitFor();
       }
@@ -99,7 +92,7 @@ describe('the agent package (npm run build first)', () => {
   });
 
   it('the macOS and Windows commands check the same SHA-256 and give the token on standard input', async () => {
-    const agentPackage = AgentPackage.parse((await api.request('GET', '/api/agent-package')).body);
+    const agentPackage = AgentPackage.parse((await suite.api.request('GET', '/api/agent-package')).body);
     const facts = { origin: 'https://help.example.com', token: 'tok-123', agentPackage };
     const mac = installCommand('macos', facts);
     expect(mac).toContain(`echo '${agentPackage.sha256}  '"$d/parley-agent.tgz" | shasum -a 256 -c -`);

@@ -11,6 +11,7 @@ import {
   operatorNamed,
   startTestServer,
   type TestServer,
+  useTestServer,
 } from './support/server.js';
 
 /**
@@ -56,23 +57,18 @@ describe.each([
   ['SQLite', false],
   ['PostgreSQL', true],
 ])('transcripts and exports at size on %s', (_name, postgres) => {
-  let server: TestServer;
-  let api: ApiClient;
+  const suite = useTestServer({ postgres });
   let long: { chatId: string; deviceId: string };
   beforeAll(async () => {
-    server = await startTestServer({ postgres });
-    api = new ApiClient(server.url);
-    await api.login();
-    long = await seededChat(server, 2500);
+    long = await seededChat(suite.server, 2500);
   });
-  afterAll(async () => server?.stop());
 
   it('the JSON view answers a transcript in pages that add up to every entry once, in order', async () => {
     const seqs: number[] = [];
     let after: number | null = 0;
     let pages = 0;
     while (after !== null) {
-      const page = await api.request('GET', `/api/recordings/${long.chatId}?after=${after}&limit=1000`);
+      const page = await suite.api.request('GET', `/api/recordings/${long.chatId}?after=${after}&limit=1000`);
       expect(page.status).toBe(200);
       const body = page.body as unknown as RecordingTranscriptPage;
       expect(body.entries.length).toBeLessThanOrEqual(1000);
@@ -83,31 +79,31 @@ describe.each([
     // 2,500 messages and the opened and closed events.
     expect(pages).toBe(3);
     expect(seqs).toEqual(Array.from({ length: 2502 }, (_, i) => i + 1));
-    const first = (await api.request('GET', `/api/recordings/${long.chatId}`))
+    const first = (await suite.api.request('GET', `/api/recordings/${long.chatId}`))
       .body as unknown as RecordingTranscriptPage;
     expect(first.entries).toHaveLength(1000);
     expect(first.nextAfter).toBe(1000);
     expect(first.messageCount).toBe(2500);
-    const past = (await api.request('GET', `/api/recordings/${long.chatId}?after=9999`)).body;
+    const past = (await suite.api.request('GET', `/api/recordings/${long.chatId}?after=9999`)).body;
     expect(past).toMatchObject({ entries: [], nextAfter: null });
     for (const bad of ['limit=0', 'limit=5001', 'limit=ten', 'after=-1'])
-      expect((await api.request('GET', `/api/recordings/${long.chatId}?${bad}`)).status).toBe(400);
+      expect((await suite.api.request('GET', `/api/recordings/${long.chatId}?${bad}`)).status).toBe(400);
   });
 
   it('a file of a long chat holds every message and is made in slices: other requests are answered meanwhile', async () => {
-    const csv = parseCsv((await api.file(`/api/recordings/${long.chatId}?format=csv`)).data.toString());
+    const csv = parseCsv((await suite.api.file(`/api/recordings/${long.chatId}?format=csv`)).data.toString());
     expect(csv.filter((row) => row[2] === 'message').map((row) => row[5])).toEqual(
       Array.from({ length: 2500 }, (_, i) => `message number ${i}`),
     );
     // While the PDF of 2,500 messages is drawn, the server answers others (it used to hold its loop for all of it).
     let pdfDone = false;
-    const pdf = api.file(`/api/recordings/${long.chatId}?format=pdf`).then((answer) => {
+    const pdf = suite.api.file(`/api/recordings/${long.chatId}?format=pdf`).then((answer) => {
       pdfDone = true;
       return answer;
     });
     let answeredMeanwhile = 0;
     while (!pdfDone) {
-      const health = await fetch(`${server.url}/healthz`);
+      const health = await fetch(`${suite.server.url}/healthz`);
       if (health.ok && !pdfDone) answeredMeanwhile += 1;
     }
     expect(answeredMeanwhile).toBeGreaterThan(1);
@@ -118,14 +114,7 @@ describe.each([
 });
 
 describe('PDF transcripts in any script the fonts have', () => {
-  let server: TestServer;
-  let api: ApiClient;
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = new ApiClient(server.url);
-    await api.login();
-  });
-  afterAll(async () => server?.stop());
+  const suite = useTestServer();
 
   it('shows Greek, Cyrillic and Czech as written beside Latin-1 (read back by poppler’s pdftotext)', async () => {
     const said = [
@@ -134,8 +123,8 @@ describe('PDF transcripts in any script the fonts have', () => {
       'Příliš žluťoučký kůň',
       'café crème',
     ];
-    const { chatId } = await seededChat(server, said.length, (i) => said[i] ?? '');
-    const pdf = await api.file(`/api/recordings/${chatId}?format=pdf`);
+    const { chatId } = await seededChat(suite.server, said.length, (i) => said[i] ?? '');
+    const pdf = await suite.api.file(`/api/recordings/${chatId}?format=pdf`);
     expect(pdf.status).toBe(200);
     const text = execFileSync('/usr/bin/pdftotext', ['-enc', 'UTF-8', '-', '-'], {
       input: pdf.data,
