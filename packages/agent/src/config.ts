@@ -2,20 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { assertTrusted } from './fileTrust.js';
 import { type CommandRunner, runCommand } from './platform/exec.js';
+
+// zod/mini loads no locale: the agent's messages (a bad config file, a bad page state) keep zod's English. Every
+// entry point imports this module.
+z.config(z.locales.en());
 
 /** What `parley-agent enroll` stores and `parley-agent run` reads. */
 export const AgentConfig = z.object({
   server: z.url({ protocol: /^https?$/ }),
-  deviceId: z.string().min(1),
-  credential: z.string().min(16),
-  name: z.string().min(1),
+  deviceId: z.string().check(z.minLength(1)),
+  credential: z.string().check(z.minLength(16)),
+  name: z.string().check(z.minLength(1)),
   /** The PEM file of the CA trusted for the server's certificate (`--ca`, absolute); unset: the system's CAs. */
-  ca: z.string().min(1).optional(),
+  ca: z.optional(z.string().check(z.minLength(1))),
   /** `--insecure` at enroll: plain http(s) to a server that is not this computer is allowed. */
-  insecure: z.boolean().optional(),
+  insecure: z.optional(z.boolean()),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 

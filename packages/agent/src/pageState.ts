@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { ChatInfo } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * What the page server keeps on disk (beside the agent's credential, readable by the agent's account only), so that
@@ -9,8 +9,10 @@ import { z } from 'zod';
  * reconnect, prove themselves and send what they still hold, and no second window opens.
  */
 export const PageState = z.object({
-  port: z.number().int().min(1).max(65_535),
-  chats: z.array(z.object({ info: ChatInfo, key: z.string().min(32).max(128) })).max(10_000),
+  port: z.number().check(z.int(), z.gte(1), z.lte(65_535)),
+  chats: z
+    .array(z.object({ info: ChatInfo, key: z.string().check(z.minLength(32), z.maxLength(128)) }))
+    .check(z.maxLength(10_000)),
 });
 export type PageState = z.infer<typeof PageState>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Administration: operators, operator groups, device groups, capabilities, access rights and the audit log
@@ -19,34 +19,36 @@ export type Capability = keyof typeof CAPABILITY_DESCRIPTIONS;
 export const CAPABILITIES = Object.keys(CAPABILITY_DESCRIPTIONS) as Capability[];
 export const CapabilityName = z.enum(CAPABILITIES as [Capability, ...Capability[]]);
 
-const recordId = z.string().min(1).max(64);
+const recordId = z.string().check(z.minLength(1), z.maxLength(64));
 /** Letters, digits and `.-_@`; what a person types at a sign-in form and a shell accepts unquoted. */
 export const Username = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . - _ @, starting with a letter or digit');
-export const DisplayName = z.string().trim().min(1).max(128);
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits and . - _ @, starting with a letter or digit'),
+  );
+export const DisplayName = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 /** Long enough to resist guessing once the sign-in limits slow it down; any characters, passphrases welcome. */
-export const NewPassword = z.string().min(12, 'at least 12 characters').max(1024);
-const groupName = z.string().trim().min(1).max(128);
+export const NewPassword = z.string().check(z.minLength(12, 'at least 12 characters'), z.maxLength(1024));
+const groupName = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 
 export const CreateOperatorBody = z.object({
   username: Username,
   password: NewPassword,
-  displayName: DisplayName.optional(),
+  displayName: z.optional(DisplayName),
 });
 export type CreateOperatorBody = z.infer<typeof CreateOperatorBody>;
 
 /** A key left out stays as it was. */
 export const UpdateOperatorBody = z.object({
-  displayName: DisplayName.optional(),
-  disabled: z.boolean().optional(),
+  displayName: z.optional(DisplayName),
+  disabled: z.optional(z.boolean()),
 });
 export type UpdateOperatorBody = z.infer<typeof UpdateOperatorBody>;
 
 export const SetCapabilitiesBody = z.object({
-  capabilities: z.array(CapabilityName).max(CAPABILITIES.length),
+  capabilities: z.array(CapabilityName).check(z.maxLength(CAPABILITIES.length)),
 });
 export type SetCapabilitiesBody = z.infer<typeof SetCapabilitiesBody>;
 
@@ -56,7 +58,7 @@ export type ResetPasswordBody = z.infer<typeof ResetPasswordBody>;
 
 /** An operator's change of their own password: the current one first. */
 export const ChangeOwnPasswordBody = z.object({
-  currentPassword: z.string().min(1).max(1024),
+  currentPassword: z.string().check(z.minLength(1), z.maxLength(1024)),
   newPassword: NewPassword,
 });
 export type ChangeOwnPasswordBody = z.infer<typeof ChangeOwnPasswordBody>;
@@ -90,6 +92,7 @@ export const OperatorDetails = z.object({
   superAdministrator: z.boolean(),
 });
 export type OperatorDetails = z.infer<typeof OperatorDetails>;
+export const OperatorList = z.array(OperatorDetails);
 
 export const Created = z.object({ id: recordId });
 export type Created = z.infer<typeof Created>;
@@ -97,7 +100,7 @@ export type Created = z.infer<typeof Created>;
 export const CreateOperatorGroupBody = z.object({ name: groupName });
 export type CreateOperatorGroupBody = z.infer<typeof CreateOperatorGroupBody>;
 
-export const SetMembersBody = z.object({ operatorIds: z.array(recordId).max(10_000) });
+export const SetMembersBody = z.object({ operatorIds: z.array(recordId).check(z.maxLength(10_000)) });
 export type SetMembersBody = z.infer<typeof SetMembersBody>;
 
 export const OperatorGroupDetails = z.object({
@@ -107,29 +110,32 @@ export const OperatorGroupDetails = z.object({
   memberIds: z.array(recordId),
 });
 export type OperatorGroupDetails = z.infer<typeof OperatorGroupDetails>;
+export const OperatorGroupList = z.array(OperatorGroupDetails);
 
 /** A dynamic device group's rule; every condition given must hold (see rights/accessRights.ts on the server). */
 export const DynamicRuleBody = z
   .object({
-    namePattern: z.string().min(1).max(256).optional(),
-    os: z.string().min(1).max(128).optional(),
-    onlineNode: z.string().min(1).max(128).optional(),
+    namePattern: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    os: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    onlineNode: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   })
-  .refine(
-    (rule) => Object.values(rule).some((value) => value !== undefined),
-    'a rule needs at least one condition',
+  .check(
+    z.refine(
+      (rule) => Object.values(rule).some((value) => value !== undefined),
+      'a rule needs at least one condition',
+    ),
   );
 export type DynamicRuleBody = z.infer<typeof DynamicRuleBody>;
 
 export const CreateDeviceGroupBody = z.object({
   name: groupName,
-  parentId: recordId.optional(),
+  parentId: z.optional(recordId),
   /** Given: a dynamic group whose members follow the rule. Left out: a static group, members set by hand. */
-  rule: DynamicRuleBody.optional(),
+  rule: z.optional(DynamicRuleBody),
 });
 export type CreateDeviceGroupBody = z.infer<typeof CreateDeviceGroupBody>;
 
-export const SetDevicesBody = z.object({ deviceIds: z.array(recordId).max(100_000) });
+export const SetDevicesBody = z.object({ deviceIds: z.array(recordId).check(z.maxLength(100_000)) });
 /** GET /api/device-groups/:id/devices: the group's devices the operator can see. */
 export const GroupDevices = z.object({ deviceIds: z.array(z.string()) });
 export type SetDevicesBody = z.infer<typeof SetDevicesBody>;
@@ -137,15 +143,16 @@ export type SetDevicesBody = z.infer<typeof SetDevicesBody>;
 export const DeviceGroupDetails = z.object({
   id: recordId,
   name: z.string(),
-  parentId: recordId.nullable(),
-  rule: DynamicRuleBody.nullable(),
-  deviceCount: z.number().int().nonnegative(),
+  parentId: z.nullable(recordId),
+  rule: z.nullable(DynamicRuleBody),
+  deviceCount: z.number().check(z.int(), z.nonnegative()),
 });
 export type DeviceGroupDetails = z.infer<typeof DeviceGroupDetails>;
+export const DeviceGroupList = z.array(DeviceGroupDetails);
 
 export const RightName = z.enum(['read', 'write', 'assign']);
 export type RightName = z.infer<typeof RightName>;
-export const RightSetting = z.enum(['allow', 'deny']).nullable();
+export const RightSetting = z.nullable(z.enum(['allow', 'deny']));
 export type RightSetting = z.infer<typeof RightSetting>;
 
 /**
@@ -154,20 +161,22 @@ export type RightSetting = z.infer<typeof RightSetting>;
  */
 export const AccessRightBody = z
   .object({
-    operatorId: recordId.optional(),
-    operatorGroupId: recordId.optional(),
-    deviceId: recordId.optional(),
-    deviceGroupId: recordId.optional(),
-    read: RightSetting.optional(),
-    write: RightSetting.optional(),
-    assign: RightSetting.optional(),
+    operatorId: z.optional(recordId),
+    operatorGroupId: z.optional(recordId),
+    deviceId: z.optional(recordId),
+    deviceGroupId: z.optional(recordId),
+    read: z.optional(RightSetting),
+    write: z.optional(RightSetting),
+    assign: z.optional(RightSetting),
   })
-  .refine((body) => (body.operatorId === undefined) !== (body.operatorGroupId === undefined), {
-    message: 'give exactly one of operatorId and operatorGroupId',
-  })
-  .refine((body) => (body.deviceId === undefined) !== (body.deviceGroupId === undefined), {
-    message: 'give exactly one of deviceId and deviceGroupId',
-  });
+  .check(
+    z.refine((body) => (body.operatorId === undefined) !== (body.operatorGroupId === undefined), {
+      message: 'give exactly one of operatorId and operatorGroupId',
+    }),
+    z.refine((body) => (body.deviceId === undefined) !== (body.deviceGroupId === undefined), {
+      message: 'give exactly one of deviceId and deviceGroupId',
+    }),
+  );
 export type AccessRightBody = z.infer<typeof AccessRightBody>;
 
 const namedSubject = z.object({
@@ -185,6 +194,7 @@ export const AccessRightView = z.object({
   assign: RightSetting,
 });
 export type AccessRightView = z.infer<typeof AccessRightView>;
+export const AccessRightList = z.array(AccessRightView);
 
 /** One right as it comes out for an operator on a device, with the grants that decided it. */
 export const EffectiveRightView = z.object({
@@ -208,24 +218,24 @@ export const AuditEntry = z.object({
   /** Who did it: an operator's username, `device:<id>`, or `system`; for a failed sign-in, the name tried. */
   actor: z.string(),
   action: z.string(),
-  target: z.string().nullable(),
-  address: z.string().nullable(),
+  target: z.nullable(z.string()),
+  address: z.nullable(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export const AuditQuery = z.object({
-  actor: z.string().max(128).optional(),
-  action: z.string().max(128).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-  cursor: z.string().max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  format: z.enum(['json', 'csv']).optional(),
+  actor: z.optional(z.string().check(z.maxLength(128))),
+  action: z.optional(z.string().check(z.maxLength(128))),
+  from: z.optional(z.iso.datetime()),
+  to: z.optional(z.iso.datetime()),
+  cursor: z.optional(z.string().check(z.maxLength(128))),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500))),
+  format: z.optional(z.enum(['json', 'csv'])),
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
-export const AuditPage = z.object({ entries: z.array(AuditEntry), nextCursor: z.string().nullable() });
+export const AuditPage = z.object({ entries: z.array(AuditEntry), nextCursor: z.nullable(z.string()) });
 export type AuditPage = z.infer<typeof AuditPage>;
 
 /** One of the signed-in operator's sessions. */
@@ -234,9 +244,10 @@ export const SessionView = z.object({
   createdAt: z.string(),
   lastSeenAt: z.string(),
   expiresAt: z.string(),
-  address: z.string().nullable(),
-  userAgent: z.string().nullable(),
+  address: z.nullable(z.string()),
+  userAgent: z.nullable(z.string()),
   /** The session this request came with. */
   current: z.boolean(),
 });
 export type SessionView = z.infer<typeof SessionView>;
+export const SessionList = z.array(SessionView);

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ChatInfo, DeviceSummary, LoggedOnUser, MAX_USER_NAME_CHARS } from './protocol.js';
 
 /** REST bodies and answers, shared by the server's routes, the console and the CLIs. */
 
 export const LoginBody = z.object({
-  username: z.string().min(1).max(128),
-  password: z.string().min(1).max(1024),
+  username: z.string().check(z.minLength(1), z.maxLength(128)),
+  password: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 export type LoginBody = z.infer<typeof LoginBody>;
 
@@ -18,9 +18,9 @@ export const OperatorView = z.object({
 export type OperatorView = z.infer<typeof OperatorView>;
 
 export const EnrollBody = z.object({
-  token: z.string().min(16).max(256),
-  name: z.string().min(1).max(256),
-  os: z.string().max(128),
+  token: z.string().check(z.minLength(16), z.maxLength(256)),
+  name: z.string().check(z.minLength(1), z.maxLength(256)),
+  os: z.string().check(z.maxLength(128)),
 });
 export type EnrollBody = z.infer<typeof EnrollBody>;
 
@@ -39,7 +39,9 @@ export type ChatCreated = z.infer<typeof ChatCreated>;
  * `POST /api/devices/:id/chats`: with whom. Without `user`, a device with one person logged on opens a chat with
  * them, one with several answers 409 `choose_user` with the list to choose from (`ChooseUserError`).
  */
-export const OpenChatBody = z.object({ user: z.string().min(1).max(MAX_USER_NAME_CHARS).optional() });
+export const OpenChatBody = z.object({
+  user: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_USER_NAME_CHARS))),
+});
 export type OpenChatBody = z.infer<typeof OpenChatBody>;
 
 export const ApiErrorCode = z.enum([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { DeviceSummary } from './protocol.js';
 
 /**
@@ -6,22 +6,17 @@ import { DeviceSummary } from './protocol.js';
  * console's device page shows. REST bodies and answers shared by the server's routes, the console and the agent.
  */
 
-const recordId = z.string().min(1).max(64);
+const recordId = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** POST /api/enrollment-tokens: every field optional; no body at all gives a one-time token valid 24 h. */
 export const CreateEnrollmentTokenBody = z.object({
   /** What the token is for ("Floor 3 rollout"), shown in the token list. */
-  label: z.string().trim().max(128).optional(),
-  expiresInHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 24)
-    .optional(),
+  label: z.optional(z.string().check(z.trim(), z.maxLength(128))),
+  expiresInHours: z.optional(z.number().check(z.int(), z.gte(1), z.lte(30 * 24))),
   /** How many devices may enroll with it: one for a single device, thousands for a fleet rollout. */
-  maxUses: z.number().int().min(1).max(100_000).optional(),
+  maxUses: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
   /** A static device group every device enrolled with the token joins. */
-  deviceGroupId: recordId.optional(),
+  deviceGroupId: z.optional(recordId),
 });
 export type CreateEnrollmentTokenBody = z.infer<typeof CreateEnrollmentTokenBody>;
 
@@ -35,34 +30,36 @@ export type EnrollmentTokenState = z.infer<typeof EnrollmentTokenState>;
 export const EnrollmentTokenView = z.object({
   id: z.string(),
   label: z.string(),
-  createdBy: z.string().nullable(),
+  createdBy: z.nullable(z.string()),
   createdAt: z.string(),
   expiresAt: z.string(),
-  maxUses: z.number().int(),
-  uses: z.number().int(),
-  deviceGroup: z.object({ id: z.string(), name: z.string() }).nullable(),
+  maxUses: z.number().check(z.int()),
+  uses: z.number().check(z.int()),
+  deviceGroup: z.nullable(z.object({ id: z.string(), name: z.string() })),
   state: EnrollmentTokenState,
 });
 export type EnrollmentTokenView = z.infer<typeof EnrollmentTokenView>;
 export const EnrollmentTokenList = z.array(EnrollmentTokenView);
 
-export const RenameDeviceBody = z.object({ name: z.string().trim().min(1).max(256) });
+export const RenameDeviceBody = z.object({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(256)),
+});
 export type RenameDeviceBody = z.infer<typeof RenameDeviceBody>;
 
 export const CredentialState = z.enum(['active', 'rotating', 'revoked']);
 export type CredentialState = z.infer<typeof CredentialState>;
 
 /** GET /api/devices/:id: the device page. */
-export const DeviceDetails = DeviceSummary.extend({
+export const DeviceDetails = z.extend(DeviceSummary, {
   /** The name the agent reports (its host name); `name` differs when an operator renamed the device. */
   hostName: z.string(),
   agentVersion: z.string(),
-  lastSeenAt: z.string().nullable(),
+  lastSeenAt: z.nullable(z.string()),
   /** The address the agent last connected from. */
-  address: z.string().nullable(),
+  address: z.nullable(z.string()),
   enrolledAt: z.string(),
   /** The operator whose enrollment token the device used. */
-  enrolledBy: z.string().nullable(),
+  enrolledBy: z.nullable(z.string()),
   groups: z.array(z.object({ id: z.string(), name: z.string() })),
   credential: CredentialState,
 });
@@ -71,7 +68,7 @@ export type DeviceDetails = z.infer<typeof DeviceDetails>;
 /** The agent proves its current credential (in the body: never in a URL a log or proxy keeps). */
 export const AgentCredentialBody = z.object({
   deviceId: recordId,
-  credential: z.string().min(16).max(256),
+  credential: z.string().check(z.minLength(16), z.maxLength(256)),
 });
 export type AgentCredentialBody = z.infer<typeof AgentCredentialBody>;
 export const AgentCredentialIssued = z.object({ credential: z.string() });
@@ -80,20 +77,20 @@ export type AgentCredentialIssued = z.infer<typeof AgentCredentialIssued>;
 /** GET /api/devices/page: the device list filtered, sorted and paged by the server (issue 11: 10,000 devices). */
 export const DeviceQuery = z.object({
   /** Words of a device's name or a logged-on user's name (each word must match one of them; case ignored). */
-  q: z.string().trim().max(100).optional(),
-  online: z.enum(['true', 'false']).optional(),
+  q: z.optional(z.string().check(z.trim(), z.maxLength(100))),
+  online: z.optional(z.enum(['true', 'false'])),
   /** `true`: someone is logged on; `false`: no one. */
-  loggedOn: z.enum(['true', 'false']).optional(),
-  os: z.string().max(100).optional(),
+  loggedOn: z.optional(z.enum(['true', 'false'])),
+  os: z.optional(z.string().check(z.maxLength(100))),
   /** A device group id: its devices and its subgroups' devices. */
-  group: z.string().min(1).max(64).optional(),
+  group: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   /** `true`: a chat is open on it (by any operator). */
-  hasChat: z.enum(['true', 'false']).optional(),
+  hasChat: z.optional(z.enum(['true', 'false'])),
   /** `status` (the default): online first, then by name; `name`; `lastSeen`: the most recently seen first. */
-  sort: z.enum(['status', 'name', 'lastSeen']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
+  sort: z.optional(z.enum(['status', 'name', 'lastSeen'])),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500))),
   /** The `nextCursor` of the page before. */
-  cursor: z.string().max(32).optional(),
+  cursor: z.optional(z.string().check(z.maxLength(32))),
 });
 export type DeviceQuery = z.infer<typeof DeviceQuery>;
 
@@ -101,8 +98,8 @@ export type DeviceQuery = z.infer<typeof DeviceQuery>;
 export const DeviceChat = z.object({ chatId: z.string(), operator: z.string(), mine: z.boolean() });
 export type DeviceChat = z.infer<typeof DeviceChat>;
 
-export const DeviceRow = DeviceSummary.extend({
-  lastSeenAt: z.string().nullable(),
+export const DeviceRow = z.extend(DeviceSummary, {
+  lastSeenAt: z.nullable(z.string()),
   agentVersion: z.string(),
   chats: z.array(DeviceChat),
 });
@@ -110,10 +107,10 @@ export type DeviceRow = z.infer<typeof DeviceRow>;
 
 export const DevicePage = z.object({
   devices: z.array(DeviceRow),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
   /** How many match the filters, and how many of those are online. */
-  total: z.number().int(),
-  online: z.number().int(),
+  total: z.number().check(z.int()),
+  online: z.number().check(z.int()),
   /** The operating systems of the devices the operator may read (the OS filter's choices). */
   oses: z.array(z.string()),
 });
@@ -128,7 +125,7 @@ export const AgentPackage = z.object({
   /** Where to download it, a path on this server. */
   url: z.string(),
   /** Hex SHA-256 of the file: the install commands check it before installing. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  bytes: z.number().check(z.int(), z.nonnegative()),
 });
 export type AgentPackage = z.infer<typeof AgentPackage>;

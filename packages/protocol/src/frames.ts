@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { type ErrorFrame, MAX_CLIENT_FRAME_BYTES, MAX_SERVER_FRAME_BYTES } from './protocol.js';
 
 export type ParsedFrame<T> = { ok: true; frame: T } | { ok: false; error: ErrorFrame };
@@ -34,7 +34,7 @@ function tooBig(raw: string, byteLength: number | undefined, maxBytes: number): 
   return utf8Bytes(raw) > maxBytes;
 }
 
-function parseUnder<S extends z.ZodType>(
+function parseUnder<S extends z.ZodMiniType>(
   schema: S,
   raw: string,
   byteLength: number | undefined,
@@ -70,7 +70,7 @@ function parseUnder<S extends z.ZodType>(
  * A frame a client sent, as the server (or the agent, from its pages) reads it: at most MAX_CLIENT_FRAME_BYTES.
  * Schemas: `ConsoleClientFrame`, `AgentClientFrame`, `PageClientFrame`.
  */
-export function parseClientFrame<S extends z.ZodType>(
+export function parseClientFrame<S extends z.ZodMiniType>(
   schema: S,
   raw: string,
   byteLength?: number,
@@ -82,7 +82,7 @@ export function parseClientFrame<S extends z.ZodType>(
  * A frame a server sent, as a client (console, agent, end-user page) reads it: at most MAX_SERVER_FRAME_BYTES.
  * Schemas: `ConsoleServerFrame`, `AgentServerFrame`, `PageServerFrame`.
  */
-export function parseServerFrame<S extends z.ZodType>(
+export function parseServerFrame<S extends z.ZodMiniType>(
   schema: S,
   raw: string,
   byteLength?: number,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Licenses (issue 9): a license file is the signed terms of one license (Ed25519), as `parley license issue`
@@ -25,10 +25,10 @@ const isoTime = z.iso.datetime();
 
 /** What a license grants: the part its signature covers. */
 export const LicenseTerms = z.strictObject({
-  id: z.string().min(1).max(64),
-  licensee: z.string().trim().min(1).max(200),
-  features: z.array(LicenseFeature).max(16),
-  deviceLimit: z.number().int().min(0).max(10_000_000),
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
+  licensee: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  features: z.array(LicenseFeature).check(z.maxLength(16)),
+  deviceLimit: z.number().check(z.int(), z.gte(0), z.lte(10_000_000)),
   issuedAt: isoTime,
   expiresAt: isoTime,
 });
@@ -40,8 +40,8 @@ export const LICENSE_FORMAT = 'parley-license/1';
 export const LicenseFile = z.strictObject({
   format: z.literal(LICENSE_FORMAT),
   license: LicenseTerms,
-  key: z.string().min(1).max(128),
-  signature: z.string().min(1).max(256),
+  key: z.string().check(z.minLength(1), z.maxLength(128)),
+  signature: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type LicenseFile = z.infer<typeof LicenseFile>;
 
@@ -72,16 +72,16 @@ export const LicenseView = z.object({
   /** Instant messaging may be used: a valid license with `direct-access`. */
   directAccess: z.boolean(),
   /** For people, when Direct Access is not available or the license is Expiring: why, and what to do. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   status: LicenseStatus,
-  id: z.string().nullable(),
-  licensee: z.string().nullable(),
+  id: z.nullable(z.string()),
+  licensee: z.nullable(z.string()),
   features: z.array(LicenseFeature),
-  deviceLimit: z.number().int(),
+  deviceLimit: z.number().check(z.int()),
   /** Enrolled devices that are not removed. */
-  devicesUsed: z.number().int(),
-  issuedAt: z.string().nullable(),
-  expiresAt: z.string().nullable(),
+  devicesUsed: z.number().check(z.int()),
+  issuedAt: z.nullable(z.string()),
+  expiresAt: z.nullable(z.string()),
   /** The server's own evaluation license. */
   evaluation: z.boolean(),
 });
@@ -89,7 +89,7 @@ export type LicenseView = z.infer<typeof LicenseView>;
 
 /** `POST /api/license`: the license file's text (as text/plain, a JSON string, or the file's JSON itself). */
 export const ImportLicenseBody = z.union([
-  z.string().min(1).max(MAX_LICENSE_FILE_BYTES),
+  z.string().check(z.minLength(1), z.maxLength(MAX_LICENSE_FILE_BYTES)),
   z.record(z.string(), z.unknown()),
 ]);
 export type ImportLicenseBody = z.infer<typeof ImportLicenseBody>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
@@ -62,19 +62,19 @@ export function versionMismatch(
   };
 }
 
-const id = z.string().min(1).max(64);
-const clientId = z.string().min(8).max(64);
-const seq = z.number().int().nonnegative();
-const isoTime = z.string().min(1).max(40);
+const id = z.string().check(z.minLength(1), z.maxLength(64));
+const clientId = z.string().check(z.minLength(8), z.maxLength(64));
+const seq = z.number().check(z.int(), z.nonnegative());
+const isoTime = z.string().check(z.minLength(1), z.maxLength(40));
 /** Limits of a device's logged-on users list (`agent.hello`, `agent.users`). */
 export const MAX_USER_NAME_CHARS = 256;
 export const MAX_LOGGED_ON_USERS = 256;
-const userName = z.string().min(1).max(MAX_USER_NAME_CHARS);
+const userName = z.string().check(z.minLength(1), z.maxLength(MAX_USER_NAME_CHARS));
 
-export const MessageText = z
-  .string()
-  .max(MAX_MESSAGE_CHARS)
-  .refine((s) => s.trim().length > 0, 'message text is empty');
+export const MessageText = z.string().check(
+  z.maxLength(MAX_MESSAGE_CHARS),
+  z.refine((s) => s.trim().length > 0, 'message text is empty'),
+);
 
 export const Role = z.enum(['operator', 'end_user']);
 export type Role = z.infer<typeof Role>;
@@ -93,11 +93,11 @@ export type SessionKind = z.infer<typeof SessionKind>;
  */
 export const LoggedOnUser = z.object({
   name: userName,
-  session: SessionKind.optional(),
+  session: z.optional(SessionKind),
   /** When they logged on (ISO 8601, UTC). */
-  since: isoTime.optional(),
+  since: z.optional(isoTime),
   /** The operating system's id of the session (a logind session, a Windows session ID). */
-  sessionId: z.string().min(1).max(64).optional(),
+  sessionId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type LoggedOnUser = z.infer<typeof LoggedOnUser>;
 
@@ -143,9 +143,9 @@ export const ChatEntry = z.discriminatedUnion('kind', [
     seq,
     at: isoTime,
     event: ChatEventName,
-    from: Person.nullable(),
+    from: z.nullable(Person),
     /** What went wrong, for `page_failed`. */
-    detail: z.string().max(1000).optional(),
+    detail: z.optional(z.string().check(z.maxLength(1000))),
   }),
 ]);
 export type ChatEntry = z.infer<typeof ChatEntry>;
@@ -169,7 +169,7 @@ export const ChatInfo = z.object({
   status: ChatStatus,
   recorded: z.boolean(),
   /** P-32: what the end-user page says before the first message, when the chat is recorded and they are told. */
-  recordingNotice: z.string().max(1000).optional(),
+  recordingNotice: z.optional(z.string().check(z.maxLength(1000))),
   receipts: z.object({ operator: Receipts, end_user: Receipts }),
 });
 export type ChatInfo = z.infer<typeof ChatInfo>;
@@ -193,13 +193,8 @@ export const ChatReceipt = z.object({
 });
 
 /** Frames a chat participant sends. */
-export const ChatClientFrame = z.discriminatedUnion('type', [
-  ChatSubscribe,
-  ChatSend,
-  ChatTyping,
-  ChatClose,
-  ChatReceipt,
-]);
+const chatClientFrames = [ChatSubscribe, ChatSend, ChatTyping, ChatClose, ChatReceipt] as const;
+export const ChatClientFrame = z.discriminatedUnion('type', [...chatClientFrames]);
 export type ChatClientFrame = z.infer<typeof ChatClientFrame>;
 
 export const ChatInfoFrame = z.object({ type: z.literal('chat.info'), chat: ChatInfo });
@@ -251,32 +246,36 @@ export const ErrorFrame = z.object({
   code: ErrorCode,
   message: z.string(),
   /** The chatId or clientId of the frame this answers, when there is one. */
-  ref: z.string().optional(),
+  ref: z.optional(z.string()),
 });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 
 /** Frames a chat participant receives. */
-export const ChatServerFrame = z.discriminatedUnion('type', [
+const chatServerFrames = [
   ChatInfoFrame,
   ChatEntriesFrame,
   ChatAck,
   ChatTypingFrame,
   ChatReceiptsFrame,
   ErrorFrame,
-]);
+] as const;
+export const ChatServerFrame = z.discriminatedUnion('type', [...chatServerFrames]);
 export type ChatServerFrame = z.infer<typeof ChatServerFrame>;
 
 // ---------------------------------------------------------------------------------------------
 // /ws/console: the operator's browser. Authenticated by the session cookie at upgrade.
 
-export const ConsoleHello = z.object({ type: z.literal('hello'), protocolVersion: z.number().int() });
+export const ConsoleHello = z.object({
+  type: z.literal('hello'),
+  protocolVersion: z.number().check(z.int()),
+});
 
-export const ConsoleClientFrame = z.discriminatedUnion('type', [ConsoleHello, ...ChatClientFrame.options]);
+export const ConsoleClientFrame = z.discriminatedUnion('type', [ConsoleHello, ...chatClientFrames]);
 export type ConsoleClientFrame = z.infer<typeof ConsoleClientFrame>;
 
 export const ConsoleWelcome = z.object({
   type: z.literal('welcome'),
-  protocolVersion: z.number().int(),
+  protocolVersion: z.number().check(z.int()),
   operator: z.object({ id, username: z.string(), displayName: z.string() }),
 });
 /** One part of the device list; the list is complete with the part whose `more` is false. */
@@ -294,7 +293,7 @@ export const ConsoleServerFrame = z.discriminatedUnion('type', [
   DevicesSnapshot,
   DeviceUpdated,
   DeviceRemoved,
-  ...ChatServerFrame.options,
+  ...chatServerFrames,
 ]);
 export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
 
@@ -302,24 +301,24 @@ export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;
 // /ws/agent: the device agent. Authenticated by its device credential in the first frame.
 
 export const DeviceFacts = z.object({
-  name: z.string().min(1).max(256),
-  os: z.string().max(128),
-  agentVersion: z.string().max(64),
+  name: z.string().check(z.minLength(1), z.maxLength(256)),
+  os: z.string().check(z.maxLength(128)),
+  agentVersion: z.string().check(z.maxLength(64)),
 });
 export type DeviceFacts = z.infer<typeof DeviceFacts>;
 
 export const AgentHello = z.object({
   type: z.literal('agent.hello'),
-  protocolVersion: z.number().int(),
+  protocolVersion: z.number().check(z.int()),
   deviceId: id,
-  credential: z.string().min(16).max(256),
+  credential: z.string().check(z.minLength(16), z.maxLength(256)),
   device: DeviceFacts,
-  loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),
+  loggedOnUsers: z.array(LoggedOnUser).check(z.maxLength(MAX_LOGGED_ON_USERS)),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 export const AgentUsers = z.object({
   type: z.literal('agent.users'),
-  loggedOnUsers: z.array(LoggedOnUser).max(MAX_LOGGED_ON_USERS),
+  loggedOnUsers: z.array(LoggedOnUser).check(z.maxLength(MAX_LOGGED_ON_USERS)),
 });
 /** The end-user page of a chat connected to (or dropped from) the agent. */
 export const AgentEndUserPresence = z.object({
@@ -332,7 +331,7 @@ export const AgentEndUserPresence = z.object({
 export const AgentPageFailed = z.object({
   type: z.literal('agent.page_failed'),
   chatId: id,
-  reason: z.string().max(1000),
+  reason: z.string().check(z.maxLength(1000)),
 });
 
 export const AgentClientFrame = z.discriminatedUnion('type', [
@@ -340,14 +339,14 @@ export const AgentClientFrame = z.discriminatedUnion('type', [
   AgentUsers,
   AgentEndUserPresence,
   AgentPageFailed,
-  ...ChatClientFrame.options,
+  ...chatClientFrames,
 ]);
 export type AgentClientFrame = z.infer<typeof AgentClientFrame>;
 
 /** Followed by the device's open chats in `agent.open_chats` parts (at least one). */
 export const AgentWelcome = z.object({
   type: z.literal('agent.welcome'),
-  protocolVersion: z.number().int(),
+  protocolVersion: z.number().check(z.int()),
 });
 /**
  * One part of the chats open on this device, so a reconnecting agent can serve them again; the list is complete
@@ -368,7 +367,7 @@ export const AgentServerFrame = z.discriminatedUnion('type', [
   AgentOpenChats,
   AgentChatOpen,
   AgentRotateCredential,
-  ...ChatServerFrame.options,
+  ...chatServerFrames,
 ]);
 export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
 
@@ -376,13 +375,13 @@ export type AgentServerFrame = z.infer<typeof AgentServerFrame>;
 // The end-user page's socket to its agent (127.0.0.1). Both ends prove they hold the chat's page key (P-13);
 // the key itself never crosses the socket.
 
-const proof = z.string().min(16).max(128);
-const nonce = z.string().min(16).max(128);
+const proof = z.string().check(z.minLength(16), z.maxLength(128));
+const nonce = z.string().check(z.minLength(16), z.maxLength(128));
 
 /** The page's first frame: which chat, and a fresh nonce the agent must sign. */
 export const PageHello = z.object({
   type: z.literal('page.hello'),
-  protocolVersion: z.number().int(),
+  protocolVersion: z.number().check(z.int()),
   chatId: id,
   nonce,
 });
@@ -391,21 +390,13 @@ export const PageChallenge = z.object({ type: z.literal('page.challenge'), nonce
 /** The page proves it holds the key; from then on chat frames flow. */
 export const PageAuth = z.object({ type: z.literal('page.auth'), proof });
 
-export const PageClientFrame = z.discriminatedUnion('type', [
-  PageHello,
-  PageAuth,
-  ...ChatClientFrame.options,
-]);
+export const PageClientFrame = z.discriminatedUnion('type', [PageHello, PageAuth, ...chatClientFrames]);
 export type PageClientFrame = z.infer<typeof PageClientFrame>;
 
 /** The agent's own link to the server went down or came back; sent on connect and on every change. */
 export const PageLink = z.object({ type: z.literal('page.link'), up: z.boolean() });
 
-export const PageServerFrame = z.discriminatedUnion('type', [
-  PageChallenge,
-  PageLink,
-  ...ChatServerFrame.options,
-]);
+export const PageServerFrame = z.discriminatedUnion('type', [PageChallenge, PageLink, ...chatServerFrames]);
 export type PageServerFrame = z.infer<typeof PageServerFrame>;
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Recording settings (issue 10): whether conversations are recorded, whose, what of them, how long they are kept and
@@ -6,8 +6,8 @@ import { z } from 'zod';
  * of DESIGN.md optional (left out: it stays as it was).
  */
 
-const recordId = z.string().min(1).max(64);
-const ids = z.array(recordId).max(1000);
+const recordId = z.string().check(z.minLength(1), z.maxLength(64));
+const ids = z.array(recordId).check(z.maxLength(1000));
 
 /**
  * Which chats are recorded: every chat, or those whose device is in one of the device groups (nested and dynamic
@@ -16,9 +16,9 @@ const ids = z.array(recordId).max(1000);
 export const RecordingScope = z.union([
   z.literal('all'),
   z.strictObject({
-    deviceGroupIds: ids.optional(),
-    operatorIds: ids.optional(),
-    operatorGroupIds: ids.optional(),
+    deviceGroupIds: z.optional(ids),
+    operatorIds: z.optional(ids),
+    operatorGroupIds: z.optional(ids),
   }),
 ]);
 export type RecordingScope = z.infer<typeof RecordingScope>;
@@ -31,14 +31,14 @@ export const RecordingSettings = z.strictObject({
   enabled: z.boolean(),
   scope: RecordingScope,
   /** Recordings older than this many days are removed; null keeps them forever. */
-  retentionDays: z.number().int().min(1).max(36_500).nullable(),
+  retentionDays: z.nullable(z.number().check(z.int(), z.gte(1), z.lte(36_500))),
   /** At most this many recordings are kept (the oldest unlocked go first); null: no limit. */
-  maxRecordings: z.number().int().min(1).nullable(),
+  maxRecordings: z.nullable(z.number().check(z.int(), z.gte(1))),
   /** At most this many bytes of recorded text are kept (the oldest unlocked go first); null: no limit. */
-  maxTotalBytes: z.number().int().min(1).nullable(),
+  maxTotalBytes: z.nullable(z.number().check(z.int(), z.gte(1))),
   notifyEndUser: z.boolean(),
   /** What the end user is told; `{organization}` names the help desk. Null: DEFAULT_RECORDING_NOTICE. */
-  noticeText: z.string().trim().min(1).max(MAX_NOTICE_LENGTH).nullable(),
+  noticeText: z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_NOTICE_LENGTH))),
   /** Events (opened, closed and by whom, disconnects, delivery failures, rights revoked) are kept with messages. */
   recordEvents: z.boolean(),
 });
@@ -55,7 +55,7 @@ export const DEFAULT_RECORDING_SETTINGS: RecordingSettings = {
   recordEvents: true,
 };
 
-export const RecordingSettingsBody = RecordingSettings.partial().required({
+export const RecordingSettingsBody = z.required(z.partial(RecordingSettings), {
   enabled: true,
   scope: true,
   retentionDays: true,

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { AddressList } from './http/addresses.js';
 import { keyFileWarning, readTlsIdentity, type TlsIdentity } from './http/tls.js';
 import type { LogFormat } from './logging.js';
 import type { StoreLocation } from './store/open.js';
+
+// zod/mini loads no locale: the server's answers and logs keep zod's English messages. Every entry point and the
+// tests' server factory import this module; the browser bundles never do (packages/protocol stays locale-free).
+z.config(z.locales.en());
 
 export const DEFAULT_ORGANIZATION = 'IT Help Desk';
 /** Loopback: a Prometheus on the server's own machine scrapes without a token. */
@@ -48,15 +52,15 @@ export interface Config {
 }
 
 /** A comma-separated list; blanks dropped. */
-const list = z
-  .string()
-  .default('')
-  .transform((text) =>
+const list = z.pipe(
+  z._default(z.string(), ''),
+  z.transform((text) =>
     text
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item !== ''),
-  );
+  ),
+);
 
 function addresses(name: string) {
   return list.check((context) => {
@@ -73,43 +77,38 @@ function addresses(name: string) {
 }
 
 const Env = z.object({
-  HOST: z.string().default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  PARLEY_DATA_DIR: z.string().default('./data'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
-    .optional(),
-  NATS_URL: z.string().optional(),
-  PARLEY_PUBLIC_URL: z
-    .url({ protocol: /^https?$/, error: 'PARLEY_PUBLIC_URL must be an http(s) URL' })
-    .optional(),
-  PARLEY_TLS_CERT: z.string().min(1).optional(),
-  PARLEY_TLS_KEY: z.string().min(1).optional(),
-  PARLEY_ADMIN_PASSWORD: z
-    .string()
-    .min(8, 'PARLEY_ADMIN_PASSWORD must have at least 8 characters')
-    .optional(),
-  PARLEY_DEMO_AGENT: z.enum(['0', '1']).default('1'),
-  PARLEY_NODE_ID: z.string().optional(),
-  PARLEY_ORGANIZATION: z.string().min(1).max(120).default(DEFAULT_ORGANIZATION),
-  PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PARLEY_LOG_FORMAT: z.enum(['text', 'json']).default('text'),
-  PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  HOST: z._default(z.string(), '0.0.0.0'),
+  PORT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65535)), 8080),
+  PARLEY_DATA_DIR: z._default(z.string(), './data'),
+  DATABASE_URL: z.optional(
+    z.string().check(z.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')),
+  ),
+  NATS_URL: z.optional(z.string()),
+  PARLEY_PUBLIC_URL: z.optional(
+    z.url({ protocol: /^https?$/, error: 'PARLEY_PUBLIC_URL must be an http(s) URL' }),
+  ),
+  PARLEY_TLS_CERT: z.optional(z.string().check(z.minLength(1))),
+  PARLEY_TLS_KEY: z.optional(z.string().check(z.minLength(1))),
+  PARLEY_ADMIN_PASSWORD: z.optional(
+    z.string().check(z.minLength(8, 'PARLEY_ADMIN_PASSWORD must have at least 8 characters')),
+  ),
+  PARLEY_DEMO_AGENT: z._default(z.enum(['0', '1']), '1'),
+  PARLEY_NODE_ID: z.optional(z.string()),
+  PARLEY_ORGANIZATION: z._default(z.string().check(z.minLength(1), z.maxLength(120)), DEFAULT_ORGANIZATION),
+  PARLEY_LOG_LEVEL: z._default(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'info',
+  ),
+  PARLEY_LOG_FORMAT: z._default(z.enum(['text', 'json']), 'text'),
+  PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
   PARLEY_ALLOWED_HOSTS: list,
-  PARLEY_TRUSTED_PROXIES: addresses('PARLEY_TRUSTED_PROXIES').default([]),
-  PARLEY_METRICS_ALLOW: addresses('PARLEY_METRICS_ALLOW').default(DEFAULT_METRICS_ALLOW),
-  PARLEY_SESSION_IDLE_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 60)
-    .default(30),
+  PARLEY_TRUSTED_PROXIES: z._default(addresses('PARLEY_TRUSTED_PROXIES'), []),
+  PARLEY_METRICS_ALLOW: z._default(addresses('PARLEY_METRICS_ALLOW'), DEFAULT_METRICS_ALLOW),
+  PARLEY_SESSION_IDLE_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(7 * 24 * 60)), 30),
   PARLEY_LICENSE_KEYS: list,
-  PARLEY_METRICS_TOKEN: z
-    .string()
-    .min(16, 'PARLEY_METRICS_TOKEN must have at least 16 characters')
-    .optional(),
+  PARLEY_METRICS_TOKEN: z.optional(
+    z.string().check(z.minLength(16, 'PARLEY_METRICS_TOKEN must have at least 16 characters')),
+  ),
 });
 
 /** Reads the server's settings from the environment; throws with every problem listed. */

@@ -25,8 +25,9 @@ describe('the authorization point covers every route and every frame', () => {
   });
 
   it('every frame type a console or an agent may send has its entry in the access tables', () => {
-    const types = (union: { options: readonly { shape: { type: { value: string } } }[] }) =>
-      union.options.map((option) => option.shape.type.value).sort();
+    const types = (union: {
+      _zod: { def: { options: readonly { shape: { type: { _zod: { values: Set<unknown> } } } }[] } };
+    }) => union._zod.def.options.flatMap((option) => [...option.shape.type._zod.values]).sort();
     expect(Object.keys(CONSOLE_FRAME_ACCESS).sort()).toEqual(types(ConsoleClientFrame));
     expect(Object.keys(AGENT_FRAME_ACCESS).sort()).toEqual(types(AgentClientFrame));
   });

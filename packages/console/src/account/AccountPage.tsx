@@ -1,4 +1,4 @@
-import { SessionView } from '@parley/protocol';
+import { SessionList, type SessionView } from '@parley/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Loaded, PageHead } from '../admin/AdminPage';
@@ -13,7 +13,7 @@ import { type Column, Table } from '../kit/Table';
 /** `GET /api/auth/sessions`: the signed-in operator's live sessions, the latest used first. */
 const sessionsQuery = queryOptions({
   queryKey: ['account', 'sessions'] as const,
-  queryFn: () => apiRequest('GET', '/api/auth/sessions', SessionView.array()),
+  queryFn: () => apiRequest('GET', '/api/auth/sessions', SessionList),
   staleTime: 0,
 });
 

@@ -1,12 +1,12 @@
 import {
-  AccessRightView,
+  AccessRightList,
   type Capability,
   Created,
-  DeviceGroupDetails,
+  DeviceGroupList,
   EffectiveRightsView,
   GroupDevices,
-  OperatorDetails,
-  OperatorGroupDetails,
+  OperatorGroupList,
+  OperatorList,
 } from '@parley/protocol';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { apiCommand, apiRequest, type Method } from '../api/http';
@@ -21,17 +21,17 @@ const ADMIN = 'admin';
 
 export const operatorsQuery = queryOptions({
   queryKey: [ADMIN, 'operators'] as const,
-  queryFn: () => apiRequest('GET', '/api/operators', OperatorDetails.array()),
+  queryFn: () => apiRequest('GET', '/api/operators', OperatorList),
 });
 
 export const operatorGroupsQuery = queryOptions({
   queryKey: [ADMIN, 'operator-groups'] as const,
-  queryFn: () => apiRequest('GET', '/api/operator-groups', OperatorGroupDetails.array()),
+  queryFn: () => apiRequest('GET', '/api/operator-groups', OperatorGroupList),
 });
 
 export const deviceGroupsQuery = queryOptions({
   queryKey: [ADMIN, 'device-groups'] as const,
-  queryFn: () => apiRequest('GET', '/api/device-groups', DeviceGroupDetails.array()),
+  queryFn: () => apiRequest('GET', '/api/device-groups', DeviceGroupList),
 });
 
 /** The devices of a device group that the operator can see. */
@@ -44,7 +44,7 @@ export function groupDevicesQuery(groupId: string) {
 
 export const accessRightsQuery = queryOptions({
   queryKey: [ADMIN, 'access-rights'] as const,
-  queryFn: () => apiRequest('GET', '/api/access-rights', AccessRightView.array()),
+  queryFn: () => apiRequest('GET', '/api/access-rights', AccessRightList),
 });
 
 export function effectiveRightsQuery(operatorId: string, deviceId: string) {

@@ -1,5 +1,5 @@
 import { ApiError, AuditPage, AuditQuery } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { App } from '../http/request.js';
 import type { Services } from '../services.js';
 import { auditCsv } from './csv.js';

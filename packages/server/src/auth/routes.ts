@@ -4,10 +4,10 @@ import {
   ChangeOwnPasswordBody,
   LoginBody,
   OperatorView,
-  SessionView,
+  SessionList,
 } from '@parley/protocol';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, doer, type RouteOptions, sendError, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 import { type Client, presentOperator, SESSION_COOKIE, SESSION_HOURS } from './sessions.js';
@@ -152,7 +152,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Your live sessions, the latest used first',
-        response: { 200: z.array(SessionView), 401: ApiError },
+        response: { 200: SessionList, 401: ApiError },
       },
     },
     async (request) =>
@@ -174,7 +174,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'End one of your sessions',
-        params: z.object({ id: z.string().min(1).max(128) }),
+        params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }),
         response: { 204: z.null(), 401: ApiError, 404: ApiError },
       },
     },

@@ -1,5 +1,5 @@
 import { ApiError, ChatCreated, ChooseUserError, OpenChatBody, OpenChatList } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { SESSION_COOKIE } from '../auth/sessions.js';
 import { type App, param, sendError, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
@@ -56,9 +56,9 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
           'Opens a chat with the user logged on to the device (201), or shows again the one already open with them (200)',
         description:
           'With several people logged on, `user` says which (409 `choose_user` lists them otherwise, the console session first); 409 `user_not_logged_on` for a `user` who is not.',
-        params: z.object({ id: z.string().min(1).max(64) }),
+        params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) }),
         // Optional: a client from before it sends no body.
-        body: OpenChatBody.nullish(),
+        body: z.nullish(OpenChatBody),
         response: {
           200: ChatCreated,
           201: ChatCreated,

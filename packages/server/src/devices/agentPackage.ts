@@ -2,7 +2,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AgentPackage, ApiError } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, sendError } from '../http/request.js';
 
 /** Where devices download the agent from. */

@@ -14,11 +14,11 @@ import {
   EnrollResult,
   RenameDeviceBody,
 } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, doer, param, sendError, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 
-const DeviceParams = z.object({ id: z.string().min(1).max(64) });
+const DeviceParams = z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 /**
  * Agents call these with their credential: generous per address (a fleet behind one NAT address enrolls at once),
@@ -153,7 +153,7 @@ export function registerDeviceRoutes(app: App, { devices, policy }: Services): v
         tags: ['devices'],
         summary:
           'A token agents exchange for their device credential: one device and 24 h unless the body says otherwise',
-        body: CreateEnrollmentTokenBody.nullish(),
+        body: z.nullish(CreateEnrollmentTokenBody),
         response: { 201: EnrollmentTokenCreated, 400: ApiError, 401: ApiError, 403: ApiError },
       },
     },

@@ -5,19 +5,20 @@ import {
   CreateOperatorGroupBody,
   EffectiveRightsView,
   OperatorDetails,
-  OperatorGroupDetails,
+  OperatorGroupList,
+  OperatorList,
   ResetPasswordBody,
   SetCapabilitiesBody,
   SetMembersBody,
   UpdateOperatorBody,
 } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, doer, sendError, sendResult } from '../http/request.js';
 import type { Services } from '../services.js';
 import { withGroups } from './operator.js';
 
 const manage = () => ({ kind: 'operators.manage' }) as const;
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const idParams = z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError };
 
 /** Operators and operator groups: every route needs `operators.manage`. */
@@ -29,7 +30,7 @@ export function registerOperatorRoutes(app: App, { operators, rights, store }: S
       schema: {
         tags: ['operators'],
         summary: 'Every operator',
-        response: { 200: z.array(OperatorDetails), ...errors },
+        response: { 200: OperatorList, ...errors },
       },
     },
     async () => operators.list(),
@@ -145,7 +146,7 @@ export function registerOperatorRoutes(app: App, { operators, rights, store }: S
         tags: ['operators'],
         summary: 'What the operator may do on a device, and which grants decided it',
         params: idParams,
-        querystring: z.object({ device: z.string().min(1).max(64) }),
+        querystring: z.object({ device: z.string().check(z.minLength(1), z.maxLength(64)) }),
         response: { 200: EffectiveRightsView, ...errors },
       },
     },
@@ -165,7 +166,7 @@ export function registerOperatorRoutes(app: App, { operators, rights, store }: S
       schema: {
         tags: ['operators'],
         summary: 'Every operator group',
-        response: { 200: z.array(OperatorGroupDetails), ...errors },
+        response: { 200: OperatorGroupList, ...errors },
       },
     },
     async () => operators.listGroups(),

@@ -13,14 +13,14 @@ import {
   TranscriptQuery,
 } from '@parley/protocol';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, doer, sendError, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 
 /** The stable list answers this many at most when no `limit` is given. */
 const PAGE = 50;
-const chatParams = z.object({ chatId: z.string().min(1).max(64) });
-const jobParams = z.object({ id: z.string().min(1).max(64) });
+const chatParams = z.object({ chatId: z.string().check(z.minLength(1), z.maxLength(64)) });
+const jobParams = z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 429: ApiError };
 const browse = { access: () => ({ kind: 'recordings.browse' }) as const };
 const manage = { access: () => ({ kind: 'recordings.manage' }) as const };

@@ -1,18 +1,18 @@
 import {
   AccessRightBody,
-  AccessRightView,
+  AccessRightList,
   ApiError,
   CreateDeviceGroupBody,
   Created,
-  DeviceGroupDetails,
+  DeviceGroupList,
   GroupDevices,
   SetDevicesBody,
 } from '@parley/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type App, doer, param, sendResult, signedIn } from '../http/request.js';
 import type { Services } from '../services.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const idParams = z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 const errors = { 400: ApiError, 401: ApiError, 403: ApiError, 404: ApiError, 409: ApiError };
 
 /** Device groups and access rights. */
@@ -24,7 +24,7 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
       schema: {
         tags: ['rights'],
         summary: 'The device groups the operator may read',
-        response: { 200: z.array(DeviceGroupDetails), ...errors },
+        response: { 200: DeviceGroupList, ...errors },
       },
     },
     async (request) => {
@@ -116,7 +116,7 @@ export function registerRightsRoutes(app: App, { rights, policy }: Services): vo
       schema: {
         tags: ['rights'],
         summary: 'Every access right granted',
-        response: { 200: z.array(AccessRightView), ...errors },
+        response: { 200: AccessRightList, ...errors },
       },
     },
     async () => rights.listAccessRights(),

@@ -1,5 +1,5 @@
 import type { ChatClientFrame, ChatServerFrame } from '@parley/protocol';
-import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import type { ChatActor, ChatService } from '../chats/chats.js';
 import { sendHistory } from './history.js';
 import type { Peer } from './peer.js';
@@ -8,7 +8,7 @@ import type { TokenBucket } from './rateLimit.js';
 export interface ChatFrameContext {
   chats: ChatService;
   actor: ChatActor;
-  peer: Pick<Peer<ZodType>, 'sendError'>;
+  peer: Pick<Peer<ZodMiniType>, 'sendError'>;
   messages: TokenBucket;
   send(frame: ChatServerFrame): void;
   /** Starts the live feed of a chat this socket subscribed to. */

@@ -12,7 +12,7 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { TokenBucket } from './rateLimit.js';
 
 export interface PeerHandlers<In> {
@@ -24,7 +24,7 @@ export interface PeerHandlers<In> {
  * One WebSocket peer: validated frames in, one at a time and in order; JSON frames out with a bound on what
  * may queue up; its liveness, which the gateway's heartbeat beats.
  */
-export class Peer<S extends z.ZodType> implements Beatable {
+export class Peer<S extends z.ZodMiniType> implements Beatable {
   /** Answered by a pong or any frame. */
   private readonly liveness: Liveness;
   private queue: Promise<void> = Promise.resolve();
