@@ -1,9 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  lazy,
+  type ReactNode,
+  Suspense,
+  use,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
 import { useConsoleSocket } from '../api/socketContext';
 import { href } from '../app/routes';
 import { setUnreadCount } from '../chat/tabBadge';
-import { ChatDock } from './ChatDock';
 import type { InboxChat } from './ChatInbox';
 import type { WindowStatus } from './ChatWindow';
 import { chatsHeldElsewhere, focusChatTab, openClaimChannel } from './chatClaims';
@@ -22,6 +31,12 @@ import {
   type OpenChat,
   saveDock,
 } from './dockState';
+
+/**
+ * The dock's windows and inbox load beside the first screen, not before it: the device list shows without them (the
+ * console's first-load budget), and the state here keeps every chat meanwhile.
+ */
+const ChatDock = lazy(() => import('./ChatDock').then((m) => ({ default: m.ChatDock })));
 
 /** A chat to show in the dock: a new one, or the one already open with this device's user. */
 export type ChatOpened = Omit<DockedChat, 'minimized'>;
@@ -194,25 +209,27 @@ export function DockProvider({
     <DockContext value={api}>
       {children}
       {shown && (
-        <ChatDock
-          chats={dock}
-          collapsed={(chatId) => !shownWindows.has(chatId)}
-          inbox={inbox}
-          onPick={pickChat}
-          restored={restored}
-          transportFor={(chatId) => socket.chatTransport(chatId)}
-          focus={focus}
-          operatorId={operatorId}
-          onToggleMinimized={(chatId) => setDock((current) => dockToggleMinimized(current, chatId))}
-          onShow={showChat}
-          onRemove={removeChat}
-          onPopOut={(chatId) => {
-            window.open(href('chat', { chatId }), '_blank', 'noopener');
-            setTabs((current) => ({ ...current, [chatId]: 0 }));
-            removeChat(chatId);
-          }}
-          onStatus={statusChanged}
-        />
+        <Suspense fallback={null}>
+          <ChatDock
+            chats={dock}
+            collapsed={(chatId) => !shownWindows.has(chatId)}
+            inbox={inbox}
+            onPick={pickChat}
+            restored={restored}
+            transportFor={(chatId) => socket.chatTransport(chatId)}
+            focus={focus}
+            operatorId={operatorId}
+            onToggleMinimized={(chatId) => setDock((current) => dockToggleMinimized(current, chatId))}
+            onShow={showChat}
+            onRemove={removeChat}
+            onPopOut={(chatId) => {
+              window.open(href('chat', { chatId }), '_blank', 'noopener');
+              setTabs((current) => ({ ...current, [chatId]: 0 }));
+              removeChat(chatId);
+            }}
+            onStatus={statusChanged}
+          />
+        </Suspense>
       )}
     </DockContext>
   );
