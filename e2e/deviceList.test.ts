@@ -1,7 +1,9 @@
+import type { DevicePage } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../packages/server/src/audit/audit.js';
 import { TestLicenseKey } from '../packages/server/test/support/licenses.js';
+import { ApiClient, connectConsole } from '../packages/server/test/support/server.js';
 import type { AgentProcess } from './support/agentProcess.js';
 import { axe } from './support/browser.js';
 import { Harness } from './support/harness.js';
@@ -95,6 +97,28 @@ describe('the device list at 10,000 devices', () => {
     const popup = console.getByRole('alertdialog');
     expect(await popup.textContent()).toMatch(/no user is logged on to PC-NOBODY/i);
     await popup.getByRole('button', { name: 'OK' }).click();
+  });
+
+  it('P-35: says live who has a chat open on a row, another operator’s too, and no more once it ended', async () => {
+    await h.addOperator({
+      username: 'lena',
+      password: 'lena password 12',
+      displayName: 'Lena Berg',
+      capabilities: ['instant-messaging'],
+      deviceNames: ['PC-LIVE'],
+    });
+    const lena = new ApiClient(h.url);
+    await lena.login('lena', 'lena password 12');
+    const lenaConsole = await connectConsole(h, lena);
+    const found = (await h.api.request('GET', '/api/devices/page?q=PC-LIVE')).body as unknown as DevicePage;
+    const deviceId = found.devices[0]?.id ?? 'missing';
+    const row = rows().filter({ hasText: 'PC-LIVE' });
+    const opened = await lena.request('POST', `/api/devices/${deviceId}/chats`);
+    expect(opened.status).toBe(201);
+    await row.getByText('Chat open by Lena Berg').waitFor();
+    lenaConsole.send({ type: 'chat.close', chatId: opened.body.chatId });
+    await row.getByText('Chat open by Lena Berg').waitFor({ state: 'detached' });
+    lenaConsole.close();
   });
 
   it('follows the fleet live: a device that goes offline says so, and when it was last seen', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { DeviceSummary } from './protocol.js';
+import { DeviceChat, DeviceSummary } from './protocol.js';
 
 /**
  * Managing devices (the `devices.manage` capability): enrollment tokens, renaming, removal, credentials; and what the
@@ -93,10 +93,6 @@ export const DeviceQuery = z.object({
   cursor: z.optional(z.string().check(z.maxLength(32))),
 });
 export type DeviceQuery = z.infer<typeof DeviceQuery>;
-
-/** A chat open on a device, as its row shows it. */
-export const DeviceChat = z.object({ chatId: z.string(), operator: z.string(), mine: z.boolean() });
-export type DeviceChat = z.infer<typeof DeviceChat>;
 
 export const DeviceRow = z.extend(DeviceSummary, {
   lastSeenAt: z.nullable(z.string()),

@@ -285,6 +285,15 @@ export const DevicesSnapshot = z.object({
   more: z.boolean(),
 });
 export const DeviceUpdated = z.object({ type: z.literal('device.updated'), device: DeviceSummary });
+/** A chat open on a device, as its row shows it: whose it is, and whether it is this operator's. */
+export const DeviceChat = z.object({ chatId: z.string(), operator: z.string(), mine: z.boolean() });
+export type DeviceChat = z.infer<typeof DeviceChat>;
+/** A chat opened or ended on a device this console was shown: the device's open chats now (P-35). */
+export const DeviceChats = z.object({
+  type: z.literal('device.chats'),
+  deviceId: id,
+  chats: z.array(DeviceChat),
+});
 /** A device this console was shown is gone for it: removed, or no longer readable by the operator (P-29). */
 export const DeviceRemoved = z.object({ type: z.literal('device.removed'), deviceId: id });
 
@@ -293,6 +302,7 @@ export const ConsoleServerFrame = z.discriminatedUnion('type', [
   DevicesSnapshot,
   DeviceUpdated,
   DeviceRemoved,
+  DeviceChats,
   ...chatServerFrames,
 ]);
 export type ConsoleServerFrame = z.infer<typeof ConsoleServerFrame>;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { connectConsole, connectRawAgent, type TestSocket, useTestServer } from './support/server.js';
+import {
+  connectConsole,
+  connectRawAgent,
+  operatorClient,
+  type TestSocket,
+  useTestServer,
+} from './support/server.js';
 
 type Device = { id: string; online: boolean; loggedOnUsers: { name: string }[] };
 
@@ -73,5 +79,58 @@ describe('device.updated without a coalescing window', () => {
     ]);
     console.close();
     agent.socket.close();
+  });
+});
+
+describe('device.chats: a chat opened or ended shows on the rows of every console shown the device (P-35)', () => {
+  const suite = useTestServer();
+
+  it('P-35: tells each console whose the chat is, marks the operator’s own, and tells no console not shown the device', async () => {
+    const { server, api } = suite;
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-CHATS');
+    const operator = { password: 'chats password 12', capabilities: ['instant-messaging' as const] };
+    const maria = await operatorClient(server, {
+      ...operator,
+      username: 'maria',
+      displayName: 'Maria Jensen',
+      devices: [agent.deviceId],
+    });
+    const kim = await operatorClient(server, { ...operator, username: 'kim', devices: [] });
+    const [adminConsole, mariaConsole, kimConsole] = await Promise.all(
+      [api, maria, kim].map((client) => connectConsole(server, client)),
+    );
+    const chatsOf = (console: TestSocket, count: number) =>
+      console.next((f) => f.type === 'device.chats' && console.ofType('device.chats').length >= count);
+
+    const opened = await maria.request('POST', `/api/devices/${agent.deviceId}/chats`);
+    expect(opened.status).toBe(201);
+    const chatId = opened.body.chatId as string;
+    await chatsOf(adminConsole, 1);
+    await chatsOf(mariaConsole, 1);
+    expect(adminConsole.ofType('device.chats')).toEqual([
+      {
+        type: 'device.chats',
+        deviceId: agent.deviceId,
+        chats: [{ chatId, operator: 'Maria Jensen', mine: false }],
+      },
+    ]);
+    expect(mariaConsole.ofType('device.chats')[0]?.chats).toEqual([
+      { chatId, operator: 'Maria Jensen', mine: true },
+    ]);
+
+    // The same chat shown again is no change.
+    expect((await maria.request('POST', `/api/devices/${agent.deviceId}/chats`)).body.chatId).toBe(chatId);
+    mariaConsole.send({ type: 'chat.close', chatId });
+    await chatsOf(adminConsole, 2);
+    expect(adminConsole.ofType('device.chats').map((f) => f.chats)).toEqual([
+      [{ chatId, operator: 'Maria Jensen', mine: false }],
+      [],
+    ]);
+
+    // Kim may not read the device: a request answered after every frame before it shows none came.
+    kimConsole.send({ type: 'chat.subscribe', chatId: 'no-such-chat', afterSeq: 0 });
+    await kimConsole.next((f) => f.type === 'error');
+    expect(kimConsole.ofType('device.chats')).toEqual([]);
+    for (const socket of [adminConsole, mariaConsole, kimConsole, agent.socket]) socket.close();
   });
 });

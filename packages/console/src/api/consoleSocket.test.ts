@@ -48,7 +48,9 @@ function said(changes: readonly DeviceChange[]): string[] {
       ? `snapshot ${change.devices.map((d) => `${d.id}${d.online ? '' : '(offline)'}`).join(' ')}`
       : change.type === 'removed'
         ? `removed ${change.deviceId}`
-        : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
+        : change.type === 'chats'
+          ? `chats ${change.deviceId} ${change.chats.map((chat) => (chat.mine ? 'mine' : chat.operator)).join(' ')}`
+          : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
   );
 }
 
@@ -105,6 +107,21 @@ describe('ConsoleSocket', () => {
     expect(said(changes).at(-1)).toBe('updated e');
     sockets.message({ type: 'device.removed', deviceId: 'a' });
     expect(said(changes).at(-1)).toBe('removed a');
+  });
+
+  it('P-35: passes a device’s open chats on at once, even while a snapshot is on its way', () => {
+    const { sockets, socket, changes } = setup();
+    socket.start();
+    greet(sockets);
+    sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: true });
+    const chats = [
+      { chatId: 'c1', operator: 'Maria', mine: false },
+      { chatId: 'c2', operator: 'Ann Admin', mine: true },
+    ];
+    sockets.message({ type: 'device.chats', deviceId: 'a', chats });
+    expect(said(changes)).toEqual(['chats a Maria mine']);
+    sockets.message({ type: 'device.chats', deviceId: 'a', chats: [] });
+    expect(said(changes).at(-1)).toBe('chats a ');
   });
 
   it('P-10: after a reconnect says nothing until the new snapshot is complete, parts of a dropped one forgotten', () => {

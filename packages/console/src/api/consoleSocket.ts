@@ -4,6 +4,7 @@ import {
   CloseCode,
   type ConsoleClientFrame,
   ConsoleServerFrame,
+  type DeviceChat,
   type DeviceSummary,
   PROTOCOL_VERSION,
   parseServerFrame,
@@ -27,12 +28,14 @@ export interface ConsoleSnapshot {
 
 /**
  * What the socket learns about the device list: the whole list (once every part of a snapshot came, with the
- * updates that came meanwhile applied), or one device that changed. The console keeps the list in its query cache.
+ * updates that came meanwhile applied), or one device that changed, or a device's open chats now (P-35). The
+ * console keeps the list in its query cache.
  */
 export type DeviceChange =
   | { type: 'snapshot'; devices: DeviceSummary[] }
   | { type: 'updated'; device: DeviceSummary }
-  | { type: 'removed'; deviceId: string };
+  | { type: 'removed'; deviceId: string }
+  | { type: 'chats'; deviceId: string; chats: DeviceChat[] };
 
 export interface ConsoleSocketOptions {
   url?: string;
@@ -215,6 +218,10 @@ export class ConsoleSocket {
         else this.options.onDevices?.(change);
         return;
       }
+      case 'device.chats':
+        // The summaries of a snapshot carry no chats: this goes to the rows at once, whole as it is.
+        this.options.onDevices?.({ type: 'chats', deviceId: frame.deviceId, chats: frame.chats });
+        return;
       case 'error':
         if (frame.ref === undefined) console.warn(`parley: server error ${frame.code}: ${frame.message}`);
         // A chat error's ref is a chat id or a message's client id: every chat checks it against its own.

@@ -1,11 +1,11 @@
-import { type DeviceSummary, PROTOCOL_VERSION } from '@parley/protocol';
-import { QueryClient, QueryObserver, skipToken } from '@tanstack/react-query';
+import { type DevicePage, type DeviceSummary, PROTOCOL_VERSION } from '@parley/protocol';
+import { type InfiniteData, QueryClient, QueryObserver, skipToken } from '@tanstack/react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConsoleSocket } from '../api/consoleSocket';
 import { endSession } from '../auth/session';
 import { TestClock } from '../chat/testClock';
 import { FakeSockets } from '../chat/testing';
-import { applyDeviceChange, devicesSink } from './deviceList';
+import { applyDeviceChange, devicesSink, NO_DEVICE_FILTER } from './deviceList';
 
 function device(id: string, name: string, online = true): DeviceSummary {
   return { id, name, os: 'Linux', online, loggedOnUsers: online ? [{ name: 'sam' }] : [] };
@@ -87,6 +87,34 @@ describe('the device list in the query cache', () => {
     stop();
     vi.advanceTimersByTime(60 * 60_000);
     expect(shown()).toEqual(['PC-1']);
+  });
+
+  it('P-35: a shown row takes the device’s open chats at once', () => {
+    const { client, sockets } = setup();
+    sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: false });
+    const row = (id: string, name: string) => ({
+      ...device(id, name),
+      lastSeenAt: null,
+      agentVersion: '1',
+      chats: [],
+    });
+    const page = {
+      devices: [row('a', 'PC-1'), row('b', 'PC-2')],
+      nextCursor: null,
+      total: 2,
+      online: 2,
+      oses: [],
+    };
+    const key = ['device-pages', NO_DEVICE_FILTER];
+    client.setQueryData<InfiniteData<DevicePage>>(key, { pages: [page], pageParams: [null] });
+    const chats = [{ chatId: 'c1', operator: 'Maria', mine: false }];
+    sockets.message({ type: 'device.chats', deviceId: 'b', chats });
+    const rows = client.getQueryData<InfiniteData<DevicePage>>(key)?.pages[0]?.devices;
+    expect(rows?.map((r) => [r.id, r.chats])).toEqual([
+      ['a', []],
+      ['b', chats],
+    ]);
+    expect(client.getQueryData<DeviceSummary[]>(['devices'])?.map((d) => d.id)).toEqual(['a']);
   });
 
   it('goes with the session', () => {

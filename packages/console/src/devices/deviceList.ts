@@ -1,4 +1,4 @@
-import { DevicePage, type DeviceSummary } from '@parley/protocol';
+import { DevicePage, type DeviceRow, type DeviceSummary } from '@parley/protocol';
 import { type InfiniteData, type QueryClient, skipToken, useQuery } from '@tanstack/react-query';
 import type { DeviceChange } from '../api/consoleSocket';
 import { apiRequest } from '../api/http';
@@ -19,7 +19,7 @@ function byName(a: DeviceSummary, b: DeviceSummary): number {
 /** The list after a change from the socket, sorted by name (numbers in names in numeric order). */
 export function applyDeviceChange(
   current: readonly DeviceSummary[] | undefined,
-  change: DeviceChange,
+  change: Exclude<DeviceChange, { type: 'chats' }>,
 ): DeviceSummary[] {
   if (change.type === 'snapshot') return [...change.devices].sort(byName);
   const gone = change.type === 'removed' ? change.deviceId : change.device.id;
@@ -89,21 +89,10 @@ export function devicesSink(client: QueryClient): (change: DeviceChange) => void
   client.setQueryDefaults(devicesKey, kept);
   let refetchDue = false;
   return (change) => {
-    client.setQueryData<DeviceSummary[]>(devicesKey, (current) => applyDeviceChange(current, change));
-    if (change.type === 'updated') {
-      const { device } = change;
-      client.setQueriesData<InfiniteData<DevicePage>>({ queryKey: pagesKey }, (data) =>
-        data
-          ? {
-              ...data,
-              pages: data.pages.map((page) => ({
-                ...page,
-                devices: page.devices.map((row) => (row.id === device.id ? { ...row, ...device } : row)),
-              })),
-            }
-          : data,
-      );
-    }
+    if (change.type !== 'chats')
+      client.setQueryData<DeviceSummary[]>(devicesKey, (current) => applyDeviceChange(current, change));
+    if (change.type === 'updated') patchRows(client, change.device.id, change.device);
+    if (change.type === 'chats') patchRows(client, change.deviceId, { chats: change.chats });
     if (refetchDue) return;
     refetchDue = true;
     setTimeout(() => {
@@ -111,6 +100,21 @@ export function devicesSink(client: QueryClient): (change: DeviceChange) => void
       void client.invalidateQueries({ queryKey: pagesKey });
     }, REFETCH_MS);
   };
+}
+
+/** A shown row takes what changed at once. */
+function patchRows(client: QueryClient, deviceId: string, patch: Partial<DeviceRow>): void {
+  client.setQueriesData<InfiniteData<DevicePage>>({ queryKey: pagesKey }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({
+            ...page,
+            devices: page.devices.map((row) => (row.id === deviceId ? { ...row, ...patch } : row)),
+          })),
+        }
+      : data,
+  );
 }
 
 /** After this console opened or ended a chat: the rows say who has one open. */

@@ -4,7 +4,7 @@ import type { AgentServerFrame, ConsoleServerFrame, DeviceSummary } from '@parle
  * What crosses between server nodes. Subjects:
  * - `device.<deviceId>`: frames for the agent of that device (the node holding its connection sends them);
  * - `chat.<chatId>`: frames for the consoles watching that chat;
- * - `devices`: a device's summary changed (presence, logged-on users), or it was removed;
+ * - `devices`: a device's summary changed (presence, logged-on users), a chat opened or ended on it, or it was removed;
  * - `access`: operators' capabilities, rights, groups or sessions changed: every node reads them again;
  * - `license`: a license was installed: every node reads it again;
  * - `recording`: the recording settings changed: every node reads them again.
@@ -14,11 +14,20 @@ export type BusMessage =
   | { type: 'to_consoles'; frame: ConsoleServerFrame }
   | { type: 'device_changed'; device: DeviceSummary }
   | { type: 'device_removed'; deviceId: string }
+  /** The device's open chats after one opened or ended (P-35); each console marks its operator's own. */
+  | { type: 'device_chats'; deviceId: string; chats: readonly DeviceChatOf[] }
   /** On `device.<id>`: the node holding the agent closes its connection with this code (P-29). */
   | { type: 'cut_off'; code: number; reason: string }
   | { type: 'access_changed'; operatorIds: readonly string[] | 'all' }
   | { type: 'license_changed' }
   | { type: 'recording_changed' };
+
+/** A chat open on a device, with whose it is. */
+export interface DeviceChatOf {
+  chatId: string;
+  operatorId: string;
+  operatorName: string;
+}
 
 export type BusHandler = (message: BusMessage) => void;
 

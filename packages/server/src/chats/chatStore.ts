@@ -8,6 +8,7 @@ import type {
   Role,
 } from '@parley/protocol';
 import { sql } from 'kysely';
+import type { DeviceChatOf } from '../bus/bus.js';
 import { atomically, type Db, oneOf } from '../store/db.js';
 import type { ChatEntriesTable, ChatsTable } from '../store/schema.js';
 
@@ -438,4 +439,9 @@ async function insertEntry(
   const row: ChatEntriesTable = { ...entry, chat_id: chatId, seq };
   await trx.insertInto('chat_entries').values(row).execute();
   return toEntry(row);
+}
+
+/** Whose the chat is, as the device lists carry it. */
+export function deviceChatOf(chat: ChatRecord): DeviceChatOf {
+  return { chatId: chat.id, operatorId: chat.operatorId, operatorName: chat.operatorName };
 }

@@ -15,7 +15,7 @@ import { type Operator, withGroups } from '../operators/operator.js';
 import type { RecordingDecision } from '../recording/recording.js';
 import type { Actor, Policy } from '../rights/policy.js';
 import type { Store } from '../store/store.js';
-import type { AppendResult, ChatRecord, QueuedMessage } from './chatStore.js';
+import { type AppendResult, type ChatRecord, deviceChatOf, type QueuedMessage } from './chatStore.js';
 import { GroupCommit } from './groupCommit.js';
 
 /** Who acts on a chat: a signed-in operator, or the agent of a device on its end user's behalf. */
@@ -147,6 +147,17 @@ export class ChatService {
       type: 'chat.info',
       chat: presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization),
     });
+    await this.announceChats(chat.deviceId);
+  }
+
+  /** P-35: the consoles shown the device learn its open chats now (after the commit that changed them). */
+  private async announceChats(deviceId: string): Promise<void> {
+    const open = await this.store.chats.listOpen(deviceId);
+    this.bus.publish(subjects.devices, {
+      type: 'device_chats',
+      deviceId,
+      chats: open.map(deviceChatOf),
+    });
   }
 
   /**
@@ -223,6 +234,7 @@ export class ChatService {
       if (!opened) throw error;
       return { ok: true, chatId: this.showAgain(opened), reused: true };
     }
+    await this.announceChats(deviceId);
     return { ok: true, chatId: this.showAgain(chat), reused: false };
   }
 
@@ -343,6 +355,7 @@ export class ChatService {
     this.publishEntries(chat, [event]);
     const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);
     this.publish(chat, { type: 'chat.info', chat: info });
+    await this.announceChats(chat.deviceId);
     return { ok: true, value: null };
   }
 

@@ -3,6 +3,7 @@ import {
   CloseCode,
   type CreateEnrollmentTokenBody,
   type CredentialState,
+  type DeviceChat,
   type DeviceDetails,
   type DeviceFacts,
   type DevicePage,
@@ -15,7 +16,8 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { audit, type Doer } from '../audit/audit.js';
-import { type Bus, subjects } from '../bus/bus.js';
+import { type Bus, type DeviceChatOf, subjects } from '../bus/bus.js';
+import { deviceChatOf } from '../chats/chatStore.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import type { Operator } from '../operators/operator.js';
 import type { CommandResult } from '../result.js';
@@ -57,6 +59,11 @@ function withSubgroups(
     for (const group of groups) if (group.parentId === ids[i] && !ids.includes(group.id)) ids.push(group.id);
   }
   return ids;
+}
+
+/** A chat open on a device as `operatorId`'s console shows it on the device's row (P-35). */
+export function presentDeviceChat(chat: DeviceChatOf, operatorId: string): DeviceChat {
+  return { chatId: chat.chatId, operator: chat.operatorName, mine: chat.operatorId === operatorId };
 }
 
 export function presentDevice(device: DeviceRecord): DeviceSummary {
@@ -435,11 +442,7 @@ export class DeviceService {
         agentVersion: device.agentVersion,
         chats: chats
           .filter((chat) => chat.deviceId === device.id)
-          .map((chat) => ({
-            chatId: chat.id,
-            operator: chat.operatorName,
-            mine: chat.operatorId === operator.id,
-          })),
+          .map((chat) => presentDeviceChat(deviceChatOf(chat), operator.id)),
       })),
       nextCursor: offset + limit < page.total ? String(offset + limit) : null,
       total: page.total,

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
+import { presentDeviceChat } from '../devices/devices.js';
 import type { Operator } from '../operators/operator.js';
 import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
@@ -88,6 +89,16 @@ export class ConsoleConnection {
       this.services.bus.subscribe(subjects.devices, (message) => {
         if (message.type === 'device_removed') {
           this.hide(message.deviceId);
+          return;
+        }
+        if (message.type === 'device_chats') {
+          // Only to consoles shown the device, which were shown it because their operator may read it.
+          if (this.shown.has(message.deviceId))
+            this.send({
+              type: 'device.chats',
+              deviceId: message.deviceId,
+              chats: message.chats.map((chat) => presentDeviceChat(chat, this.operator.id)),
+            });
           return;
         }
         if (message.type !== 'device_changed') return;
