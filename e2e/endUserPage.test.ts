@@ -2,6 +2,7 @@ import { DEFAULT_RECORDING_SETTINGS } from '@parley/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from './support/agentProcess.js';
+import { axe } from './support/browser.js';
 import { Harness, say } from './support/harness.js';
 
 /** The end-user page: whose help desk, who is talking, recorded or not, and Close chat (point 12). */
@@ -64,5 +65,39 @@ describe('the end-user page', () => {
     await window.getByRole('log').getByText('jane joined the chat').waitFor();
     expect(await endUser.getByText(/recorded/).count()).toBe(0);
     expect(await window.getByText(/recorded/).count()).toBe(0);
+  });
+});
+
+/** Issue 11: the end user sees the operator's own name, never a generic "Administrator". */
+describe('the first administrator’s first chat', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({ organization: 'Acme Corp', adminUnnamed: true });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('asks the name the end user will see, once, and greets them with it', async () => {
+    const agent = await h.startAgent('ACME-LT-8', 'omar');
+    const console = await h.signIn();
+    await h.deviceReady(console, 'ACME-LT-8', 'omar');
+    // No name yet: the top bar names the account.
+    await console.locator('.topbar__user').getByText('admin', { exact: true }).waitFor();
+    await h.instantMessaging(console, 'ACME-LT-8');
+    const asked = console.getByRole('dialog', { name: 'What is your name?' });
+    await asked.getByRole('textbox', { name: 'Your name' }).waitFor();
+    expect(await axe(console)).toEqual([]);
+    await asked.getByRole('textbox', { name: 'Your name' }).fill('Ada Lovelace');
+    await asked.getByRole('button', { name: 'Save and start chat' }).click();
+    await console.getByRole('region', { name: 'Chat with omar on ACME-LT-8' }).waitFor();
+    expect(await asked.count()).toBe(0);
+    await console.locator('.topbar__user').getByText('Ada Lovelace').waitFor();
+    const endUser = await h.endUserPage(agent);
+    await endUser
+      .getByText('Hello omar. Ada Lovelace from Acme Corp wants to chat about your computer ACME-LT-8.')
+      .waitFor();
+    expect(await endUser.getByText('Administrator').count()).toBe(0);
   });
 });

@@ -3,7 +3,12 @@ import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type ParleyServer, type ServerConfig, startServer } from '../../packages/server/src/server.js';
 import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
-import { ADMIN_PASSWORD, ApiClient, addOperator } from '../../packages/server/test/support/server.js';
+import {
+  ADMIN_PASSWORD,
+  ApiClient,
+  addOperator,
+  nameAdmin,
+} from '../../packages/server/test/support/server.js';
 import { AgentProcess, type Opener } from './agentProcess.js';
 import { launchChromium } from './browser.js';
 
@@ -13,6 +18,8 @@ export interface HarnessOptions {
   license?: Pick<ServerConfig, 'licenseKeyFiles' | 'licenseClock'>;
   /** Awaited after each conversation of a recordings export (a test holds it to see the progress bar). */
   exportStep?: ServerConfig['exportStep'];
+  /** Leave `admin` without a display name, as a first start does ("Administrator" otherwise). */
+  adminUnnamed?: boolean;
 }
 
 /**
@@ -40,6 +47,7 @@ export class Harness {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const database = tempSqlite();
     const server = await Harness.listen(database, 0, options);
+    if (!options.adminUnnamed) await nameAdmin(server);
     const harness = new Harness(server, database, options, await launchChromium());
     await harness.api.login();
     return harness;

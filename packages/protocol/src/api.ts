@@ -54,6 +54,8 @@ export const ApiErrorCode = z.enum([
   'choose_user',
   /** The person asked for is not (or no longer) logged on to the device. */
   'user_not_logged_on',
+  /** The operator has no display name yet: the end user would not know who writes to them. */
+  'display_name_required',
   'device_offline',
   'license_required',
   'invalid_license',

@@ -380,3 +380,30 @@ describe('a device with more open chats than one frame part holds', () => {
     wire.close();
   });
 });
+
+describe('the first administrator’s name (issue 11: never a generic “Administrator”)', () => {
+  const suite = useTestServer({ adminUnnamed: true });
+
+  it('opens no chat under a blank name: 409 display_name_required, then the name the operator gave', async () => {
+    const { server, api } = suite;
+    const me = await api.request('GET', '/api/auth/me');
+    expect(me.body).toMatchObject({ username: 'admin', displayName: '' });
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-NAME');
+    const path = `/api/devices/${agent.deviceId}/chats`;
+    const refused = await api.request('POST', path);
+    expect(refused).toMatchObject({ status: 409, body: { error: 'display_name_required' } });
+    expect(refused.body.message).toContain('display-name');
+    expect(await server.store.chats.listOpen(agent.deviceId)).toEqual([]);
+    expect(agent.socket.ofType('agent.chat_open')).toEqual([]);
+    // Blank after trimming is no name either.
+    expect((await api.request('PUT', '/api/auth/display-name', { displayName: '   ' })).status).toBe(400);
+
+    expect((await api.request('PUT', '/api/auth/display-name', { displayName: 'Ada Lovelace' })).status).toBe(
+      204,
+    );
+    expect(await api.request('POST', path)).toMatchObject({ status: 201 });
+    const open = await agent.socket.next((f) => f.type === 'agent.chat_open');
+    expect(open.chat).toMatchObject({ operatorName: 'Ada Lovelace' });
+    agent.socket.close();
+  });
+});

@@ -4,11 +4,12 @@ import { useEffect } from 'react';
 import { Loaded, PageHead } from '../admin/AdminPage';
 import { Outcome, Section } from '../admin/Section';
 import { apiCommand, apiRequest } from '../api/http';
-import { sessionQuery, useSession } from '../auth/session';
+import { useSession } from '../auth/session';
 import { setPageTitle } from '../chat/tabBadge';
 import { Button } from '../kit/Button';
 import { Field } from '../kit/Field';
 import { type Column, Table } from '../kit/Table';
+import { useDisplayNameChange } from './displayName';
 
 /** `GET /api/auth/sessions`: the signed-in operator's live sessions, the latest used first. */
 const sessionsQuery = queryOptions({
@@ -50,11 +51,7 @@ export function browserName(userAgent: string | null): string {
 
 /** The operator's own display name: what the end users they chat with see ("Ada from Acme wants to chat…"). */
 function DisplayNameChange({ current }: { current: string }) {
-  const client = useQueryClient();
-  const change = useMutation({
-    mutationFn: (displayName: string) => apiCommand('PUT', '/api/auth/display-name', { displayName }),
-    onSuccess: () => client.invalidateQueries({ queryKey: sessionQuery.queryKey }),
-  });
+  const change = useDisplayNameChange();
   return (
     <Section title="Your name">
       <form
@@ -200,7 +197,13 @@ export function AccountPage() {
   }, []);
   return (
     <div className="page account">
-      <PageHead title="Account" sub={operator && `${operator.displayName} (${operator.username})`} />
+      <PageHead
+        title="Account"
+        sub={
+          operator &&
+          (operator.displayName ? `${operator.displayName} (${operator.username})` : operator.username)
+        }
+      />
       <div className="admin__sections">
         {operator && <DisplayNameChange current={operator.displayName} />}
         <PasswordChange />

@@ -126,7 +126,7 @@ export function Console({
               <div className="topbar__right">
                 <AlertMenu settings={alerts} onChange={changeAlerts} />
                 <span className="topbar__user" title={operator.username}>
-                  {operator.displayName}
+                  {operator.displayName || operator.username}
                 </span>
                 <Button small icon={LogOut} onClick={() => signOut.mutate()}>
                   Sign out

@@ -29,6 +29,9 @@ import {
 
 // The dialogs load when they first open: the device list shows without them.
 const AlertDialog = lazy(() => import('../kit/Dialog').then((m) => ({ default: m.AlertDialog })));
+const DisplayNameDialog = lazy(() =>
+  import('../chats/DisplayNameDialog').then((m) => ({ default: m.DisplayNameDialog })),
+);
 const AddDeviceDialog = lazy(() => import('./AddDeviceDialog').then((m) => ({ default: m.AddDeviceDialog })));
 const ChooseUserDialog = lazy(() =>
   import('./ChooseUserDialog').then((m) => ({ default: m.ChooseUserDialog })),
@@ -43,6 +46,10 @@ function chatBlocked(capabilities: readonly string[]): string | null {
 function notNow(device: DeviceRow): string | undefined {
   if (!device.online) return 'The device is offline';
   return device.loggedOnUsers.length === 0 ? 'No one is logged on' : undefined;
+}
+
+function needsDisplayName(error: unknown): boolean {
+  return error instanceof ApiProblem && error.code === 'display_name_required';
 }
 
 function chatsText(device: DeviceRow): string | null {
@@ -165,8 +172,8 @@ function startProblem(
       text: `Your chat with ${user} on ${started.device.name} is open in another tab of this browser.`,
     };
   }
-  // Several people logged on: the dialog that asks which one says it (ChooseUserDialog).
-  if (!error || isSignedOut(error) || usersToChoose(error)) return null;
+  // Several people logged on, or no name of the operator's yet: a dialog asks (ChooseUserDialog, DisplayNameDialog).
+  if (!error || isSignedOut(error) || usersToChoose(error) || needsDisplayName(error)) return null;
   return {
     title: 'Cannot start the chat',
     text:
@@ -278,6 +285,8 @@ export function DevicesPage() {
   const [notPossible, setNotPossible] = useState<Problem | null>(null);
   // Instant Messaging on a device several people are logged on to: whom to chat with (the server's list).
   const [choosing, setChoosing] = useState<{ device: DeviceRow; users: LoggedOnUser[] } | null>(null);
+  // Instant Messaging by an operator with no display name yet: the chat to start once they gave it.
+  const [naming, setNaming] = useState<{ device: DeviceRow; user?: string } | null>(null);
   // Clearing the filters starts the filter form afresh (it keeps the words being typed as its own state).
   const [cleared, setCleared] = useState(0);
 
@@ -298,9 +307,10 @@ export function DevicesPage() {
         elsewhere,
       };
     },
-    onError: (error, { device }) => {
+    onError: (error, asked) => {
       const users = usersToChoose(error);
-      if (users) setChoosing({ device, users });
+      if (users) setChoosing({ device: asked.device, users });
+      if (needsDisplayName(error)) setNaming(asked);
     },
     onSuccess: ({ device, user, chatId, elsewhere }) => {
       setChoosing(null);
@@ -316,9 +326,10 @@ export function DevicesPage() {
     },
   });
   const busy = startChat.isPending ? (startChat.variables?.device.id ?? null) : null;
-  const problem = choosing
-    ? null
-    : (notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables?.device));
+  const problem =
+    choosing || naming
+      ? null
+      : (notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables?.device));
   const devices = pages.data?.pages.flatMap((page) => page.devices) ?? null;
   const first = pages.data?.pages[0];
   const filtered = Object.entries(filter).some(([key, value]) => key !== 'sort' && value !== '');
@@ -420,6 +431,18 @@ export function DevicesPage() {
           </AlertDialog>
         )}
         {adding && <AddDeviceDialog onClose={() => setAdding(false)} />}
+        {naming && (
+          <DisplayNameDialog
+            onNamed={() => {
+              setNaming(null);
+              startChat.mutate(naming);
+            }}
+            onClose={() => {
+              setNaming(null);
+              startChat.reset();
+            }}
+          />
+        )}
         {choosing && (
           <ChooseUserDialog
             deviceName={choosing.device.name}

@@ -237,7 +237,11 @@ export class AuthService {
     };
   }
 
-  /** Creates operator `admin`, the super-administrator, on a fresh database. Returns the password it generated. */
+  /**
+   * Creates operator `admin`, the super-administrator, on a fresh database. Returns the password it generated. No
+   * display name: a generic one ("Administrator") is what the end user would see; the console asks for theirs
+   * before the first chat.
+   */
   async ensureAdmin(
     password: string | null,
   ): Promise<{ created: boolean; generatedPassword: string | null }> {
@@ -247,7 +251,7 @@ export class AuthService {
     const admin = await this.newOperator({
       username: 'admin',
       password: chosen,
-      displayName: 'Administrator',
+      displayName: '',
       capabilities: CAPABILITIES,
       superAdmin: true,
     });

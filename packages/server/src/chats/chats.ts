@@ -30,7 +30,8 @@ export type OpenChatError =
   | 'device_offline'
   | 'no_user_logged_on'
   | 'choose_user'
-  | 'user_not_logged_on';
+  | 'user_not_logged_on'
+  | 'display_name_required';
 
 /** Whom an operator may choose among: the person at the computer first, then those of unknown and remote sessions. */
 export function usersToChoose(users: readonly LoggedOnUser[]): LoggedOnUser[] {
@@ -184,6 +185,8 @@ export class ChatService {
       { kind: 'chat.open', deviceId },
     );
     if (!decision.allowed) return { ok: false, error: decision.code ?? 'forbidden' };
+    // The end user is told who writes to them by this name: never a blank one (the first admin starts without).
+    if (operator.displayName.trim() === '') return { ok: false, error: 'display_name_required' };
     const device = await this.store.devices.find(deviceId);
     if (!device) return { ok: false, error: 'not_found' };
     const present = device.onlineNode === null ? [] : device.loggedOnUsers;

@@ -22,6 +22,11 @@ const openErrors: Record<OpenChatError, { status: 403 | 404 | 409; message: stri
     status: 409,
     message: 'That person is not logged on to this device (any more): choose someone who is.',
   },
+  display_name_required: {
+    status: 409,
+    message:
+      'Set the name the end user will see you as first (PUT /api/auth/display-name, or Account in the console).',
+  },
 };
 
 export function registerChatRoutes(app: App, { chats }: Services): void {
@@ -55,7 +60,7 @@ export function registerChatRoutes(app: App, { chats }: Services): void {
         summary:
           'Opens a chat with the user logged on to the device (201), or shows again the one already open with them (200)',
         description:
-          'With several people logged on, `user` says which (409 `choose_user` lists them otherwise, the console session first); 409 `user_not_logged_on` for a `user` who is not.',
+          'With several people logged on, `user` says which (409 `choose_user` lists them otherwise, the console session first); 409 `user_not_logged_on` for a `user` who is not; 409 `display_name_required` while the operator has no display name (the end user is told who writes by it).',
         params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) }),
         // Optional: a client from before it sends no body.
         body: z.nullish(OpenChatBody),

@@ -41,6 +41,8 @@ export async function startTestServer(
     exports?: Pick<ServerConfig, 'exportStep' | 'exportLimits'>;
     /** Host names, trusted proxies and /metrics access (ServerConfig's defaults otherwise). */
     edge?: Pick<ServerConfig, 'allowedHosts' | 'trustedProxies' | 'metricsAllow' | 'metricsToken'>;
+    /** Leave `admin` without a display name, as a first start does (tests name it "Administrator" otherwise). */
+    adminUnnamed?: boolean;
   } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (options.postgres ? await tempPostgres() : tempSqlite());
@@ -63,6 +65,7 @@ export async function startTestServer(
     ...options.exports,
     adminPassword: ADMIN_PASSWORD,
   });
+  if (!options.adminUnnamed) await nameAdmin(server);
   return {
     ...server,
     // Tests talk to the server directly, even when it says it is reached at a public URL.
@@ -73,6 +76,15 @@ export async function startTestServer(
       await database.drop();
     },
   };
+}
+
+/**
+ * Gives `admin` the display name an administrator sets before their first chat (a first start leaves it blank, and
+ * no chat opens under a blank name): the tests' chats come from "Administrator".
+ */
+export async function nameAdmin(server: ParleyServer, displayName = 'Administrator'): Promise<void> {
+  const admin = await server.store.operators.findByUsername('admin');
+  if (admin && admin.displayName === '') await server.store.operators.update(admin.id, { displayName });
 }
 
 /** An operator as the services take them (with their groups), by username. */
