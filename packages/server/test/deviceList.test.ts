@@ -188,4 +188,22 @@ describe.each([
       expect(answer.body.error).toBe('bad_request');
     }
   });
+
+  // Last: it adds a device to the fleet the tests above count.
+  it('searches names in any script, in any case (SQLite’s own lower() knows only ASCII)', async () => {
+    await server.store.devices.create(
+      { id: 'fleet-åsa', name: 'ÅSA-PÄRNU', os: 'linux', credentialHash: 'c' },
+      at,
+    );
+    await server.store.devices.setOnline(
+      'fleet-åsa',
+      'test-node',
+      { name: 'ÅSA-PÄRNU', os: 'linux', agentVersion: '1.2.3', loggedOnUsers: [{ name: 'JÜRGEN.ÖZTÜRK' }] },
+      null,
+      new Date().toISOString(),
+    );
+    for (const q of ['åsa-pärnu', 'ÅSA', 'pärnu', 'jürgen', 'öztürk', 'JÜRGEN.ÖZTÜRK'])
+      expect(names((await page(`?q=${encodeURIComponent(q)}`)).devices), q).toEqual(['ÅSA-PÄRNU']);
+    expect((await page(`?q=${encodeURIComponent('jurgen')}`)).total).toBe(0);
+  });
 });

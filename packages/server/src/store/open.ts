@@ -56,6 +56,11 @@ function connect(location: StoreLocation, log?: Logger): Kysely<Database> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // SQLite's own lower() folds ASCII only ("ÅSA" stays "Åsa"), so searches in other scripts would miss their case;
+  // PostgreSQL's folds every script. No index is built on lower(), so replacing it changes no stored order.
+  database.function('lower', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
