@@ -87,11 +87,26 @@ describe('validateLocalUrl', () => {
 describe('planOpen', () => {
   it('--open-with wins, run as the agent with the URL last', () => {
     expect(
-      planOpen(URL_, ctx({ agentUid: 0, agentUser: 'root', openWith: ['firefox', '--new-tab'] })),
+      planOpen(
+        URL_,
+        ctx({ agentUid: 0, agentUser: 'root', openWith: ['firefox', '--new-tab'], target: null }),
+      ),
     ).toEqual({
       steps: [{ command: 'firefox', args: ['--new-tab', URL_], settleMs: LAUNCH_SETTLE_MS }],
       description: 'firefox (--open-with) as root',
     });
+  });
+
+  it('--open-with is told whom to show the page to: the chosen person and their session', () => {
+    const target = { name: 'oskar', sessionId: '2', graphical: true, remote: true };
+    expect(planOpen(URL_, ctx({ openWith: ['opener'], target })).steps).toEqual([
+      {
+        command: 'opener',
+        args: [URL_],
+        settleMs: LAUNCH_SETTLE_MS,
+        env: { PARLEY_END_USER: 'oskar', PARLEY_END_USER_SESSION: '2' },
+      },
+    ]);
   });
 
   it('ignores an empty --open-with', () => {

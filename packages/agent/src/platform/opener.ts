@@ -279,8 +279,12 @@ export function planOpen(url: string, ctx: OpenContext): OpenPlan {
   const safeUrl = validateLocalUrl(url);
   const [command, ...args] = ctx.openWith ?? [];
   if (command !== undefined && command !== '') {
+    // The person the operator chose, for a command that opens it in their session (on a shared computer).
+    const env = ctx.target
+      ? { PARLEY_END_USER: ctx.target.name, PARLEY_END_USER_SESSION: ctx.target.sessionId ?? '' }
+      : undefined;
     return {
-      steps: [{ command, args: [...args, safeUrl], settleMs: LAUNCH_SETTLE_MS }],
+      steps: [{ command, args: [...args, safeUrl], settleMs: LAUNCH_SETTLE_MS, ...(env ? { env } : {}) }],
       description: `${command} (--open-with) as ${ctx.agentUser}`,
     };
   }
