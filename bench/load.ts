@@ -300,6 +300,12 @@ async function setupParley(options: LoadOptions): Promise<Pair[]> {
       )
     ).setCookie ?? '';
   const cookie = await signIn('admin', options.adminPassword);
+  // A first start leaves admin without the name end users see, and no chat opens before it has one.
+  await expectStatus(
+    'display name',
+    204,
+    http(url, 'PUT', '/api/auth/display-name', { cookie, body: { displayName: 'Bench Operator' } }),
+  );
   if (options.recording) {
     await expectStatus(
       'recording on',

@@ -2,13 +2,9 @@ import type { Capability, DeviceSummary } from '@parley/protocol';
 import pino from 'pino';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type ParleyServer, type ServerConfig, startServer } from '../../packages/server/src/server.js';
+import { nameAdmin } from '../../packages/server/test/support/admin.js';
 import { type TempDatabase, tempSqlite } from '../../packages/server/test/support/databases.js';
-import {
-  ADMIN_PASSWORD,
-  ApiClient,
-  addOperator,
-  nameAdmin,
-} from '../../packages/server/test/support/server.js';
+import { ADMIN_PASSWORD, ApiClient, addOperator } from '../../packages/server/test/support/server.js';
 import { AgentProcess, type Opener } from './agentProcess.js';
 import { launchChromium } from './browser.js';
 

@@ -6,6 +6,7 @@ import { CLI } from '../../src/audit/audit.js';
 import type { TlsIdentity } from '../../src/http/tls.js';
 import { type Operator, withGroups } from '../../src/operators/operator.js';
 import { type ParleyServer, type ServerConfig, startServer } from '../../src/server.js';
+import { nameAdmin } from './admin.js';
 import { type TempDatabase, tempPostgres, tempSqlite } from './databases.js';
 
 /** The NATS server the tests use; the machine and CI run one. */
@@ -76,15 +77,6 @@ export async function startTestServer(
       await database.drop();
     },
   };
-}
-
-/**
- * Gives `admin` the display name an administrator sets before their first chat (a first start leaves it blank, and
- * no chat opens under a blank name): the tests' chats come from "Administrator".
- */
-export async function nameAdmin(server: ParleyServer, displayName = 'Administrator'): Promise<void> {
-  const admin = await server.store.operators.findByUsername('admin');
-  if (admin && admin.displayName === '') await server.store.operators.update(admin.id, { displayName });
 }
 
 /** An operator as the services take them (with their groups), by username. */
