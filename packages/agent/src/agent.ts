@@ -14,7 +14,7 @@ import { type AgentConfig, readConfig } from './config.js';
 import { type AgentLiveFrame, ServerConnection } from './connection.js';
 import { LaunchFiles, type LaunchOwner } from './launchFile.js';
 import { PageServer } from './pageServer.js';
-import type { DetectedUser } from './platform/users.js';
+import { type DetectedUser, reportedName } from './platform/users.js';
 import { rotateCredential } from './rotate.js';
 import { agentSocketUrl, configuredLink, type Reach, type ServerLink } from './serverLink.js';
 import { AGENT_VERSION } from './version.js';
@@ -325,7 +325,7 @@ export class Agent {
 
   /** The logged-on person a chat is with, looked for again if they just logged on; throws when they are not here. */
   private async endUserOf(chat: ChatInfo): Promise<DetectedUser> {
-    const find = () => this.users.find((u) => u.name === chat.endUserName);
+    const find = () => this.users.find((u) => reportedName(u) === chat.endUserName);
     let found = find();
     if (!found) {
       await this.pollUsers();
@@ -371,7 +371,7 @@ export function reportableUsers(users: readonly DetectedUser[]): LoggedOnUser[] 
   const reported: LoggedOnUser[] = [];
   let bytes = 0;
   for (const detected of users) {
-    const user: LoggedOnUser = { name: detected.name.slice(0, MAX_USER_NAME_CHARS) };
+    const user: LoggedOnUser = { name: reportedName(detected).slice(0, MAX_USER_NAME_CHARS) };
     // The session's facts, for an operator choosing among several people (the session id is the OS's, no secret).
     if (detected.session !== undefined) user.session = detected.session;
     if (detected.since !== undefined) user.since = detected.since;

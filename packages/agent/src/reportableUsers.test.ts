@@ -15,6 +15,28 @@ describe('reportableUsers', () => {
     ]);
   });
 
+  it('reports two people of one name by their labels (DOMAIN\\name), so the operator can tell them apart', () => {
+    const detected: DetectedUser[] = [
+      {
+        name: 'maria',
+        domain: 'TS-01',
+        label: 'TS-01\\maria',
+        sessionId: '1',
+        graphical: true,
+        remote: false,
+      },
+      {
+        name: 'maria',
+        domain: 'CONTOSO',
+        label: 'CONTOSO\\maria',
+        sessionId: '3',
+        graphical: true,
+        remote: true,
+      },
+    ];
+    expect(reportableUsers(detected).map((user) => user.name)).toEqual(['TS-01\\maria', 'CONTOSO\\maria']);
+  });
+
   it('carries the session facts an operator chooses by: console or remote, since when, the session id', () => {
     const detected: DetectedUser[] = [
       {

@@ -14,6 +14,7 @@ import {
   parseQueryUserLogonTime,
   parseTasklistExplorer,
   parseWho,
+  reportedName,
 } from './users.js';
 
 // --- Captured outputs -------------------------------------------------------------------------------------
@@ -442,6 +443,36 @@ describe('dedupeUsers', () => {
     ];
     expect(dedupeUsers(users, true)).toEqual([{ name: 'alice', graphical: true, remote: false }]);
     expect(dedupeUsers(users)).toHaveLength(2);
+  });
+
+  it('keeps two people of one name from different domains apart, each labelled with its domain (terminal server)', () => {
+    const users = dedupeUsers(
+      [
+        { name: 'maria', domain: 'CONTOSO', sessionId: '3', graphical: true, remote: true },
+        { name: 'maria', domain: 'TS-01', sessionId: '1', graphical: true, remote: false },
+        { name: 'Maria', domain: 'contoso', sessionId: '4', graphical: false, remote: true },
+        // No domain known: it could be either's, so it is nobody's.
+        { name: 'maria', sessionId: '9', graphical: true, remote: false, active: true },
+        { name: 'jonas', domain: 'CONTOSO', sessionId: '5', graphical: true, remote: true },
+      ],
+      true,
+    );
+    expect(users.map((user) => [reportedName(user), user.sessionId])).toEqual([
+      ['TS-01\\maria', '1'],
+      ['jonas', '5'],
+      ['CONTOSO\\maria', '3'],
+    ]);
+    // One person with a domain-less session too is one entry, named as before.
+    const one = dedupeUsers(
+      [
+        { name: 'maria', domain: 'CONTOSO', sessionId: '3', graphical: true, remote: true },
+        { name: 'maria', sessionId: '9', graphical: true, remote: false },
+      ],
+      true,
+    );
+    expect(one.map((user) => [reportedName(user), user.sessionId, user.domain])).toEqual([
+      ['maria', '9', 'CONTOSO'],
+    ]);
   });
 });
 

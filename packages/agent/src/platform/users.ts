@@ -24,6 +24,16 @@ export interface DetectedUser {
    * (a disconnected Windows session says neither).
    */
   session?: SessionKind;
+  /**
+   * The name this person is reported and chosen by, when it is not `name`: `DOMAIN\name` while another person of
+   * the same name from another domain is logged on too (a terminal server), so the two are never taken for one.
+   */
+  label?: string;
+}
+
+/** The name a person is reported to the server by, and that a chat's `endUserName` is compared with. */
+export function reportedName(user: DetectedUser): string {
+  return user.label ?? user.name;
 }
 
 /**
@@ -426,27 +436,51 @@ function rank(user: DetectedUser): number {
 }
 
 /**
- * Keeps one entry per user name, the one of their most useful session (graphical, active, local), and
+ * Keeps one entry per person, the one of their most useful session (graphical, active, local), and
  * sorts the users the same way, so graphical local users come first. User-level facts (uid, domain)
- * missing from the kept session are taken from the others.
+ * missing from the kept session are taken from the others. People of one name from different domains stay
+ * apart, each labelled `DOMAIN\name`.
  */
 export function dedupeUsers(users: DetectedUser[], caseInsensitive = false): DetectedUser[] {
-  const byName = new Map<string, DetectedUser>();
   const key = (name: string): string => (caseInsensitive ? name.toLowerCase() : name);
-  for (const user of users) {
-    const existing = byName.get(key(user.name));
-    if (!existing) {
-      byName.set(key(user.name), { ...user });
+  const byName = new Map<string, DetectedUser[]>();
+  for (const user of users) byName.set(key(user.name), [...(byName.get(key(user.name)) ?? []), user]);
+  const kept: DetectedUser[] = [];
+  for (const sessions of byName.values()) {
+    const domains = new Set(
+      sessions.flatMap((user) => (user.domain === undefined ? [] : [key(user.domain)])),
+    );
+    if (domains.size < 2) {
+      kept.push(mostUseful(sessions));
       continue;
     }
-    const [kept, other] = rank(user) > rank(existing) ? [{ ...user }, existing] : [existing, user];
-    if (kept.uid === undefined && other.uid !== undefined) kept.uid = other.uid;
-    if (kept.domain === undefined && other.domain !== undefined) kept.domain = other.domain;
-    byName.set(key(user.name), kept);
+    // Two people of one name from different domains: one entry each, named with its domain. A session whose
+    // domain is unknown could be either's, so it is left out rather than shown to the wrong one.
+    for (const domain of domains) {
+      const person = mostUseful(
+        sessions.filter((user) => user.domain !== undefined && key(user.domain) === domain),
+      );
+      kept.push({ ...person, label: `${person.domain}\\${person.name}` });
+    }
   }
-  return [...byName.values()].sort(
-    (a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-  );
+  return kept.sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One person's most useful session, with the user-level facts (uid, domain) the others know. */
+function mostUseful(sessions: readonly DetectedUser[]): DetectedUser {
+  let kept: DetectedUser | undefined;
+  for (const user of sessions) {
+    if (!kept) {
+      kept = { ...user };
+      continue;
+    }
+    const [best, other] = rank(user) > rank(kept) ? [{ ...user }, kept] : [kept, user];
+    if (best.uid === undefined && other.uid !== undefined) best.uid = other.uid;
+    if (best.domain === undefined && other.domain !== undefined) best.domain = other.domain;
+    kept = best;
+  }
+  if (!kept) throw new Error('no session');
+  return kept;
 }
 
 // ---------------------------------------------------------------------------------------------------------
