@@ -170,21 +170,25 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
           </button>
         )}
       </header>
-      <main className="enduser__main">
-        <ChatView
-          state={state}
-          myName="You"
-          myLabel="You"
-          peerName={info?.operatorName ?? 'The operator'}
-          notices={notices.length > 0 ? notices : undefined}
-          composerDisabled={closed || status === 'ended' || status === 'impostor' || state.problem !== null}
-          onSend={(text) => controller.send(text).ok}
-          onRetry={(clientId) => controller.retry(clientId)}
-          onInput={(text) => controller.input(text)}
-          describeEvent={describeEvent}
-          autoFocus
-        />
-      </main>
+      {/* Not before the chat's info came (or a problem did): the greeting it brings makes the header taller, and the
+          conversation below would jump down (layout shift) on a slow computer. */}
+      {(info || notices.length > 0) && (
+        <main className="enduser__main">
+          <ChatView
+            state={state}
+            myName="You"
+            myLabel="You"
+            peerName={info?.operatorName ?? 'The operator'}
+            notices={notices.length > 0 ? notices : undefined}
+            composerDisabled={closed || status === 'ended' || status === 'impostor' || state.problem !== null}
+            onSend={(text) => controller.send(text).ok}
+            onRetry={(clientId) => controller.retry(clientId)}
+            onInput={(text) => controller.input(text)}
+            describeEvent={describeEvent}
+            autoFocus
+          />
+        </main>
+      )}
     </div>
   );
 }
