@@ -151,14 +151,17 @@ export class ChatService {
     await this.announceChats(chat.deviceId);
   }
 
-  /** P-35: the consoles shown the device learn its open chats now (after the commit that changed them). */
+  /**
+   * P-35: the consoles shown the device learn its open chats now (after the commit that changed them). The change is
+   * made whatever happens here: a read that fails is logged, and the rows catch up with their next fetch.
+   */
   private async announceChats(deviceId: string): Promise<void> {
-    const open = await this.store.chats.listOpen(deviceId);
-    this.bus.publish(subjects.devices, {
-      type: 'device_chats',
-      deviceId,
-      chats: open.map(deviceChatOf),
-    });
+    try {
+      const open = await this.store.chats.listOpen(deviceId);
+      this.bus.publish(subjects.devices, { type: 'device_chats', deviceId, chats: open.map(deviceChatOf) });
+    } catch (error) {
+      this.log.warn({ err: error, deviceId }, 'open chats of a device not announced');
+    }
   }
 
   /**
