@@ -83,12 +83,6 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
           : `${info?.operatorName || 'The operator'} left the chat. You can close this window.`}
       </Notice>,
     );
-  } else if (status === 'connecting') {
-    notices.push(
-      <Notice key="connection" icon="waiting" role="status">
-        Connecting…
-      </Notice>,
-    );
   } else if (status === 'reconnecting') {
     notices.push(
       <Notice key="connection" icon="offline" tone="warning" role="alert">
@@ -149,7 +143,8 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
           </span>
           <div>
             <h1 className="enduser__title">{heading}</h1>
-            <p className="enduser__sub">
+            {/* Until the chat's info came this line is what the page says about its connection. */}
+            <p className="enduser__sub" role="status">
               {!info
                 ? 'Connecting you to the help desk…'
                 : closed
@@ -171,7 +166,7 @@ function Chat({ target, pageKey }: { target: PageTarget; pageKey: CryptoKey }) {
         )}
       </header>
       {/* Not before the chat's info came (or a problem did): the greeting it brings makes the header taller, and the
-          conversation below would jump down (layout shift) on a slow computer. */}
+          conversation below would jump down (layout shift) on a slow computer. Once drawn it stays: its info stays. */}
       {(info || notices.length > 0) && (
         <main className="enduser__main">
           <ChatView
