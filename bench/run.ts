@@ -161,6 +161,9 @@ async function licenseFleet(dataDir: string, database: DatabaseEnv): Promise<Rec
 /** `DATABASE_URL` of a fresh PostgreSQL database with `--postgres`; nothing (SQLite in the data dir) without. */
 type DatabaseEnv = { DATABASE_URL?: string };
 
+/** `--profile DIR`: Parley's V8 CPU profile goes there (written as it exits), for `--cpu-prof`'s viewers. */
+let profileDir: string | undefined;
+
 async function startParley(database: DatabaseEnv): Promise<{ child: Child; url: string; dataDir: string }> {
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` (or build protocol and server) first`);
@@ -169,22 +172,31 @@ async function startParley(database: DatabaseEnv): Promise<{ child: Child; url: 
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const licensed = await licenseFleet(dataDir, database);
   const child = new Child(
-    spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, SERVER_MAIN], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        ...database,
-        PARLEY_DATA_DIR: dataDir,
-        PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        PARLEY_DEMO_AGENT: '0',
-        PARLEY_LOG_LEVEL: 'warn',
-        PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
-        ...licensed,
+    spawn(
+      process.execPath,
+      [
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        '--import',
+        pathToFileURL(PROBE_JS).href,
+        SERVER_MAIN,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          ...database,
+          PARLEY_DATA_DIR: dataDir,
+          PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+          PARLEY_DEMO_AGENT: '0',
+          PARLEY_LOG_LEVEL: 'warn',
+          PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+          ...licensed,
+        },
       },
-    }),
+    ),
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
@@ -407,8 +419,10 @@ async function main(): Promise<number> {
       json: { type: 'string' },
       // Parley on a fresh PostgreSQL database (TEST_POSTGRES_URL's server, 127.0.0.1:5432 by default) per run.
       postgres: { type: 'boolean', default: false },
+      profile: { type: 'string' },
     },
   });
+  profileDir = values.profile;
   const options = {
     devices: Number(values.devices),
     rate: Number(values.rate),

@@ -117,10 +117,10 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     policy,
     license,
     recording,
-    auth: new AuthService(
-      store,
-      config.sessionIdleMinutes === undefined ? {} : { idleMinutes: config.sessionIdleMinutes },
-    ),
+    auth: new AuthService(store, {
+      bus,
+      ...(config.sessionIdleMinutes === undefined ? {} : { idleMinutes: config.sessionIdleMinutes }),
+    }),
     operators: new OperatorService(store, bus),
     rights,
     devices: new DeviceService(store, bus, config.nodeId, undefined, {

@@ -234,6 +234,40 @@ describe('rights are checked on every frame', () => {
   });
 });
 
+describe('a session ended elsewhere', () => {
+  // Beats far apart: only the news of the ended session can close the socket within the test.
+  const suite = useTestServer({ heartbeatMs: 600_000 });
+
+  it('P-24: a session ended from the session list closes its console at once, before its next frame is handled', async () => {
+    const { server } = suite;
+    const laptop = new ApiClient(server.url);
+    await laptop.login();
+    const phone = new ApiClient(server.url);
+    await phone.login();
+    const agent = await connectRawAgent(server, phone, ['bob'], 'PC-SESSION-LIST');
+    const chatId = (await phone.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
+      .chatId as string;
+    const console = await connectConsole(server, phone);
+    const sessions = (await laptop.request('GET', '/api/auth/sessions')).body as {
+      id: string;
+      current: boolean;
+    }[];
+    const others = sessions.filter((session) => !session.current);
+    expect(others.length).toBeGreaterThan(0);
+    for (const session of others)
+      expect((await laptop.request('DELETE', `/api/auth/sessions/${session.id}`)).status).toBe(204);
+    console.send({ type: 'chat.send', chatId, clientId: 'after-end', text: 'still here?' });
+    expect((await console.closed).code).toBe(CloseCode.sessionEnded);
+    expect(console.ofType('chat.ack')).toEqual([]);
+    expect(
+      (await server.store.chats.entriesAfter(chatId, 0, 10)).some(
+        (e) => e.kind === 'message' && e.clientId === 'after-end',
+      ),
+    ).toBe(false);
+    agent.socket.close();
+  });
+});
+
 describe('signing out', () => {
   const suite = useTestServer();
 

@@ -224,7 +224,7 @@ describe.each(implementations)('recording on %s', (_name, postgres) => {
     expect(await suite.server.store.chats.entriesAfter(chatId, 0, 100)).toHaveLength(41);
   });
 
-  it('P-33: fails only the messages of a batch the database refuses, with a clear error; the next batch commits', async () => {
+  it('P-33: a message the database refuses fails alone, with a clear error; the others of its batch are stored', async () => {
     const deviceId = await deviceOf(suite, 'PC-POISON', 'pat');
     const chatId = await open(suite, admin, deviceId);
     // A real refusal by the database for one text, whichever batch it lands in.
@@ -240,24 +240,20 @@ describe.each(implementations)('recording on %s', (_name, postgres) => {
       const actor = { kind: 'operator', operator: admin } as const;
       const texts = Array.from({ length: 30 }, (_, i) => (i === 10 ? 'poison' : `fine ${i}`));
       const clientIds = texts.map(() => uuidv7());
+      // Sent in one turn of the event loop: one batch.
       const results = await Promise.all(
         texts.map((text, i) => suite.server.services.chats.send(chatId, actor, clientIds[i] ?? '', text)),
       );
       const failed = results.flatMap((r, i) => (r.ok ? [] : [{ r, i }]));
-      expect(failed.map(({ i }) => i)).toContain(10);
-      expect(failed.length).toBeLessThan(30);
-      for (const { r } of failed)
-        expect(r).toMatchObject({ ok: false, code: 'internal', message: /not stored/ });
+      expect(failed.map(({ i }) => i)).toEqual([10]);
+      expect(failed[0]?.r).toMatchObject({ ok: false, code: 'internal', message: /not stored/ });
       const stored = (await suite.server.store.chats.entriesAfter(chatId, 0, 100)).filter(
         (e) => e.kind === 'message',
       );
-      const acked = results.flatMap((r, i) => (r.ok ? [clientIds[i]] : []));
-      expect(stored.map((e) => (e.kind === 'message' ? e.clientId : '')).sort()).toEqual(acked.sort());
-      // Sent again, the innocent ones of the failed batch go in.
-      for (const { i } of failed.filter(({ i }) => i !== 10))
-        expect(
-          (await suite.server.services.chats.send(chatId, actor, clientIds[i] ?? '', texts[i] ?? '')).ok,
-        ).toBe(true);
+      // Sent side by side, they are stored in whichever order they came in.
+      expect(stored.map((e) => (e.kind === 'message' ? e.text : '')).sort()).toEqual(
+        texts.filter((text) => text !== 'poison').sort(),
+      );
     } finally {
       await rawSql(
         suite.server.database.location,
@@ -354,25 +350,27 @@ describe.each(implementations)('recording retention on %s', (_name, postgres) =>
       maxRecordings: null,
       maxTotalBytes: null,
     });
-    const { chats } = suite.server.store;
     const old: string[] = [];
-    for (let i = 0; i < 1200; i++) {
-      const id = uuidv7();
-      await chats.create(
-        {
-          id,
-          deviceId,
-          operatorId: admin.id,
-          operatorName: admin.displayName,
-          endUserName: `user-${i}`,
-          openedAt: '2025-01-01T00:00:00.000Z',
-          recorded: true,
-        },
-        { role: 'operator', name: admin.displayName },
-      );
-      await chats.close(id, null, '2025-01-01T00:01:00.000Z');
-      old.push(id);
-    }
+    // Written in one transaction: 2,400 commits took most of the test's time on a busy machine.
+    await suite.server.store.transaction(async ({ chats }) => {
+      for (let i = 0; i < 1200; i++) {
+        const id = uuidv7();
+        await chats.create(
+          {
+            id,
+            deviceId,
+            operatorId: admin.id,
+            operatorName: admin.displayName,
+            endUserName: `user-${i}`,
+            openedAt: '2025-01-01T00:00:00.000Z',
+            recorded: true,
+          },
+          { role: 'operator', name: admin.displayName },
+        );
+        await chats.close(id, null, '2025-01-01T00:01:00.000Z');
+        old.push(id);
+      }
+    });
     await putSettings(suite.api, { enabled: true, retentionDays: 30 });
     await suite.server.services.recording.purge();
     expect((await Promise.all(old.map(exists))).filter(Boolean)).toEqual([]);

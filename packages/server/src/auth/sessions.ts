@@ -1,5 +1,6 @@
 import type { OperatorView } from '@parley/protocol';
 import { audit, type Doer } from '../audit/audit.js';
+import { type Bus, subjects } from '../bus/bus.js';
 import { hashSecret, newSecret, uuidv7 } from '../ids.js';
 import { capabilitySources, type Operator, withGroups } from '../operators/operator.js';
 import type { NewOperator } from '../operators/operatorStore.js';
@@ -55,16 +56,22 @@ export interface SignedIn {
 /** Operators' sign-in: the limits, sessions (absolute and idle expiry), and the admin of a fresh database. */
 export class AuthService {
   private readonly idleMs: number;
+  private readonly now: () => Date;
+  /** Told when sessions end, so the sockets of those sessions (on any node) close now (P-24). */
+  private readonly bus: Bus | undefined;
 
   constructor(
     private readonly store: Store,
-    options: { idleMinutes?: number; now?: () => Date } = {},
+    options: { idleMinutes?: number; now?: () => Date; bus?: Bus } = {},
   ) {
     this.idleMs = (options.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000;
     this.now = options.now ?? (() => new Date());
+    this.bus = options.bus;
   }
 
-  private readonly now: () => Date;
+  private sessionsEnded(operatorId: string): void {
+    this.bus?.publish(subjects.access, { type: 'sessions_ended', operatorId });
+  }
 
   private idleSince(now: Date): string {
     return new Date(now.getTime() - this.idleMs).toISOString();
@@ -192,6 +199,7 @@ export class AuthService {
       );
     });
     const operatorId = signedIn.operator.id;
+    this.sessionsEnded(operatorId);
     return { operatorId, lastSession: (await this.sessionsOf(operatorId)).length === 0 };
   }
 
@@ -216,6 +224,7 @@ export class AuthService {
         this.now(),
       );
     });
+    this.sessionsEnded(operator.id);
     return { ok: true, value: null };
   }
 

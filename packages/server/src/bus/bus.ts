@@ -19,6 +19,8 @@ export type BusMessage =
   /** On `device.<id>`: the node holding the agent closes its connection with this code (P-29). */
   | { type: 'cut_off'; code: number; reason: string }
   | { type: 'access_changed'; operatorIds: readonly string[] | 'all' }
+  /** Some of the operator's sessions ended (sign-out, a session ended from the list): their sockets check theirs. */
+  | { type: 'sessions_ended'; operatorId: string }
   | { type: 'license_changed' }
   | { type: 'recording_changed' };
 

@@ -186,6 +186,33 @@ export const chatStoreContract: StoreContract = (store) => {
     ).toEqual([null]);
   });
 
+  it('numbers a large batch in its order per chat; a stored client id answers its entry; a closed chat takes none', async () => {
+    const { chats } = store();
+    const [a, b, closed] = [await openChat(), await openChat(), await openChat()];
+    await chats.appendMessage(a, message('client-l-old', operator, 'before', 2));
+    await chats.close(closed, operator, at(2));
+    const batch = Array.from({ length: 120 }, (_, i) => ({
+      chatId: i % 3 === 0 ? b : a,
+      message: message(`client-l-${i}`, i % 2 === 0 ? operator : endUser, `text ${i}`, 3),
+    }));
+    const results = await chats.appendMessages([
+      ...batch,
+      { chatId: a, message: message('client-l-old', operator, 'before', 2) },
+      { chatId: closed, message: message('client-l-late', operator, 'late', 3) },
+    ]);
+    const seqsOf = (chatId: string) =>
+      results.slice(0, 120).flatMap((r, i) => (batch[i]?.chatId === chatId ? [r?.entry.seq] : []));
+    expect(seqsOf(a)).toEqual(Array.from({ length: 80 }, (_, i) => i + 3));
+    expect(seqsOf(b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 2));
+    expect(results.slice(0, 120).every((r) => r?.duplicate === false)).toBe(true);
+    expect(results[120]).toMatchObject({ duplicate: true, entry: { seq: 2, text: 'before' } });
+    expect(results[121]).toBeNull();
+    const storedA = await chats.entriesAfter(a, 0, 200);
+    expect(storedA.map((e) => e.seq)).toEqual(Array.from({ length: 82 }, (_, i) => i + 1));
+    expect(storedA.at(-1)).toMatchObject({ kind: 'message', text: 'text 119', clientId: 'client-l-119' });
+    expect((await chats.find(a))?.lastSeq).toBe(82);
+  });
+
   it('P-25a: moves receipts forward only, never past the last entry; read implies delivered', async () => {
     const { chats } = store();
     const chatId = await openChat();

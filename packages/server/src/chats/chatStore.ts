@@ -9,7 +9,7 @@ import type {
 } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { DeviceChatOf } from '../bus/bus.js';
-import { atomically, type Db, oneOf } from '../store/db.js';
+import { atomically, type Db, dialectOf, jsonTable, oneOf } from '../store/db.js';
 import type { ChatEntriesTable, ChatsTable } from '../store/schema.js';
 
 export interface ChatRecord {
@@ -80,9 +80,9 @@ export interface ChatStore {
   /** The one open chat of an operator with a device's end user (a unique index keeps it one), if any. */
   findOpenWith(operatorId: string, deviceId: string, endUserName: string): Promise<ChatRecord | undefined>;
   /**
-   * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry. Null when
-   * the chat is not open (closed, or closing at this very moment): nothing is written. Never fails a statement on a
-   * resend, so it may run inside a larger transaction.
+   * Idempotent per (chat, sender role, client id): a resend by the same sender returns the stored entry (as long as it
+   * is kept). Null for a new message when the chat is not open (closed, or closing at this very moment): nothing is
+   * written. Never fails a statement on a resend, so it may run inside a larger transaction.
    */
   appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null>;
   /** appendMessage for each, in order, in one transaction (a group commit): all commit, or none does. */
@@ -242,64 +242,114 @@ export class SqlChatStore implements ChatStore {
   }
 
   async appendMessage(chatId: string, message: NewMessage): Promise<AppendResult | null> {
-    return atomically(this.db, async (trx) => {
-      const seq = await takeNextSeq(trx, chatId);
-      if (seq === null) return null;
-      const row: ChatEntriesTable = {
-        chat_id: chatId,
-        seq,
-        kind: 'message',
-        client_id: message.clientId,
-        from_role: message.from.role,
-        from_name: message.from.name,
-        text: message.text,
-        event: null,
-        at: message.at,
-      };
-      // ON CONFLICT rather than a caught unique violation: on PostgreSQL a failed statement aborts the whole
-      // transaction, and this one may be part of a larger one (a message and its audit row).
-      const inserted = await trx
-        .insertInto('chat_entries')
-        .values(row)
-        .onConflict((conflict) => conflict.columns(['chat_id', 'from_role', 'client_id']).doNothing())
-        .returning('seq')
-        .executeTakeFirst();
-      if (inserted) return { entry: toEntry(row), duplicate: false };
-      // This sender stored this client id already (a resend, or two nodes racing). The number taken goes back:
-      // the chat's row is this transaction's until it ends (its row lock on PostgreSQL, the write lock on SQLite),
-      // so no other transaction took a later one (and should this one have, the number stays a gap, never a twin).
-      // The stored entry is the answer.
-      await trx
-        .updateTable('chats')
-        .set({ last_seq: seq - 1 })
-        .where('id', '=', chatId)
-        .where('last_seq', '=', seq)
-        .execute();
-      const stored = await trx
-        .selectFrom('chat_entries')
-        .selectAll()
-        .where('chat_id', '=', chatId)
-        .where('from_role', '=', message.from.role)
-        .where('client_id', '=', message.clientId)
-        .executeTakeFirst();
-      if (!stored)
-        throw new Error(`chat ${chatId}: client id ${message.clientId} conflicts but is not stored`);
-      return { entry: toEntry({ ...stored, seq: Number(stored.seq) }), duplicate: true };
-    });
+    return (await this.appendMessages([{ chatId, message }]))[0] ?? null;
   }
 
+  /**
+   * One statement per step for the whole batch, whatever its size: the client ids already stored, the chats' numbers
+   * taken (open chats only), the new entries. Writers of a chat's entries hold its row first (PostgreSQL's row lock,
+   * SQLite's one writer), so the stored client ids read here stay true until the commit; were one stored meanwhile
+   * anyway, the insert would say so and the batch fails (the group commit then tries its messages one by one).
+   */
   async appendMessages(batch: readonly QueuedMessage[]): Promise<(AppendResult | null)[]> {
+    if (batch.length === 0) return [];
     return atomically(this.db, async (trx) => {
-      const inBatch = new SqlChatStore(trx);
-      const results: (AppendResult | null)[] = new Array(batch.length).fill(null);
-      // Chats in id order (each chat's messages in theirs), so two nodes' batches lock chat rows in one order and
-      // never deadlock.
-      const order = batch
-        .map((_, i) => i)
-        .sort((a, b) => compare(batch[a]?.chatId, batch[b]?.chatId) || a - b);
-      for (const i of order) {
-        const queued = batch[i];
-        if (queued) results[i] = await inBatch.appendMessage(queued.chatId, queued.message);
+      const chatIds = [...new Set(batch.map((queued) => queued.chatId))].sort();
+      if (dialectOf(trx) === 'postgres')
+        // The chats' rows locked in id order, so two nodes' batches never deadlock.
+        await trx
+          .selectFrom('chats')
+          .select('id')
+          .where(() => oneOf(trx, 'chats.id', chatIds))
+          .orderBy('id')
+          .forUpdate()
+          .execute();
+      const senderKey = (chatId: string, role: string, clientId: string) => `${chatId} ${role} ${clientId}`;
+      const keys = batch.map(({ chatId, message }) => ({
+        chat_id: chatId,
+        from_role: message.from.role,
+        client_id: message.clientId,
+      }));
+      const stored = new Map<string, ChatEntry>();
+      const storedRows = await trx
+        .selectFrom('chat_entries')
+        .innerJoin(
+          jsonTable(trx, { chat_id: 'text', from_role: 'text', client_id: 'text' }, keys).as('k'),
+          (join) =>
+            join
+              .onRef('k.chat_id', '=', 'chat_entries.chat_id')
+              .onRef('k.from_role', '=', 'chat_entries.from_role')
+              .onRef('k.client_id', '=', 'chat_entries.client_id'),
+        )
+        .selectAll('chat_entries')
+        .execute();
+      for (const row of storedRows)
+        stored.set(
+          senderKey(row.chat_id, row.from_role ?? '', row.client_id ?? ''),
+          toEntry({ ...row, seq: Number(row.seq) }),
+        );
+      // What is new, each client id once: how many numbers each chat takes.
+      const fresh = new Map<string, number>();
+      const taking = new Map<string, number>();
+      for (const [i, { chatId, message }] of batch.entries()) {
+        const key = senderKey(chatId, message.from.role, message.clientId);
+        if (stored.has(key) || fresh.has(key)) continue;
+        fresh.set(key, i);
+        taking.set(chatId, (taking.get(chatId) ?? 0) + 1);
+      }
+      const lastSeq = new Map<string, number>();
+      if (taking.size > 0) {
+        const counts = [...taking].map(([id, n]) => ({ id, n }));
+        const taken = await trx
+          .updateTable('chats')
+          .from(jsonTable(trx, { id: 'text', n: 'integer' }, counts).as('taking'))
+          .set({ last_seq: sql`chats.last_seq + taking.n` })
+          .whereRef('chats.id', '=', 'taking.id')
+          .where('chats.status', '=', 'open')
+          .returning(['chats.id', 'chats.last_seq'])
+          .execute();
+        for (const row of taken) lastSeq.set(row.id, Number(row.last_seq) - (taking.get(row.id) ?? 0));
+      }
+      const rows: ChatEntriesTable[] = [];
+      const results: (AppendResult | null)[] = batch.map(({ chatId, message }, i) => {
+        const key = senderKey(chatId, message.from.role, message.clientId);
+        const before = stored.get(key);
+        if (before) return { entry: before, duplicate: true };
+        const first = fresh.get(key);
+        const last = lastSeq.get(chatId);
+        if (last === undefined || first === undefined) return null;
+        if (first !== i) return null; // filled in below from the first
+        const seq = last + 1;
+        lastSeq.set(chatId, seq);
+        const row: ChatEntriesTable = {
+          chat_id: chatId,
+          seq,
+          kind: 'message',
+          client_id: message.clientId,
+          from_role: message.from.role,
+          from_name: message.from.name,
+          text: message.text,
+          event: null,
+          at: message.at,
+        };
+        rows.push(row);
+        return { entry: toEntry(row), duplicate: false };
+      });
+      // A client id sent twice in the batch: the second is the first's duplicate.
+      for (const [i, { chatId, message }] of batch.entries()) {
+        const first = fresh.get(senderKey(chatId, message.from.role, message.clientId));
+        const original = first === undefined || first === i ? undefined : results[first];
+        if (original) results[i] = { entry: original.entry, duplicate: true };
+      }
+      if (rows.length > 0) {
+        const inserted = await trx
+          .insertInto('chat_entries')
+          .values(rows)
+          .onConflict((conflict) => conflict.columns(['chat_id', 'from_role', 'client_id']).doNothing())
+          .returning('seq')
+          .execute();
+        if (inserted.length !== rows.length)
+          throw new Error('a client id of the batch was stored meanwhile; storing its messages one by one');
       }
       return results;
     });
@@ -407,10 +457,6 @@ export class SqlChatStore implements ChatStore {
       .selectAll('chats')
       .select('devices.name as device_name');
   }
-}
-
-function compare(a = '', b = ''): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -72,9 +72,17 @@ export interface ChatHooks {
 
 const NO_RECEIPTS = { deliveredSeq: 0, readSeq: 0 };
 
+/** How many open chats `send` keeps the record of (what a message needs of it never changes while it is open). */
+const SENDING_CHATS = 10_000;
+
 /** Opening chats, their messages and events, and who may see them. Transport-free: sockets call in. */
 export class ChatService {
   private readonly commits: GroupCommit<QueuedMessage, AppendResult | null>;
+  /**
+   * Open chats messages were sent in lately, so a message does not read its chat again: who takes part, on which
+   * device and under which names is fixed at open. Whether it is still open is what the append itself checks.
+   */
+  private readonly sending = new Map<string, ChatRecord>();
 
   constructor(
     private readonly store: Store,
@@ -141,6 +149,7 @@ export class ChatService {
       });
       return [event, entry];
     });
+    this.sending.delete(chat.id);
     const entries = [revoked, closed].filter((entry): entry is ChatEntry => entry !== null);
     if (entries.length === 0) return;
     this.publishEntries(chat, entries);
@@ -289,7 +298,7 @@ export class ChatService {
     clientId: string,
     text: string,
   ): Promise<ChatResult<{ seq: number; at: string }>> {
-    const access = await this.authorize(chatId, actor, 'licensed');
+    const access = await this.authorize(chatId, actor, 'licensed', (id) => this.chatToSendIn(id));
     if (!access.ok) return access;
     const { chat } = access.value;
     if (chat.status === 'closed') return fail('chat_closed', 'this chat is closed');
@@ -305,7 +314,10 @@ export class ChatService {
       this.log.error({ err: error, chatId }, 'a batch of messages could not be stored');
       return fail('internal', 'the message was not stored (the database refused it); send it again');
     }
-    if (!appended) return fail('chat_closed', 'this chat is closed');
+    if (!appended) {
+      this.sending.delete(chatId);
+      return fail('chat_closed', 'this chat is closed');
+    }
     const { entry, duplicate } = appended;
     if (!duplicate) this.publishEntries(chat, [entry]);
     return { ok: true, value: { seq: entry.seq, at: entry.at } };
@@ -357,6 +369,7 @@ export class ChatService {
         });
       return closed;
     });
+    this.sending.delete(chatId);
     if (!event) return { ok: true, value: null };
     this.publishEntries(chat, [event]);
     const info = presentChat({ ...chat, status: 'closed', closedAt: at }, this.organization);
@@ -409,8 +422,9 @@ export class ChatService {
     chatId: string,
     actor: ChatActor,
     needs: 'licensed' | 'unlicensed' = 'unlicensed',
+    find: (chatId: string) => Promise<ChatRecord | undefined> = (id) => this.store.chats.find(id),
   ): Promise<ChatResult<{ chat: ChatRecord }>> {
-    const chat = await this.store.chats.find(chatId);
+    const chat = await find(chatId);
     if (!chat) return fail('not_found', 'no such chat');
     const decision = await this.policy.authorize(actor, { kind: 'chat.take_part', chat });
     if (decision.allowed) return { ok: true, value: { chat } };
@@ -423,6 +437,16 @@ export class ChatService {
     return actor.kind === 'device'
       ? fail('not_found', 'no such chat')
       : fail('forbidden', `you may not take part in this chat: ${decision.message}`);
+  }
+
+  private async chatToSendIn(chatId: string): Promise<ChatRecord | undefined> {
+    const known = this.sending.get(chatId);
+    if (known) return known;
+    const chat = await this.store.chats.find(chatId);
+    if (chat?.status !== 'open') return chat;
+    if (this.sending.size >= SENDING_CHATS) this.sending.delete(this.sending.keys().next().value ?? '');
+    this.sending.set(chatId, chat);
+    return chat;
   }
 
   private personOf(chat: ChatRecord, actor: ChatActor): Person {

@@ -1,10 +1,20 @@
+interface Queued<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Group commit: what arrives while one commit is in flight waits and shares the next one, so a busy node makes
- * one transaction (one fsync) for many messages. A failed commit fails its own items only; the next one starts.
+ * Group commit (P-33): the items submitted during one turn of the event loop, and those that arrive while a commit is
+ * in flight, share one transaction (one WAL write, one fsync), so a busy node commits many messages at once. A
+ * database that answers at once (SQLite) would otherwise commit each message alone: the window is the turn.
+ *
+ * A commit that fails is tried again one item at a time, so a refused item fails alone and the others are stored.
  */
 export class GroupCommit<I, O> {
-  private queue: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
+  private queue: Queued<I, O>[] = [];
   private inFlight = false;
+  private scheduled = false;
 
   constructor(
     /** Commits the items together and answers one result per item, in order; throws to fail them all. */
@@ -17,7 +27,12 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.next();
+      if (this.inFlight || this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.next();
+      });
     });
   }
 
@@ -25,19 +40,23 @@ export class GroupCommit<I, O> {
     if (this.inFlight || this.queue.length === 0) return;
     this.inFlight = true;
     const batch = this.queue.splice(0, this.maxBatch);
-    this.observe(batch.length);
-    this.commit(batch.map((queued) => queued.item))
-      .then(
-        (results) => {
-          for (const [i, queued] of batch.entries()) queued.resolve(results[i] as O);
-        },
-        (error: unknown) => {
-          for (const queued of batch) queued.reject(error);
-        },
-      )
-      .finally(() => {
-        this.inFlight = false;
-        this.next();
-      });
+    this.run(batch).finally(() => {
+      this.inFlight = false;
+      this.next();
+    });
+  }
+
+  private async run(batch: Queued<I, O>[]): Promise<void> {
+    try {
+      this.observe(batch.length);
+      const results = await this.commit(batch.map((queued) => queued.item));
+      for (const [i, queued] of batch.entries()) queued.resolve(results[i] as O);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      for (const queued of batch) await this.run([queued]);
+    }
   }
 }

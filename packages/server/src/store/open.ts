@@ -11,6 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { Checkpointer } from './checkpointer.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 import { type Store, sqlStore } from './store.js';
@@ -54,6 +55,8 @@ function connect(location: StoreLocation, log?: Logger): Kysely<Database> {
   chmodSync(location.file, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
+  // The checkpointer's thread checkpoints every second; this (40 MB of log) is only the net should it fall behind.
+  database.pragma('wal_autocheckpoint = 10000');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   // SQLite's own lower() folds ASCII only ("ÅSA" stays "Åsa"), so searches in other scripts would miss their case;
@@ -73,5 +76,14 @@ export async function openStore(location: StoreLocation, log?: Logger): Promise<
     await db.destroy();
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
-  return sqlStore(db);
+  const store = sqlStore(db);
+  if (location.kind === 'postgres') return store;
+  const checkpointer = new Checkpointer(location.file, log);
+  return {
+    ...store,
+    close: async () => {
+      await checkpointer.stop();
+      await store.close();
+    },
+  };
 }

@@ -9,12 +9,11 @@ import {
   versionMismatch,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
 import { subjects } from '../bus/bus.js';
 import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
-import { Peer } from './peer.js';
+import { Peer, type SocketLink } from './peer.js';
 import { TokenBucket } from './rateLimit.js';
 
 /** A device agent's socket: presence, logged-on users, and the end user's side of the device's chats. */
@@ -27,7 +26,7 @@ export class AgentConnection {
   private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
 
   constructor(
-    ws: WebSocket,
+    link: SocketLink,
     /** Where the agent connects from (the device page shows it). */
     private readonly address: string | null,
     private readonly services: Services,
@@ -37,7 +36,7 @@ export class AgentConnection {
     /** Forgets this connection; false when a newer one of the same device already took over. */
     private readonly release: (deviceId: string, connection: AgentConnection) => boolean,
   ) {
-    this.peer = new Peer(ws, AgentClientFrame, log, {
+    this.peer = new Peer(link, AgentClientFrame, log, {
       onFrame: (frame) => this.onFrame(frame),
       onClose: () => this.onClose(),
     });

@@ -8,7 +8,6 @@ import {
   versionMismatch,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
 import { presentOperator } from '../auth/sessions.js';
 import { subjects } from '../bus/bus.js';
 import { presentDeviceChat } from '../devices/devices.js';
@@ -16,7 +15,7 @@ import type { Operator } from '../operators/operator.js';
 import type { Services } from '../services.js';
 import { handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
-import { Peer } from './peer.js';
+import { Peer, type SocketLink } from './peer.js';
 import { TokenBucket } from './rateLimit.js';
 
 /** An operator's console socket: the device list, and the chats the operator watches. */
@@ -27,16 +26,23 @@ export class ConsoleConnection {
   private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
   /** The devices this console was shown: only these ever get a `device.removed` (P-29). */
   private readonly shown = new Set<string>();
+  /**
+   * The session and operator are read at the upgrade, at every heartbeat, and when the bus says the operator's access
+   * or sessions changed. Such news counts up `news`; a frame that comes before they were read again (`readAt` behind)
+   * waits for that read, so nothing is done on a session that ended.
+   */
+  private news = 0;
+  private readAt = 0;
 
   constructor(
-    ws: WebSocket,
-    /** The session cookie's token: the session (and the operator's rights) are read again for every frame. */
+    link: SocketLink,
+    /** The session cookie's token, whose session (and operator) `revalidate` reads again. */
     private readonly sessionToken: string,
     private operator: Operator,
     private readonly services: Services,
     private readonly log: Logger,
   ) {
-    this.peer = new Peer(ws, ConsoleClientFrame, log.child({ operator: operator.username }), {
+    this.peer = new Peer(link, ConsoleClientFrame, log.child({ operator: operator.username }), {
       onFrame: (frame) => this.onFrame(frame),
       onClose: () => this.onClose(),
     });
@@ -58,7 +64,7 @@ export class ConsoleConnection {
       this.peer.close(CloseCode.authFailed, 'hello expected');
       return;
     }
-    if (!(await this.revalidate())) return;
+    if (this.readAt < this.news && !(await this.revalidate())) return;
     return handleChatFrame(frame, {
       chats: this.services.chats,
       actor: { kind: 'operator', operator: this.operator },
@@ -132,6 +138,7 @@ export class ConsoleConnection {
    * devices they may now read join it.
    */
   async accessChanged(): Promise<void> {
+    this.news++;
     if (!(await this.revalidate()) || !this.greeted) return;
     const devices = await this.services.devices.listFor(this.operator, this.services.policy);
     const readable = new Set(devices.map((device) => device.id));
@@ -143,12 +150,19 @@ export class ConsoleConnection {
     }
   }
 
+  /** Some of the operator's sessions ended somewhere: whether this one did is read now, before the next frame. */
+  async sessionsEnded(): Promise<void> {
+    this.news++;
+    await this.revalidate();
+  }
+
   /**
-   * Reads the session and the operator again (every frame, every heartbeat, and at once when their access changed
-   * on any node): an ended session closes the socket with 4007. What they may do is asked per frame; chats they
-   * may no longer take part in are ended by the chat service (P-28), and that close is the last the feed brings.
+   * Reads the session and the operator again (every heartbeat, and at once when their access or sessions changed on
+   * any node): an ended session closes the socket with 4007. What they may do is asked per frame; chats they may no
+   * longer take part in are ended by the chat service (P-28), and that close is the last the feed brings.
    */
   async revalidate(): Promise<boolean> {
+    const news = this.news;
     const current = await this.services.auth.operatorForSession(this.sessionToken);
     if (!current) {
       this.peer.sendError('not_authenticated', 'your session ended; sign in again');
@@ -156,6 +170,7 @@ export class ConsoleConnection {
       return false;
     }
     this.operator = current;
+    this.readAt = Math.max(this.readAt, news);
     return true;
   }
 

@@ -4,8 +4,8 @@ import type { ActionKind } from '../rights/policy.js';
 /**
  * What the policy (rights/policy.ts) is asked for each frame a socket may send, and by whom. The types make each
  * table complete; `test/access.test.ts` checks it against the schemas at run time too.
- * - `session.read`: the console socket's session, checked at the upgrade and again at every frame and heartbeat
- *   (ConsoleConnection.revalidate, which also asks `chats.use` for the live chat feeds);
+ * - `session.read`: the console socket's session, checked at the upgrade, at every heartbeat, and before the next
+ *   frame once the bus said the operator's access or sessions changed (ConsoleConnection.revalidate);
  * - `chat.take_part`: asked by the chat service with the chat itself (ChatService.authorize), for every chat frame;
  * - `device.self`: the agent's own device, authenticated by its credential at hello: nothing to ask.
  */

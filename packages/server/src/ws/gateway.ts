@@ -57,12 +57,16 @@ export class Gateway {
     // An operator's access changed on some node (disabled, password reset, capability or right withdrawn): their
     // consoles read it again now, not at the next beat (P-28).
     this.stopAccess = options.services.bus.subscribe(subjects.access, (message) => {
+      const failed = (error: unknown) => this.options.log.error({ err: error }, 'session check failed');
+      if (message.type === 'sessions_ended') {
+        for (const c of this.consoles)
+          if (c.operatorId === message.operatorId) c.sessionsEnded().catch(failed);
+        return;
+      }
       if (message.type !== 'access_changed') return;
       for (const c of this.consoles) {
         if (message.operatorIds !== 'all' && !message.operatorIds.includes(c.operatorId)) continue;
-        c.accessChanged().catch((error: unknown) =>
-          this.options.log.error({ err: error }, 'session check failed'),
-        );
+        c.accessChanged().catch(failed);
       }
     });
   }
@@ -91,7 +95,7 @@ export class Gateway {
       const operator = await services.auth.operatorForSession(token);
       if (!operator || !token) return refuse(socket, 401, 'Unauthorized');
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const connection = new ConsoleConnection(ws, token, operator, services, log);
+        const connection = new ConsoleConnection({ ws, socket }, token, operator, services, log);
         this.consoles.add(connection);
         ws.on('close', () => this.consoles.delete(connection));
       });
@@ -102,7 +106,7 @@ export class Gateway {
         return refuse(socket, 403, 'Forbidden');
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new AgentConnection(
-          ws,
+          { ws, socket },
           clientAddress(
             request.socket.remoteAddress,
             request.headers['x-forwarded-for'],

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import {
   type Beatable,
   CloseCode,
@@ -15,6 +16,12 @@ import type { RawData, WebSocket } from 'ws';
 import type { z } from 'zod/mini';
 import { TokenBucket } from './rateLimit.js';
 
+/** An upgraded WebSocket and the TCP (or TLS) stream under it. */
+export interface SocketLink {
+  ws: WebSocket;
+  socket: Duplex;
+}
+
 export interface PeerHandlers<In> {
   onFrame(frame: In): Promise<void> | void;
   onClose(code: number, reason: string): Promise<void> | void;
@@ -31,6 +38,10 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
   private inFlight = 0;
   private readonly frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
   private closed = false;
+  /** Frames sent in one tick leave in one write (the ack and the entries of a message, a batch's deliveries). */
+  private corked = false;
+  readonly ws: WebSocket;
+  private readonly socket: Duplex;
   private markFinished: () => void = () => {};
   /** Resolves once the socket closed and its close handler ran. */
   readonly finished = new Promise<void>((resolve) => {
@@ -38,11 +49,14 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
   });
 
   constructor(
-    readonly ws: WebSocket,
+    link: SocketLink,
     private readonly schema: S,
     private readonly log: Logger,
     private readonly handlers: PeerHandlers<z.infer<S>>,
   ) {
+    const { ws } = link;
+    this.ws = ws;
+    this.socket = link.socket;
     this.liveness = new Liveness(ws);
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('close', (code, reason) => {
@@ -66,6 +80,14 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.close(CloseCode.slowConsumer, 'slow consumer');
       return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
     }
     this.ws.send(JSON.stringify(frame));
   }
