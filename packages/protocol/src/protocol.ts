@@ -237,6 +237,8 @@ export const ErrorCode = z.enum([
   'version_mismatch',
   /** Instant messaging needs a valid Direct Access license (P-31). */
   'license_required',
+  /** The node is too far behind to take a message now: nothing was stored; send it again after `retryAfterMs` (P-36). */
+  'overloaded',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -247,6 +249,8 @@ export const ErrorFrame = z.object({
   message: z.string(),
   /** The chatId or clientId of the frame this answers, when there is one. */
   ref: z.optional(z.string()),
+  /** With `overloaded`: how long to wait before sending the same frame again (P-36). */
+  retryAfterMs: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(60_000))),
 });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 

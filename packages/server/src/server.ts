@@ -24,6 +24,7 @@ import { RightsService } from './rights/rights.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
+import { Backlog } from './ws/backlog.js';
 import { Gateway } from './ws/gateway.js';
 
 /** Every node renews its presence lease this often. */
@@ -60,6 +61,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     revocationSweepMs?: number;
     /** At most one logged-on-users device.updated per device per this many ms (DEVICE_UPDATE_MS). */
     deviceUpdateMs?: number;
+    /** Tests: the backlog past which messages are refused as `overloaded` (P-36). */
+    backlogFrames?: number;
     /** PEM files of the public keys whose licenses this server trusts (PARLEY_LICENSE_KEYS). */
     licenseKeyFiles?: readonly string[];
     /** Awaited after each conversation of a recordings export (tests hold it to see the progress). */
@@ -114,6 +117,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     }),
     bus,
     store,
+    backlog: new Backlog(config.backlogFrames),
     policy,
     license,
     recording,

@@ -10,6 +10,7 @@ import type { RecordingService } from './recordings/recordings.js';
 import type { Policy } from './rights/policy.js';
 import type { RightsService } from './rights/rights.js';
 import type { Store } from './store/store.js';
+import type { Backlog } from './ws/backlog.js';
 
 /** The features a socket or route calls into. */
 export interface Services {
@@ -25,4 +26,6 @@ export interface Services {
   recordingExports: ExportJobs;
   bus: Bus;
   store: Store;
+  /** How far behind this node's sockets are (P-36). */
+  backlog: Backlog;
 }

@@ -14,6 +14,8 @@ function setup(myRole: 'operator' | 'end_user' = 'operator') {
     clock,
     newId: () => `client-id-${++n}`,
     ackTimeoutMs: 15_000,
+    // The middle of the retry jitter: a retry after `overloaded` comes exactly after the server's delay.
+    random: () => 0.5,
   });
   return { transport, clock, controller };
 }
@@ -161,6 +163,37 @@ describe('ChatController', () => {
       { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'hello' },
     ]);
     expect(controller.getState().pending).toMatchObject([{ status: 'sending' }]);
+  });
+
+  it('P-36: a message refused as overloaded stays sending and goes again by itself, same clientId, after the delay', () => {
+    const { transport, clock, controller } = setup();
+    controller.start();
+    transport.up();
+    controller.send('hello');
+    transport.take();
+    const refuse = () =>
+      transport.receive({
+        type: 'error',
+        code: 'overloaded',
+        message: 'the server is busy',
+        ref: 'client-id-1',
+        retryAfterMs: 2000,
+      });
+    refuse();
+    expect(controller.getState().pending).toMatchObject([{ status: 'sending', error: null }]);
+    clock.advance(1999);
+    expect(transport.take().filter((f) => f.type === 'chat.send')).toEqual([]);
+    clock.advance(1);
+    expect(transport.take()).toEqual([
+      { type: 'chat.send', chatId: 'chat-1', clientId: 'client-id-1', text: 'hello' },
+    ]);
+    // Refused again, and again sent later; the ack timeout of an earlier try never marks it failed meanwhile.
+    refuse();
+    clock.advance(14_000);
+    expect(controller.getState().pending).toMatchObject([{ status: 'sending' }]);
+    expect(transport.take().filter((f) => f.type === 'chat.send')).toHaveLength(1);
+    transport.receive({ type: 'chat.ack', chatId: 'chat-1', clientId: 'client-id-1', seq: 2, at: 'now' });
+    expect(controller.getState().pending).toMatchObject([{ status: 'sent', seq: 2 }]);
   });
 
   it('shows a message not delivered when no answer comes, and resends it after a reconnect', () => {

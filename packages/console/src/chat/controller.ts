@@ -21,9 +21,13 @@ export interface ChatControllerOptions {
    * and sent again when the connection is back.
    */
   ackTimeoutMs?: number;
+  /** A number in [0, 1): the jitter of retries (P-36). */
+  random?: () => number;
 }
 
 export const ACK_TIMEOUT_MS = 15_000;
+/** How long to wait before sending again a message refused as `overloaded` without a delay of its own. */
+const OVERLOADED_RETRY_MS = 1000;
 
 /**
  * A `chat.info` that arrives this long after a message went out, with no answer for it yet, means the path was
@@ -61,6 +65,7 @@ export class ChatController {
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly ackTimeoutMs: number;
+  private readonly random: () => number;
   /** This side's person is looking at the conversation: what arrives is read. */
   private attention = false;
   /** This side's marks as the server last told them. */
@@ -80,6 +85,7 @@ export class ChatController {
     this.clock = options.clock ?? realClock;
     this.newId = options.newId ?? (() => crypto.randomUUID());
     this.ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS;
+    this.random = options.random ?? Math.random;
     this.typing = new TypingNotifier(
       (typing) => this.transport.send({ type: 'chat.typing', chatId: this.chatId, typing }),
       this.clock,
@@ -198,6 +204,10 @@ export class ChatController {
         return;
       case 'error':
         if (frame.ref !== undefined) this.clearAckTimer(frame.ref);
+        if (frame.code === 'overloaded' && frame.ref !== undefined) {
+          this.sendLater(frame.ref, frame.retryAfterMs);
+          return;
+        }
         this.dispatch({ type: 'error', frame });
         return;
     }
@@ -332,6 +342,25 @@ export class ChatController {
     this.transmittedAt.set(clientId, this.clock.now());
     this.dispatch({ type: 'transmitted', clientId });
     this.armAckTimer(clientId, this.state.pending.find((m) => m.clientId === clientId)?.attempt ?? 0);
+  }
+
+  /**
+   * P-36: the server was too busy to take the message. It stays "sending" and goes again (same client id) after the
+   * delay the server gave, spread over half to one and a half times it so that refused senders do not come back
+   * together.
+   */
+  private sendLater(clientId: string, retryAfterMs = OVERLOADED_RETRY_MS): void {
+    if (!this.state.pending.some((m) => m.clientId === clientId && m.status === 'sending')) return;
+    this.ackTimers.set(
+      clientId,
+      this.clock.schedule(
+        () => {
+          this.ackTimers.delete(clientId);
+          this.transmit(clientId);
+        },
+        retryAfterMs * (0.5 + this.random()),
+      ),
+    );
   }
 
   private armAckTimer(clientId: string, attempt: number): void {

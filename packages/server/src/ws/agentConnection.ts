@@ -36,10 +36,13 @@ export class AgentConnection {
     /** Forgets this connection; false when a newer one of the same device already took over. */
     private readonly release: (deviceId: string, connection: AgentConnection) => boolean,
   ) {
-    this.peer = new Peer(link, AgentClientFrame, log, {
-      onFrame: (frame) => this.onFrame(frame),
-      onClose: () => this.onClose(),
-    });
+    this.peer = new Peer(
+      link,
+      AgentClientFrame,
+      log,
+      { onFrame: (frame) => this.onFrame(frame), onClose: () => this.onClose() },
+      services.backlog,
+    );
     this.peer.requireHello(() => this.deviceId !== null);
   }
 
@@ -81,6 +84,7 @@ export class AgentConnection {
           actor: { kind: 'device', deviceId },
           peer: this.peer,
           messages: this.messages,
+          backlog: this.services.backlog,
           send: (f) => this.send(f),
           // Live frames reach the agent through its device feed; a subscription only catches up.
           startLive: () => {},

@@ -1,6 +1,7 @@
 import type { ChatClientFrame, ChatServerFrame } from '@parley/protocol';
 import type { ZodMiniType } from 'zod/mini';
 import type { ChatActor, ChatService } from '../chats/chats.js';
+import type { Backlog } from './backlog.js';
 import { sendHistory } from './history.js';
 import type { Peer } from './peer.js';
 import type { TokenBucket } from './rateLimit.js';
@@ -10,6 +11,7 @@ export interface ChatFrameContext {
   actor: ChatActor;
   peer: Pick<Peer<ZodMiniType>, 'sendError'>;
   messages: TokenBucket;
+  backlog: Backlog;
   send(frame: ChatServerFrame): void;
   /** Starts the live feed of a chat this socket subscribed to. */
   startLive(chatId: string): void;
@@ -27,6 +29,17 @@ export async function handleChatFrame(frame: ChatClientFrame, ctx: ChatFrameCont
       return;
     }
     case 'chat.send': {
+      // Before the rate limit: a message refused for the node's sake costs its sender nothing of their budget.
+      const retryAfterMs = ctx.backlog.refusal();
+      if (retryAfterMs !== null) {
+        peer.sendError(
+          'overloaded',
+          'the server is busy; the message was not stored: send it again shortly',
+          frame.clientId,
+          retryAfterMs,
+        );
+        return;
+      }
       if (!ctx.messages.take()) {
         peer.sendError('rate_limited', 'too many messages; wait a moment and resend', frame.clientId);
         return;

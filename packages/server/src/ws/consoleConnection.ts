@@ -42,10 +42,16 @@ export class ConsoleConnection {
     private readonly services: Services,
     private readonly log: Logger,
   ) {
-    this.peer = new Peer(link, ConsoleClientFrame, log.child({ operator: operator.username }), {
-      onFrame: (frame) => this.onFrame(frame),
-      onClose: () => this.onClose(),
-    });
+    this.peer = new Peer(
+      link,
+      ConsoleClientFrame,
+      log.child({ operator: operator.username }),
+      {
+        onFrame: (frame) => this.onFrame(frame),
+        onClose: () => this.onClose(),
+      },
+      services.backlog,
+    );
     this.peer.requireHello(() => this.greeted);
   }
 
@@ -70,6 +76,7 @@ export class ConsoleConnection {
       actor: { kind: 'operator', operator: this.operator },
       peer: this.peer,
       messages: this.messages,
+      backlog: this.services.backlog,
       send: (f) => this.send(f),
       startLive: (chatId) => this.watch(chatId),
     });

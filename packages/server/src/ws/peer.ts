@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { z } from 'zod/mini';
+import type { Backlog } from './backlog.js';
 import { TokenBucket } from './rateLimit.js';
 
 /** An upgraded WebSocket and the TCP (or TLS) stream under it. */
@@ -53,6 +54,8 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
     private readonly schema: S,
     private readonly log: Logger,
     private readonly handlers: PeerHandlers<z.infer<S>>,
+    /** The node's, which every frame counts in while it is handled. */
+    private readonly backlog: Backlog,
   ) {
     const { ws } = link;
     this.ws = ws;
@@ -92,9 +95,14 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
     this.ws.send(JSON.stringify(frame));
   }
 
-  sendError(code: ErrorFrame['code'], message: string, ref?: string): void {
-    const frame: ErrorFrame =
-      ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
+  sendError(code: ErrorFrame['code'], message: string, ref?: string, retryAfterMs?: number): void {
+    const frame: ErrorFrame = {
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
     this.send(frame);
   }
 
@@ -137,6 +145,7 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
       this.close(CloseCode.slowConsumer, 'too many frames waiting');
       return;
     }
+    this.backlog.taken();
     this.queue = this.queue
       .then(() => (this.closed ? undefined : this.handlers.onFrame(parsed.frame)))
       .catch((error: unknown) => {
@@ -145,6 +154,7 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
       })
       .finally(() => {
         this.inFlight--;
+        this.backlog.handled();
       });
   }
 }

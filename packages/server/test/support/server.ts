@@ -27,6 +27,7 @@ export async function startTestServer(
     heartbeatMs?: number;
     /** The server's device.updated coalescing window (1 s by default). */
     deviceUpdateMs?: number;
+    backlogFrames?: number;
     database?: TempDatabase;
     nats?: boolean;
     nodeId?: string;
@@ -59,6 +60,7 @@ export async function startTestServer(
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
+    ...(options.backlogFrames === undefined ? {} : { backlogFrames: options.backlogFrames }),
     ...options.edge,
     ...(options.revocationSweepMs === undefined ? {} : { revocationSweepMs: options.revocationSweepMs }),
     ...options.license,

@@ -1,0 +1,35 @@
+/** Frames taken and not yet handled, over all the node's sockets, past which new messages are refused (P-36). */
+export const BACKLOG_FRAMES = 1000;
+/** What a refused sender is told to wait: this at the limit, more the deeper the node is behind, at most the max. */
+const RETRY_AFTER_MS = { minMs: 500, perFrameMs: 2, maxMs: 10_000 } as const;
+
+/**
+ * How far behind this node is: the frames its sockets have handed over and whose handling has not ended (waiting for
+ * their turn on their socket, for the database, for the event loop). Past the limit a new `chat.send` is refused at
+ * once with `overloaded` and a delay to retry after, instead of growing the queue until every socket waits seconds.
+ * One socket cannot fill it alone: a socket has at most MAX_FRAMES_IN_FLIGHT frames waiting.
+ */
+export class Backlog {
+  private frames = 0;
+
+  constructor(private readonly limit = BACKLOG_FRAMES) {}
+
+  get size(): number {
+    return this.frames;
+  }
+
+  taken(): void {
+    this.frames++;
+  }
+
+  handled(): void {
+    this.frames--;
+  }
+
+  /** Null while a new message may be taken; else how long its sender should wait before sending it again (ms). */
+  refusal(): number | null {
+    if (this.frames <= this.limit) return null;
+    const { minMs, perFrameMs, maxMs } = RETRY_AFTER_MS;
+    return Math.min(maxMs, minMs + (this.frames - this.limit) * perFrameMs);
+  }
+}
