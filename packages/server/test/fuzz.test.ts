@@ -20,6 +20,7 @@ import {
   VALID_BODIES,
 } from './support/fuzzing.js';
 import {
+  ApiClient,
   agentHello,
   connectConsole,
   connectRawAgent,
@@ -55,9 +56,10 @@ describe('fuzzing frames and REST bodies: no crash, no hang, every frame answere
 
   beforeAll(async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-fuzz');
-    agent.socket.close();
     const opened = await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`);
     expect(opened.status).toBe(201);
+    // The fuzzer connects its own agent sockets for the device.
+    agent.socket.close();
     targets = { chatId: String(opened.body.chatId), deviceId: agent.deviceId, credential: agent.credential };
     consoleFuzzer = new FrameFuzzer('console', () => connectConsole(suite.server, suite.api), targets.chatId);
     agentFuzzer = new FrameFuzzer(
@@ -123,6 +125,9 @@ describe('fuzzing frames and REST bodies: no crash, no hang, every frame answere
     // The fuzzer knows a valid body of every route that takes one, and of no route that is gone.
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(Object.keys(VALID_BODIES).sort());
     const restTargets: RestTargets = await createRestTargets(suite.api, targets.deviceId, targets.chatId);
+    // A session of its own: the fuzzed chat opens use up that session's budget (30 a minute), not the suite's.
+    const fuzzApi = new ApiClient(suite.server.url);
+    await fuzzApi.login();
     const stats = newRestStats();
     for (const [i, route] of routes.entries()) {
       await fc.assert(
@@ -136,7 +141,7 @@ describe('fuzzing frames and REST bodies: no crash, no hang, every frame answere
     // Near-valid bodies go past validation: some requests succeed, most are refused.
     expect([...stats.statuses.keys()].some((status) => status < 300)).toBe(true);
     expect(stats.statuses.get(400)).toBeGreaterThan(0);
-    await expectStateReadable(suite.api);
+    await expectStateReadable(fuzzApi);
     await expectChatWorks(suite.api, targets.deviceId, consoleFuzzer, agentFuzzer);
   });
 });

@@ -454,6 +454,8 @@ export class FrameFuzzer {
     this.checkFrames(answers, shown);
     const errors = answers.filter((f) => f.type === 'error');
     for (const error of errors) count(this.stats.errors, String(error.code));
+    // `internal` means a handler threw: a bug, whatever the frame was.
+    if (errors.some((e) => e.code === 'internal')) throw new Error(`internal error after ${shown}`);
     if (expected.outcome === 'error') {
       if (errors.length !== 1 || (errors[0]?.code !== expected.code && errors[0]?.code !== 'rate_limited')) {
         throw new Error(`expected one ${expected.code} error after ${shown}; got ${JSON.stringify(errors)}`);
