@@ -89,7 +89,7 @@ describe('fuzzing frames and REST bodies: no crash, no hang, every frame answere
   );
 
   it.each(['console', 'agent'] as const)(
-    'P-12: any first frame of a %s socket is refused cleanly, and a hello after an invalid one still works',
+    'P-12: any first frame of the %s socket is refused cleanly, and a hello after an invalid one still works',
     async (kind: SocketKind) => {
       // Its own device: a valid agent.hello replaces the connection it names.
       const device =

@@ -638,8 +638,8 @@ export async function expectChatWorks(
     throw new Error(`opening a chat after the fuzzing: ${opened.status} ${JSON.stringify(opened.body)}`);
   }
   const chatId = String(opened.body.chatId);
-  const console = await consoleFuzzer.current();
-  const agent = await agentFuzzer.current();
+  const operatorSocket = await consoleFuzzer.current();
+  const agentSocket = await agentFuzzer.current();
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const holds = (clientId: string) => (f: Record<string, unknown>) =>
     f.type === 'chat.entries' &&
@@ -648,19 +648,24 @@ export async function expectChatWorks(
   const acked = (clientId: string) => (f: Record<string, unknown>) =>
     f.type === 'chat.ack' && f.clientId === clientId;
 
-  console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
-  await console.next(
+  operatorSocket.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
+  await operatorSocket.next(
     (f) => f.type === 'chat.info' && (f.chat as { chatId?: unknown }).chatId === chatId,
     timeoutMs,
   );
   const question = `op-${stamp}`;
-  console.send({ type: 'chat.send', chatId, clientId: question, text: 'Still there after the fuzzing?' });
-  await console.next(acked(question), timeoutMs);
-  await agent.next(holds(question), timeoutMs);
+  operatorSocket.send({
+    type: 'chat.send',
+    chatId,
+    clientId: question,
+    text: 'Still there after the fuzzing?',
+  });
+  await operatorSocket.next(acked(question), timeoutMs);
+  await agentSocket.next(holds(question), timeoutMs);
   const reply = `eu-${stamp}`;
-  agent.send({ type: 'chat.send', chatId, clientId: reply, text: 'Yes.' });
-  await agent.next(acked(reply), timeoutMs);
-  await console.next(holds(reply), timeoutMs);
+  agentSocket.send({ type: 'chat.send', chatId, clientId: reply, text: 'Yes.' });
+  await agentSocket.next(acked(reply), timeoutMs);
+  await operatorSocket.next(holds(reply), timeoutMs);
   const health = await fetch(`${api.baseUrl}/healthz`);
   if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
 }
