@@ -73,3 +73,6 @@ export async function readMachineCpuMs(): Promise<{
 
 /** What bench/probe.ts prefixes its stderr lines with. */
 export const PROBE_PREFIX = 'bench-probe ';
+
+/** What bench/settle.ts prefixes its stderr line with, once the heap has settled. */
+export const SETTLED_PREFIX = 'bench-settled ';

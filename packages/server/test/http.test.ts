@@ -127,6 +127,17 @@ describe('HTTP API', () => {
     });
   });
 
+  it('answers a path the router refuses (bad percent-encoding, an over-long id) in the error shape', async () => {
+    const badEncoding = await suite.api.request('GET', '/api/operators/%zz');
+    expect(badEncoding).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    const longId = await suite.api.request('PUT', `/api/operators/${'x'.repeat(150)}/password`, {
+      password: 'a long enough password',
+    });
+    expect(longId).toMatchObject({ status: 414, body: { error: 'bad_request' } });
+    for (const answer of [badEncoding, longId])
+      expect(Object.keys(answer.body).sort()).toEqual(['error', 'message']);
+  });
+
   it('refuses state-changing requests from another origin or without one', async () => {
     const foreign = await suite.api.request('POST', '/api/enrollment-tokens', undefined, {
       origin: 'http://evil.example',

@@ -154,6 +154,15 @@ describe.each(implementations)('licenses on %s', (_name, postgres) => {
     clock.reset();
   });
 
+  it('refuses a JSON body nested too deep to be a license with 400 invalid_license, not a 500', async () => {
+    const depth = 5000;
+    const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const answer = await suite.api.request('POST', '/api/license', nested, {
+      'content-type': 'application/json',
+    });
+    expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_license' } });
+  });
+
   it('is Expiring from 15 days before its expiry and Expired after it, on a clock the test moves', async () => {
     expect((await install(key.issue({ days: 30 }))).status).toBe(200);
     clock.advanceDays(14);

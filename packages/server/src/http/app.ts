@@ -79,6 +79,12 @@ export async function createApp({
     bodyLimit: BODY_LIMIT,
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     logController: new LogController({ disableRequestLogging: true }),
+    // The router's own refusals (a path that is not valid percent-encoding, a parameter longer than it takes) in
+    // the one error shape too: Fastify's default body has no code of ours.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode ?? 400;
+      return sendError(reply, status, errorCodeForStatus(status), error.message);
+    },
     // An https.Server is an http.Server with TLS underneath: one App type, whichever it is.
     serverFactory: (handler) =>
       tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler),

@@ -1,5 +1,5 @@
 import { ApiError, ImportLicenseBody, LicenseView } from '@parley/protocol';
-import { type App, doer, sendResult } from '../http/request.js';
+import { type App, doer, sendError, sendResult } from '../http/request.js';
 import type { Services } from '../services.js';
 
 export function registerLicenseRoutes(app: App, { license }: Services): void {
@@ -30,8 +30,20 @@ export function registerLicenseRoutes(app: App, { license }: Services): void {
       },
     },
     async (request, reply) => {
-      const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      const text = typeof request.body === 'string' ? request.body : licenseText(request.body);
+      if (text === null) {
+        return sendError(reply, 400, 'invalid_license', 'license refused: the file is not a Parley license');
+      }
       return sendResult(reply, await license.import(text, doer(request)));
     },
   );
+}
+
+/** The JSON a license file's object was sent as; null when it nests too deep to write again (no license does). */
+function licenseText(body: unknown): string | null {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return null;
+  }
 }
