@@ -85,6 +85,7 @@ export class AgentConnection {
           send: (f) => this.send(f),
           // Live frames reach the agent through its device feed; a subscription only catches up.
           startLive: () => {},
+          log: this.log,
         });
     }
   }
