@@ -37,7 +37,11 @@ async function main(): Promise<void> {
     startBanner({ url: server.url, admin, demoDevice: demo?.deviceName ?? null, logFile }),
   );
 
+  // Ctrl-C reaches a whole process group, so SIGINT and a supervisor's SIGTERM may both come: one shutdown.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     demo?.agent.kill('SIGTERM');
     await server.close();
     process.exit(0);
