@@ -36,8 +36,6 @@ const OUTAGE_MS = 5000;
 const AFTER_MS = 5000;
 const DRAIN_MS = 30_000;
 
-class CannotRun extends Error {}
-
 async function api(
   baseUrl: string,
   method: string,
@@ -140,7 +138,7 @@ async function openChat(cluster: Cluster, databaseUrl: string): Promise<Chat> {
   const held = await onlineNode(databaseUrl, device.deviceId);
   if (held !== 'node-a') {
     await agent.stop();
-    throw new CannotRun(`the agent landed on ${held}, not node-a`);
+    throw new Error(`cannot run: the agent landed on ${held}, not node-a`);
   }
   const opened = await expectStatus(
     'open chat',
