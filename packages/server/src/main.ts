@@ -37,13 +37,18 @@ async function main(): Promise<void> {
     startBanner({ url: server.url, admin, demoDevice: demo?.deviceName ?? null, logFile }),
   );
 
+  // Ctrl-C reaches a whole process group, so SIGINT and a supervisor's SIGTERM may both come: one shutdown. The
+  // handlers stay: a signal that found none (tsx's loader re-raises it then) would end the process mid-close.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     demo?.agent.kill('SIGTERM');
     await server.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

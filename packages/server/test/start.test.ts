@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { TEST_NATS_URL } from './support/server.js';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -15,7 +16,8 @@ const serverDir = fileURLToPath(new URL('..', import.meta.url));
 async function startOnce(
   dataDir: string,
   env: Record<string, string> = {},
-): Promise<{ out: string; err: string }> {
+  signals: NodeJS.Signals[] = ['SIGTERM'],
+): Promise<{ out: string; err: string; code: number | null }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
     env: { ...process.env, PORT: '0', PARLEY_DATA_DIR: dataDir, PARLEY_DEMO_AGENT: '0', ...env },
@@ -38,9 +40,10 @@ async function startOnce(
     });
     child.once('exit', (code) => reject(new Error(`exited (${code}) before its banner: ${out}${err}`)));
   });
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  return { out, err };
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  for (const signal of signals) child.kill(signal);
+  const [code] = await exited;
+  return { out, err, code };
 }
 
 describe('npm start', () => {
@@ -65,6 +68,13 @@ describe('npm start', () => {
     expect(again.out).not.toContain('you chose');
     expect(again.out).toContain('Lost it? Set a new one (it asks for it): npx parley operator passwd admin');
     expect(readFileSync(logFile, 'utf8')).not.toContain(password);
+  });
+
+  it('Ctrl-C in a terminal beside a SIGTERM (a process group stopped): one clean shutdown, the NATS bus closed once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-start-'));
+    const stopped = await startOnce(dataDir, { NATS_URL: TEST_NATS_URL }, ['SIGINT', 'SIGTERM']);
+    expect(stopped.err).not.toContain('DrainingConnectionError');
+    expect(stopped.code).toBe(0);
   });
 
   it('PARLEY_LOG_FORMAT=json prints the JSON log lines on standard output, as before', async () => {

@@ -16,6 +16,9 @@ import { chunkByBytes } from './chunks.js';
 import { Peer, type SocketLink } from './peer.js';
 import { TokenBucket } from './rateLimit.js';
 
+/** How long after a take-over's hello the agent's "page connected" frames count as re-announcements. */
+const REANNOUNCE_MS = 5000;
+
 /** A device agent's socket: presence, logged-on users, and the end user's side of the device's chats. */
 export class AgentConnection {
   readonly peer: Peer<typeof AgentClientFrame>;
@@ -23,6 +26,13 @@ export class AgentConnection {
   private stopFeed: (() => void) | null = null;
   /** Chats whose end-user page is connected to the agent, to mark disconnected if the agent goes. */
   private readonly pagesConnected = new Set<string>();
+  /**
+   * When this connection took over from one whose end nobody recorded (the hello found the device still online:
+   * its node crashed, or has not noticed yet). The chats the agent re-announces right after its welcome get the
+   * end user away first, so the console shows away and back (P-26), as when a node sees the drop itself.
+   */
+  private tookOverAt: number | null = null;
+  private readonly shownAway = new Set<string>();
   private readonly messages = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND);
 
   constructor(
@@ -63,6 +73,10 @@ export class AgentConnection {
         await this.services.devices.usersChanged(deviceId, frame.loggedOnUsers);
         return;
       case 'agent.end_user': {
+        if (frame.connected && this.reannouncing(frame.chatId)) {
+          this.shownAway.add(frame.chatId);
+          await this.services.chats.endUserPresence(frame.chatId, deviceId, false);
+        }
         const result = await this.services.chats.endUserPresence(frame.chatId, deviceId, frame.connected);
         if (!result.ok) {
           this.peer.sendError(result.code, result.message, frame.chatId);
@@ -88,6 +102,7 @@ export class AgentConnection {
           send: (f) => this.send(f),
           // Live frames reach the agent through its device feed; a subscription only catches up.
           startLive: () => {},
+          log: this.log,
         });
     }
   }
@@ -122,6 +137,7 @@ export class AgentConnection {
       return;
     }
     if (cut) return;
+    if (device.onlineNode !== null) this.tookOverAt = Date.now();
     this.deviceId = device.id;
     this.claim(device.id, this);
     // False when the device was removed or its credential revoked since the check above (P-29).
@@ -139,6 +155,16 @@ export class AgentConnection {
     for (const waiting of held) this.send(waiting);
     held = null;
     this.log.info({ deviceId: device.id, name: frame.device.name }, 'agent connected');
+  }
+
+  /** A page's "connected" that re-announces one from before the take-over (it comes right after the welcome). */
+  private reannouncing(chatId: string): boolean {
+    return (
+      this.tookOverAt !== null &&
+      Date.now() - this.tookOverAt < REANNOUNCE_MS &&
+      !this.pagesConnected.has(chatId) &&
+      !this.shownAway.has(chatId)
+    );
   }
 
   private async onClose(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ChatClientFrame, ChatServerFrame } from '@parley/protocol';
+import type { Logger } from 'pino';
 import type { ZodMiniType } from 'zod/mini';
 import type { ChatActor, ChatService } from '../chats/chats.js';
 import type { Backlog } from './backlog.js';
@@ -15,10 +16,31 @@ export interface ChatFrameContext {
   send(frame: ChatServerFrame): void;
   /** Starts the live feed of a chat this socket subscribed to. */
   startLive(chatId: string): void;
+  /**
+   * With it, a frame whose handling throws (the database unreachable) is logged here and answered `internal` with
+   * its ref; without it, the error also goes on to the socket's own handler.
+   */
+  log?: Pick<Logger, 'error'>;
 }
 
-/** The chat frames both the console and the agent speak, answered the same way for both. */
+/**
+ * The chat frames both the console and the agent speak, answered the same way for both. A frame the server failed
+ * to handle is answered with its ref (the message's clientId, else the chatId), so the sender knows which message
+ * was not stored and may resend it (P-21, P-33).
+ */
 export async function handleChatFrame(frame: ChatClientFrame, ctx: ChatFrameContext): Promise<void> {
+  try {
+    await answerChatFrame(frame, ctx);
+  } catch (error) {
+    const ref = frame.type === 'chat.send' ? frame.clientId : frame.chatId;
+    const what = frame.type === 'chat.send' ? 'this message was not stored; resend it' : 'try again';
+    ctx.peer.sendError('internal', `the server could not handle this frame (${what})`, ref);
+    if (!ctx.log) throw error;
+    ctx.log.error({ err: error, frame: frame.type }, 'chat frame failed');
+  }
+}
+
+async function answerChatFrame(frame: ChatClientFrame, ctx: ChatFrameContext): Promise<void> {
   const { chats, actor, peer } = ctx;
   switch (frame.type) {
     case 'chat.subscribe': {
