@@ -21,6 +21,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MESSAGE_BURST, MESSAGES_PER_SECOND } from '@parley/protocol';
+import pg from 'pg';
 import { tempPostgres } from '../packages/server/test/support/databases.js';
 import {
   BENCH_OPERATOR,
@@ -305,6 +306,8 @@ interface Options {
   recording: 'both' | 'on' | 'off';
   postgres: boolean;
   seed: number;
+  /** PARLEY_LOG_LEVEL of the server (warn unless told). */
+  serverLog: string | undefined;
 }
 
 interface Timings {
@@ -353,8 +356,38 @@ class CrashBench {
   async start(): Promise<number> {
     const startedAt = performance.now();
     this.child = spawnParley(this.place);
-    await waitHealthy(this.child, this.url, 60_000, 5);
+    try {
+      await waitHealthy(this.child, this.url, 60_000, 5);
+    } catch (error) {
+      await this.describeDatabase();
+      throw error;
+    }
     return performance.now() - startedAt;
+  }
+
+  /** A start that failed on PostgreSQL: what every session of the database was doing, for the report. */
+  private async describeDatabase(): Promise<void> {
+    const url = this.place.database.DATABASE_URL;
+    if (!url) return;
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      const { rows } = await client.query(
+        `select pid, state, wait_event_type, wait_event, backend_start, xact_start, query_start,
+                pg_blocking_pids(pid) as blocked_by, left(query, 200) as query
+           from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      log(`sessions of the database when the start failed:\n${JSON.stringify(rows, null, 1)}`);
+      const locks = await client.query(
+        `select pid, locktype, mode, granted, relation::regclass::text as relation, objid
+           from pg_locks where database = (select oid from pg_database where datname = current_database())`,
+      );
+      log(`locks:\n${JSON.stringify(locks.rows, null, 1)}`);
+    } catch (error) {
+      log(`the database could not be asked: ${String(error)}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   /** The fleet, its chats (the first half recorded with `--recording both`) and every socket, once. */
@@ -519,6 +552,10 @@ class CrashBench {
     return { accounts, viewHoles };
   }
 
+  ackedSoFar(): number {
+    return this.senders.reduce((sum, s) => sum + s.acked.length, 0);
+  }
+
   async stop(): Promise<void> {
     for (const sender of this.senders) sender.socket?.close();
     await this.child?.stop();
@@ -544,6 +581,7 @@ function parseOptions(): Options & { json: string | undefined } {
       postgres: { type: 'boolean', default: false },
       seed: { type: 'string' },
       json: { type: 'string' },
+      'server-log': { type: 'string' },
     },
   });
   const [low, high] = (values['kill-after'] ?? '').split('-').map(Number);
@@ -557,6 +595,7 @@ function parseOptions(): Options & { json: string | undefined } {
     postgres: values.postgres ?? false,
     seed: values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed),
     json: values.json,
+    serverLog: values['server-log'],
   };
   if (recording !== 'both' && recording !== 'on' && recording !== 'off') throw new Error('bad --recording');
   for (const n of [options.cycles, options.devices, options.rate, ...options.killAfterMs, options.seed]) {
@@ -589,6 +628,7 @@ async function main(): Promise<number> {
     dataDir,
     database: databaseEnv,
     licensed: await licenseFleet(dataDir, databaseEnv),
+    ...(options.serverLog ? { logLevel: options.serverLog } : {}),
   };
   const bench = new CrashBench(options, place);
   const startedAt = performance.now();
@@ -597,6 +637,7 @@ async function main(): Promise<number> {
     await bench.setup();
     log(`  ${options.cycles} cycles of ${options.killAfterMs.join('–')} ms of load, then kill -9`);
     for (let n = 1; n <= options.cycles; n++) await bench.cycle(n);
+    const ackedInCycles = bench.ackedSoFar();
     const unacked = await bench.drain(30_000);
     const { accounts, viewHoles } = await bench.readAll();
     const verdict = judge(accounts);
@@ -639,10 +680,11 @@ async function main(): Promise<number> {
         `${verdict.strangers} | ${c.resendSeqMismatches + c.repeatSeqMismatches} | ${c.chatsNotOpen} | ${unacked} | ` +
         `${viewHoles} | ${stored} |`,
       '',
-      '| restart → /healthz ms mean | p50 | max | reconnect ms mean | max | load before kill ms mean | sessions lost |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
+      '| restart → /healthz ms mean | p50 | max | reconnect ms mean | max | load before kill ms mean | acked in the cycles | per second of load | sessions lost |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       `| ${ms(mean(t.restartToReady))} | ${ms(percentile(t.restartToReady, 50))} | ${ms(Math.max(...t.restartToReady))} | ` +
-        `${ms(mean(t.reconnect))} | ${ms(Math.max(...t.reconnect))} | ${ms(mean(t.loadBeforeKill))} | ${c.sessionsLost} |`,
+        `${ms(mean(t.reconnect))} | ${ms(Math.max(...t.reconnect))} | ${ms(mean(t.loadBeforeKill))} | ` +
+        `${ackedInCycles} | ${ms(ackedInCycles / (t.loadBeforeKill.reduce((a, b) => a + b, 0) / 1000))} | ${c.sessionsLost} |`,
       '',
     ];
     const failed = failures.filter(([, n]) => n > 0);
@@ -666,6 +708,7 @@ async function main(): Promise<number> {
         unacked,
         viewHoles,
         acked,
+        ackedInCycles,
         stored,
       };
       await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);

@@ -152,6 +152,8 @@ export interface ParleyPlace {
   licensed: Record<string, string>;
   /** Modules preloaded with `node --import` (bench/dist/probe.mjs). */
   preload?: readonly string[];
+  /** PARLEY_LOG_LEVEL; warn unless told. */
+  logLevel?: string;
 }
 
 /** Starts `node packages/server/dist/main.js` on the place's port, data dir and database; does not wait. */
@@ -172,7 +174,7 @@ export function spawnParley(place: ParleyPlace): Child {
         PARLEY_DATA_DIR: place.dataDir,
         PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD,
         PARLEY_DEMO_AGENT: '0',
-        PARLEY_LOG_LEVEL: 'warn',
+        PARLEY_LOG_LEVEL: place.logLevel ?? 'warn',
         PARLEY_LOGIN_ATTEMPTS_PER_MINUTE: '10000',
         ...place.licensed,
       },
