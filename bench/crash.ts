@@ -77,9 +77,9 @@ interface Counters {
   messages: number;
   /** Sends again of a message that had no ack when the server died. */
   resent: number;
-  /** Of those, messages the history showed stored already (committed, the ack lost with the server). */
+  /** Messages the console saw stored (live or in the history) with no ack when the server died: the ack was lost. */
   storedUnacked: number;
-  /** Resends of such a message answered with another seq than the stored one. */
+  /** Acks (of a resend, mostly) naming another seq than the entry the console saw stored. */
   resendSeqMismatches: number;
   /** Acked messages sent again, and those answered with another seq than the first ack's. */
   repeats: number;
@@ -124,8 +124,10 @@ class Sender {
   /** Acks in the order they came, first ack of each clientId. */
   readonly acked: { clientId: string; seq: number }[] = [];
   private readonly ackedSeq = new Map<string, number>();
-  /** Unacked messages the history showed stored: clientId → their seq, until their resend is acked. */
+  /** Unacked messages the console saw stored: clientId → their seq, until acked. */
   readonly storedAt = new Map<string, number>();
+  /** Of those, the ones the server died before acking. */
+  readonly storedAtKill = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -206,7 +208,7 @@ class Sender {
       const stored = this.storedAt.get(frame.clientId);
       if (stored !== undefined && stored !== frame.seq) {
         this.counters.resendSeqMismatches++;
-        log(`!!! ${this.role} ${frame.clientId}: stored at seq ${stored}, its resend acked at ${frame.seq}`);
+        log(`!!! ${this.role} ${frame.clientId}: stored at seq ${stored}, acked at ${frame.seq}`);
       }
       this.storedAt.delete(frame.clientId);
       this.ackedSeq.set(frame.clientId, frame.seq);
@@ -256,7 +258,12 @@ class ChatState {
   }
 
   hold(entries: readonly HistoryEntry[]): void {
-    for (const entry of entries) this.held.set(entry.seq, entry);
+    for (const entry of entries) {
+      this.held.set(entry.seq, entry);
+      if (entry.kind !== 'message' || entry.clientId === undefined) continue;
+      const sender = entry.role === 'operator' ? this.console : entry.role === 'end_user' ? this.agent : null;
+      if (sender?.pending.has(entry.clientId)) sender.storedAt.set(entry.clientId, entry.seq);
+    }
     while (this.held.has(this.contiguous + 1)) this.contiguous++;
   }
 }
@@ -454,13 +461,6 @@ class CrashBench {
       }
       chat.recorded = history.recorded ?? null;
       chat.hold(history.entries);
-      for (const entry of history.entries) {
-        if (entry.kind !== 'message' || entry.clientId === undefined) continue;
-        const sender = entry.role === 'operator' ? chat.console : chat.agent;
-        if (!sender.pending.has(entry.clientId)) continue;
-        sender.storedAt.set(entry.clientId, entry.seq);
-        this.counters.storedUnacked++;
-      }
       chat.console.socket = console;
       console.onFrame = (frame) => {
         if (frame.type === 'chat.entries' && frame.chatId === chat.chatId) chat.hold(toHistory(frame));
@@ -494,6 +494,14 @@ class CrashBench {
     const reconnectStarted = performance.now();
     await this.connectAll();
     this.timings.reconnect.push(performance.now() - reconnectStarted);
+    // Seen stored, live before the kill or in the history read just now, and never acked.
+    for (const sender of this.senders) {
+      for (const clientId of sender.storedAt.keys()) {
+        if (sender.storedAtKill.has(clientId)) continue;
+        sender.storedAtKill.add(clientId);
+        this.counters.storedUnacked++;
+      }
+    }
     if (n % 10 === 0 || n === this.options.cycles) {
       log(
         `  cycle ${n}: killed after ${loadMs.toFixed(0)} ms with ${inFlight} in flight; ` +
