@@ -12,11 +12,20 @@
  * Standalone: `node --import tsx bench/load.ts --mode parley --url http://127.0.0.1:8080 --password PW
  * [--pid PID] [--devices 50] [--rate 5] [--seconds 10] [--warmup 2]`; prints the result as JSON.
  */
-import { request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RECORDING_SETTINGS, PROTOCOL_VERSION } from '@parley/protocol';
 import { build, type Histogram } from 'hdr-histogram-js';
-import WebSocket from 'ws';
+import {
+  BENCH_OPERATOR,
+  BENCH_OPERATOR_PASSWORD,
+  connectAgent,
+  connectConsole,
+  enrollDevice,
+  openChat,
+  pool,
+  prepareHelpDesk,
+  Socket,
+  signIn,
+} from './client.js';
 import { isEntryPoint, readCpuMs, readMachineCpuMs, readRss, sleep } from './util.js';
 
 export type Mode = 'parley' | 'baseline';
@@ -107,16 +116,6 @@ export interface LoadResult {
   windowEndedAt: number;
 }
 
-/** The part of any frame either target sends that the generator looks at; nothing is validated. */
-interface Incoming {
-  type?: string;
-  chatId?: string;
-  clientId?: string;
-  code?: string;
-  ref?: string;
-  entries?: { kind?: string; clientId?: string }[];
-}
-
 interface Track {
   sentAt: number;
   pair: number;
@@ -134,262 +133,14 @@ interface Pair {
   console: Socket;
 }
 
-/** A WebSocket that parses every text frame and hands it to the current handler; setup can wait on frames. */
-class Socket {
-  onFrame: (frame: Incoming) => void = () => {};
-  onUnexpectedClose: (code: number) => void = () => {};
-  private expectClose = false;
-  private readonly seen: Incoming[] = [];
-  private waiter: (() => void) | null = null;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      let frame: Incoming;
-      try {
-        frame = JSON.parse(String(data)) as Incoming;
-      } catch {
-        frame = { type: 'unparsable' };
-      }
-      this.onFrame(frame);
-    });
-    ws.on('close', (code) => {
-      if (!this.expectClose) this.onUnexpectedClose(code);
-      this.waiter?.();
-    });
-  }
-
-  static connect(url: string, headers: Record<string, string> = {}): Promise<Socket> {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => {
-        ws.removeListener('error', reject);
-        ws.on('error', () => {});
-        resolve(new Socket(ws));
-      });
-      ws.once('error', reject);
-    });
-  }
-
-  send(frame: object): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  /** Setup only: records frames until one matches, and returns it. */
-  async next(match: (frame: Incoming) => boolean, what: string, timeoutMs = 20_000): Promise<Incoming> {
-    const previous = this.onFrame;
-    this.onFrame = (frame) => {
-      this.seen.push(frame);
-      this.waiter?.();
-    };
-    const deadline = Date.now() + timeoutMs;
-    try {
-      for (;;) {
-        const found = this.seen.find(match);
-        if (found) return found;
-        const error = this.seen.find((f) => f.type === 'error');
-        if (error) throw new Error(`${what}: error frame ${JSON.stringify(error)}`);
-        if (!this.open) throw new Error(`${what}: socket closed`);
-        const left = deadline - Date.now();
-        if (left <= 0)
-          throw new Error(`${what}: timed out; got ${JSON.stringify(this.seen.map((f) => f.type))}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          this.waiter = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    } finally {
-      this.waiter = null;
-      this.seen.length = 0;
-      this.onFrame = previous;
-    }
-  }
-
-  close(): void {
-    this.expectClose = true;
-    this.ws.close(1000);
-  }
-}
-
-/** JSON over node:http, so a request can pick its source address (the enroll route is limited per address). */
-function http(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; cookie?: string; localAddress?: string } = {},
-): Promise<{ status: number; body: Record<string, unknown>; setCookie: string | null }> {
-  const url = new URL(path, baseUrl);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-        headers: {
-          origin: baseUrl,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(options.cookie ? { cookie: options.cookie } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: Record<string, unknown> = {};
-          try {
-            body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-          } catch {
-            body = { text };
-          }
-          const cookie = res.headers['set-cookie']?.[0]?.split(';')[0] ?? null;
-          resolve({ status: res.statusCode ?? 0, body, setCookie: cookie });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function expectStatus(
-  what: string,
-  status: number,
-  call: Promise<{ status: number; body: Record<string, unknown>; setCookie: string | null }>,
-) {
-  const response = await call;
-  if (response.status !== status) {
-    throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
-  }
-  return response;
-}
-
-/** Runs `task(i)` for i in [0, count) with at most `limit` at once. */
-async function pool(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) {
-      const i = next++;
-      await task(i);
-    }
-  });
-  await Promise.all(workers);
-}
-
-/** The enroll route allows 600 a minute per client address (AGENT_RATE): spread devices over 127.0.0.2, .3, … */
-const ENROLLS_PER_ADDRESS = 500;
-const BENCH_OPERATOR = 'bench-operator';
-const BENCH_OPERATOR_PASSWORD = 'bench-operator-password';
-
 async function setupParley(options: LoadOptions): Promise<Pair[]> {
   const { url, devices } = options;
-  const wsBase = url.replace(/^http/, 'ws');
-  const signIn = async (username: string, password: string) =>
-    (
-      await expectStatus(
-        'sign in',
-        200,
-        http(url, 'POST', '/api/auth/login', { body: { username, password } }),
-      )
-    ).setCookie ?? '';
-  const cookie = await signIn('admin', options.adminPassword);
-  // A first start leaves admin without the name end users see, and no chat opens before it has one.
-  await expectStatus(
-    'display name',
-    204,
-    http(url, 'PUT', '/api/auth/display-name', { cookie, body: { displayName: 'Bench Operator' } }),
-  );
-  if (options.recording) {
-    await expectStatus(
-      'recording on',
-      200,
-      http(url, 'PUT', '/api/settings/recording', {
-        cookie,
-        body: { ...DEFAULT_RECORDING_SETTINGS, enabled: true },
-      }),
-    );
-  }
-  // The consoles are a help-desk operator's, not the super-administrator's: every message takes the real rights
-  // path (instant-messaging from a group, Read and Write through a dynamic device group).
-  const operator = await expectStatus(
-    'create operator',
-    201,
-    http(url, 'POST', '/api/operators', {
-      cookie,
-      body: { username: BENCH_OPERATOR, password: BENCH_OPERATOR_PASSWORD, displayName: 'Bench Operator' },
-    }),
-  );
-  const team = await expectStatus(
-    'create operator group',
-    201,
-    http(url, 'POST', '/api/operator-groups', { cookie, body: { name: 'Bench help desk' } }),
-  );
-  await expectStatus(
-    'group members',
-    204,
-    http(url, 'PUT', `/api/operator-groups/${team.body.id}/members`, {
-      cookie,
-      body: { operatorIds: [operator.body.id] },
-    }),
-  );
-  await expectStatus(
-    'group capabilities',
-    204,
-    http(url, 'PUT', `/api/operator-groups/${team.body.id}/capabilities`, {
-      cookie,
-      body: { capabilities: ['instant-messaging'] },
-    }),
-  );
-  const fleet = await expectStatus(
-    'device group',
-    201,
-    http(url, 'POST', '/api/device-groups', {
-      cookie,
-      body: { name: 'Bench fleet', rule: { namePattern: 'bench-*' } },
-    }),
-  );
-  await expectStatus(
-    'access right',
-    204,
-    http(url, 'PUT', '/api/access-rights', {
-      cookie,
-      body: { operatorGroupId: team.body.id, deviceGroupId: fleet.body.id, read: 'allow', write: 'allow' },
-    }),
-  );
+  const cookie = await prepareHelpDesk(url, options.adminPassword, options.recording === true);
   const agents: { deviceId: string; agent: Socket }[] = [];
   await pool(devices, 8, async (i) => {
-    const token = (
-      await expectStatus('enrollment token', 201, http(url, 'POST', '/api/enrollment-tokens', { cookie }))
-    ).body.token as string;
-    const name = `bench-${String(i).padStart(4, '0')}`;
-    const enrolled = await expectStatus(
-      'enroll',
-      201,
-      http(url, 'POST', '/api/agents/enroll', {
-        body: { token, name, os: 'linux' },
-        localAddress: `127.0.0.${2 + Math.floor(i / ENROLLS_PER_ADDRESS)}`,
-      }),
-    );
-    const deviceId = enrolled.body.deviceId as string;
-    const agent = await Socket.connect(`${wsBase}/ws/agent`);
-    const welcome = agent.next((f) => f.type === 'agent.welcome', `agent ${i} hello`);
-    agent.send({
-      type: 'agent.hello',
-      protocolVersion: PROTOCOL_VERSION,
-      deviceId,
-      credential: enrolled.body.credential as string,
-      device: { name, os: 'linux', agentVersion: 'bench' },
-      loggedOnUsers: [{ name: `user${i}` }],
-    });
-    await welcome;
-    agents[i] = { deviceId, agent };
+    const device = await enrollDevice(url, cookie, i);
+    const { agent } = await connectAgent(url, device);
+    agents[i] = { deviceId: device.deviceId, agent };
   });
   options.log(`  ${devices} devices enrolled and connected`);
 
@@ -400,17 +151,9 @@ async function setupParley(options: LoadOptions): Promise<Pair[]> {
     const slot = agents[i];
     if (!slot) throw new Error(`device ${i} missing`);
     // One session per console, as N operators' browsers would have.
-    const consoleCookie = await signIn(BENCH_OPERATOR, BENCH_OPERATOR_PASSWORD);
-    const console = await Socket.connect(`${wsBase}/ws/console`, { origin: url, cookie: consoleCookie });
-    const snapshot = console.next((f) => f.type === 'devices.snapshot', `console ${i} hello`);
-    console.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
-    await snapshot;
-    const opened = await expectStatus(
-      'open chat',
-      201,
-      http(url, 'POST', `/api/devices/${slot.deviceId}/chats`, { cookie: consoleCookie }),
-    );
-    const chatId = opened.body.chatId as string;
+    const consoleCookie = await signIn(url, BENCH_OPERATOR, BENCH_OPERATOR_PASSWORD);
+    const console = await connectConsole(url, consoleCookie, `console ${i}`);
+    const chatId = await openChat(url, consoleCookie, slot.deviceId);
     // The history (chat.info, then chat.entries) answers the subscribe; the live feed starts before it.
     const history = console.next(
       (f) => f.type === 'chat.entries' && f.chatId === chatId,
