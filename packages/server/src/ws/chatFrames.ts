@@ -16,11 +16,8 @@ export interface ChatFrameContext {
   send(frame: ChatServerFrame): void;
   /** Starts the live feed of a chat this socket subscribed to. */
   startLive(chatId: string): void;
-  /**
-   * With it, a frame whose handling throws (the database unreachable) is logged here and answered `internal` with
-   * its ref; without it, the error also goes on to the socket's own handler.
-   */
-  log?: Pick<Logger, 'error'>;
+  /** Where a frame whose handling threw (the database unreachable) is logged. */
+  log: Pick<Logger, 'error'>;
 }
 
 /**
@@ -32,12 +29,20 @@ export async function handleChatFrame(frame: ChatClientFrame, ctx: ChatFrameCont
   try {
     await answerChatFrame(frame, ctx);
   } catch (error) {
-    const ref = frame.type === 'chat.send' ? frame.clientId : frame.chatId;
-    const what = frame.type === 'chat.send' ? 'this message was not stored; resend it' : 'try again';
-    ctx.peer.sendError('internal', `the server could not handle this frame (${what})`, ref);
-    if (!ctx.log) throw error;
-    ctx.log.error({ err: error, frame: frame.type }, 'chat frame failed');
+    chatFrameFailed(frame, ctx, error);
   }
+}
+
+/** A chat frame the server could not handle: logged, and answered `internal` with its ref. */
+export function chatFrameFailed(
+  frame: ChatClientFrame,
+  ctx: Pick<ChatFrameContext, 'peer' | 'log'>,
+  error: unknown,
+): void {
+  const ref = frame.type === 'chat.send' ? frame.clientId : frame.chatId;
+  const what = frame.type === 'chat.send' ? 'this message was not stored; resend it' : 'try again';
+  ctx.peer.sendError('internal', `the server could not handle this frame (${what})`, ref);
+  ctx.log.error({ err: error, frame: frame.type }, 'chat frame failed');
 }
 
 async function answerChatFrame(frame: ChatClientFrame, ctx: ChatFrameContext): Promise<void> {

@@ -13,7 +13,7 @@ import { subjects } from '../bus/bus.js';
 import { presentDeviceChat } from '../devices/devices.js';
 import type { Operator } from '../operators/operator.js';
 import type { Services } from '../services.js';
-import { handleChatFrame } from './chatFrames.js';
+import { chatFrameFailed, handleChatFrame } from './chatFrames.js';
 import { chunkByBytes } from './chunks.js';
 import { Peer, type SocketLink } from './peer.js';
 import { TokenBucket } from './rateLimit.js';
@@ -70,8 +70,16 @@ export class ConsoleConnection {
       this.peer.close(CloseCode.authFailed, 'hello expected');
       return;
     }
-    if (this.readAt < this.news && !(await this.revalidate())) return;
+    if (this.readAt < this.news) {
+      // The session could not be read (the database unreachable): this frame is answered as failed, with its ref.
+      const valid = await this.revalidate().catch((error: unknown) => {
+        chatFrameFailed(frame, { peer: this.peer, log: this.log }, error);
+        return false;
+      });
+      if (!valid) return;
+    }
     return handleChatFrame(frame, {
+      log: this.log,
       chats: this.services.chats,
       actor: { kind: 'operator', operator: this.operator },
       peer: this.peer,
