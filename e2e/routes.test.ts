@@ -116,11 +116,11 @@ describe('console addresses', () => {
     await page.context().close();
   });
 
-  it('a session that ends elsewhere ends at the next request, whatever the screen: sign in again, and back', async () => {
+  it('P-24: a session that ends elsewhere ends at once, whatever the screen: sign in again, and back', async () => {
     const page = await h.signIn();
-    // Signed out behind the console's back (another tab, an administrator): the next request is refused.
+    await page.getByRole('button', { name: 'Add device' }).waitFor();
+    // Signed out behind the console's back (another tab, an administrator): the server closes its socket at once.
     await page.evaluate(() => fetch('/api/auth/logout', { method: 'POST' }));
-    await page.getByRole('button', { name: 'Add device' }).click();
     await page.getByText('Your session has ended. Sign in again.').waitFor();
     expect(address(page)).toBe('/sign-in');
     await signInHere(page);
