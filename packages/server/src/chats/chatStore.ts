@@ -246,8 +246,8 @@ export class SqlChatStore implements ChatStore {
   }
 
   /**
-   * One statement per step for the whole batch, whatever its size: the client ids already stored, the chats' numbers
-   * taken (open chats only), the new entries. Writers of a chat's entries hold its row first (PostgreSQL's row lock,
+   * A few statements for the whole batch, whatever its size: the client ids already stored (one), the numbers each
+   * chat takes (one per chat, open chats only), the new entries (one). Writers of a chat's entries hold its row first (PostgreSQL's row lock,
    * SQLite's one writer), so the stored client ids read here stay true until the commit; were one stored meanwhile
    * anyway, the insert would say so and the batch fails (the group commit then tries its messages one by one).
    */
@@ -297,18 +297,19 @@ export class SqlChatStore implements ChatStore {
         fresh.set(key, i);
         taking.set(chatId, (taking.get(chatId) ?? 0) + 1);
       }
+      // One statement per chat (an UPDATE … FROM over the batch cost three times as much on SQLite), in id order.
       const lastSeq = new Map<string, number>();
-      if (taking.size > 0) {
-        const counts = [...taking].map(([id, n]) => ({ id, n }));
+      for (const chatId of chatIds) {
+        const n = taking.get(chatId);
+        if (n === undefined) continue;
         const taken = await trx
           .updateTable('chats')
-          .from(jsonTable(trx, { id: 'text', n: 'integer' }, counts).as('taking'))
-          .set({ last_seq: sql`chats.last_seq + taking.n` })
-          .whereRef('chats.id', '=', 'taking.id')
-          .where('chats.status', '=', 'open')
-          .returning(['chats.id', 'chats.last_seq'])
-          .execute();
-        for (const row of taken) lastSeq.set(row.id, Number(row.last_seq) - (taking.get(row.id) ?? 0));
+          .set({ last_seq: sql`last_seq + ${n}` })
+          .where('id', '=', chatId)
+          .where('status', '=', 'open')
+          .returning('last_seq')
+          .executeTakeFirst();
+        if (taken) lastSeq.set(chatId, Number(taken.last_seq) - n);
       }
       const rows: ChatEntriesTable[] = [];
       const results: (AppendResult | null)[] = batch.map(({ chatId, message }, i) => {
