@@ -33,10 +33,7 @@ async function main(): Promise<void> {
           return null;
         })
       : null;
-  process.stdout.write(
-    startBanner({ url: server.url, admin, demoDevice: demo?.deviceName ?? null, logFile }),
-  );
-
+  // Before the banner: whoever reads it may stop the server at once (a signal before its handler kills the process).
   // Ctrl-C reaches a whole process group, so SIGINT and a supervisor's SIGTERM may both come: one shutdown. The
   // handlers stay: a signal that found none (tsx's loader re-raises it then) would end the process mid-close.
   let stopping = false;
@@ -49,6 +46,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  process.stdout.write(
+    startBanner({ url: server.url, admin, demoDevice: demo?.deviceName ?? null, logFile }),
+  );
 }
 
 main().catch((error: unknown) => {
