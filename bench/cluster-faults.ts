@@ -19,12 +19,12 @@ import {
   type ClusterNode,
   DEFAULT_NATS_URL,
   DEFAULT_POSTGRES_URL,
-  freePort,
   freshDatabase,
   startCluster,
 } from './cluster.js';
 import { AgentParty, ConsoleParty, ledgerProblems } from './faults/parties.js';
 import { PrivateNats, PrivatePostgres } from './faults/services.js';
+import { freePort } from './parley.js';
 import { isEntryPoint, sleep } from './util.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from './parley.js';
 import { isEntryPoint, sleep } from './util.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,18 +21,6 @@ const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const NODE_NAMES = ['node-a', 'node-b', 'node-c'];
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /** A fresh database beside the one `serverUrl` names; `drop` removes it (and ends what is still connected). */
 export async function freshDatabase(
