@@ -60,14 +60,16 @@ export function useSignIn() {
   });
 }
 
-/** Signs out; `beforeEnd` runs first whatever the server said (e.g. to forget this tab's chat windows). */
-export function useSignOut(beforeEnd: () => void) {
+/**
+ * Signs out. `beforeRequest` runs before the request is sent (e.g. to stop the console socket and forget this
+ * tab's chat windows): the server closes the session's sockets as it answers, and a socket still listening would
+ * take that close for a session ended elsewhere.
+ */
+export function useSignOut(beforeRequest: () => void) {
   const client = useQueryClient();
   return useMutation({
+    onMutate: beforeRequest,
     mutationFn: () => apiCommand('POST', '/api/auth/logout'),
-    onSettled: () => {
-      beforeEnd();
-      endSession(client, null, true);
-    },
+    onSettled: () => endSession(client, null, true),
   });
 }
