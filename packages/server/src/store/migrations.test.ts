@@ -1,5 +1,8 @@
+import type { Person } from '@parley/protocol';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { rawSql, type TempDatabase, tempPostgres, tempSqlite } from '../../test/support/databases.js';
+import { alice, at, pc1 } from '../../test/support/storeContract.js';
 import { uuidv7 } from '../ids.js';
 import { openStore } from './open.js';
 
@@ -30,6 +33,8 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
       );
       // As before migration 0004: no unique index, and three open chats with bob (the first one the oldest).
       await rawSql(database.location, [
+        // …without what 0012 added,
+        ...(database.location.kind === 'sqlite' ? ['drop trigger chats_fts_delete'] : []),
         // …without what 0011 added,
         'drop table recording_export_parts',
         'drop table recording_exports',
@@ -108,6 +113,101 @@ describe.each(implementations)('migration 0004 on %s', (_name, makeDatabase) => 
         expect(await store.chats.entriesAfter(id, 0, 10)).toEqual([]);
       }
       expect(await store.chats.entriesAfter(ids[0] ?? '', 0, 10)).toHaveLength(1);
+      await store.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('migration 0012 on sqlite', () => {
+  const operator: Person = { role: 'operator', name: 'Alice Admin' };
+
+  /** The messages the full-text index holds (by rowid), after FTS5 checked the index against the entries. */
+  function indexed(file: string): number[] {
+    const db = new SQLite(file);
+    try {
+      db.exec("insert into chat_entries_fts (chat_entries_fts) values ('integrity-check')");
+      const rows = db.prepare('select id from chat_entries_fts_docsize order by id').all() as {
+        id: number;
+      }[];
+      return rows.map((row) => Number(row.id));
+    } finally {
+      db.close();
+    }
+  }
+
+  function rowidsOf(file: string, chatId: string): number[] {
+    const db = new SQLite(file);
+    try {
+      const rows = db
+        .prepare("select rowid from chat_entries where chat_id = ? and kind = 'message' order by rowid")
+        .all(chatId) as { rowid: number }[];
+      return rows.map((row) => Number(row.rowid));
+    } finally {
+      db.close();
+    }
+  }
+
+  it("indexes recorded chats' messages only, and stays whole through a close, a delete and its cascade", async () => {
+    const database = tempSqlite();
+    if (database.location.kind !== 'sqlite') throw new Error('sqlite expected');
+    const file = database.location.file;
+    try {
+      let store = await openStore(database.location);
+      await store.operators.create(alice, at(0));
+      await store.devices.create(pc1, at(0));
+      const chat = async (recorded: boolean, words: string) => {
+        const id = uuidv7();
+        await store.chats.create(
+          {
+            id,
+            deviceId: 'dev1',
+            operatorId: 'op1',
+            operatorName: 'Alice Admin',
+            endUserName: `u-${id}`,
+            openedAt: at(1),
+            recorded,
+          },
+          operator,
+        );
+        for (const n of [1, 2]) {
+          await store.chats.appendMessage(id, {
+            clientId: `${id}-${n}`,
+            from: operator,
+            text: `${words} ${n}`,
+            at: at(2),
+          });
+        }
+        return id;
+      };
+      const kept = await chat(true, 'printer jammed');
+      const unrecorded = await chat(false, 'printer secret');
+      const deleted = await chat(true, 'printer deleted');
+      expect(indexed(file)).toEqual(
+        [...rowidsOf(file, kept), ...rowidsOf(file, deleted)].sort((a, b) => a - b),
+      );
+
+      await store.chats.close(unrecorded, operator, at(3));
+      await store.chats.close(deleted, operator, at(3));
+      expect(await store.recordings.delete(deleted)).toBe('deleted');
+      expect(indexed(file)).toEqual(rowidsOf(file, kept));
+      expect(
+        (await store.recordings.list({ deviceIds: 'all', q: 'printer' }, 10)).map((r) => r.chatId),
+      ).toEqual([kept]);
+
+      // A database from before 0012 indexed every message: the migration takes the unrecorded ones out.
+      const open = await chat(false, 'printer open');
+      await store.close();
+      await rawSql(database.location, [
+        `insert into chat_entries_fts (rowid, text)
+           select rowid, text from chat_entries where chat_id = '${open}' and kind = 'message'`,
+        'drop trigger chats_fts_delete',
+        "delete from kysely_migration where name = '0012_search_index_for_recorded_chats_only'",
+      ]);
+      expect(indexed(file)).toHaveLength(4);
+      store = await openStore(database.location);
+      expect(indexed(file)).toEqual(rowidsOf(file, kept));
       await store.close();
     } finally {
       await database.drop();
