@@ -4,7 +4,7 @@ import type { ZodMiniType } from 'zod/mini';
 import type { ChatActor, ChatService } from '../chats/chats.js';
 import type { Backlog } from './backlog.js';
 import { sendHistory } from './history.js';
-import type { Peer } from './peer.js';
+import { type Peer, refOf } from './peer.js';
 import type { TokenBucket } from './rateLimit.js';
 
 export interface ChatFrameContext {
@@ -39,7 +39,7 @@ export function chatFrameFailed(
   ctx: Pick<ChatFrameContext, 'peer' | 'log'>,
   error: unknown,
 ): void {
-  const ref = frame.type === 'chat.send' ? frame.clientId : frame.chatId;
+  const ref = refOf(frame);
   const what = frame.type === 'chat.send' ? 'this message was not stored; resend it' : 'try again';
   ctx.peer.sendError('internal', `the server could not handle this frame (${what})`, ref);
   ctx.log.error({ err: error, frame: frame.type }, 'chat frame failed');

@@ -17,6 +17,17 @@ import type { z } from 'zod/mini';
 import type { Backlog } from './backlog.js';
 import { TokenBucket } from './rateLimit.js';
 
+/** What an error about `frame` names (P-21, P-24): the message's `clientId`, else the chat it is about. */
+export function refOf(frame: unknown): string | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined;
+  if ('clientId' in frame && typeof frame.clientId === 'string') return frame.clientId;
+  if ('chatId' in frame && typeof frame.chatId === 'string') return frame.chatId;
+  return undefined;
+}
+
+/** How long a slow consumer's close may take before its socket is destroyed. */
+const SLOW_CONSUMER_CLOSE_MS = 2000;
+
 /** An upgraded WebSocket and the TCP (or TLS) stream under it. */
 export interface SocketLink {
   ws: WebSocket;
@@ -81,7 +92,7 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
   send(frame: object): void {
     if (!this.isOpen) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(CloseCode.slowConsumer, 'slow consumer');
+      this.cutSlowConsumer();
       return;
     }
     if (!this.corked) {
@@ -112,6 +123,17 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
     this.ws.close(code, reason);
   }
 
+  /**
+   * A peer that reads too slowly (P-7): its close frame waits behind what it has not read, so unless the close goes
+   * through soon the socket is destroyed and its unsent data freed (`ws` would hold it for 30 s).
+   */
+  private cutSlowConsumer(): void {
+    if (this.closed) return;
+    this.log.info({ bufferedBytes: this.ws.bufferedAmount }, 'slow consumer cut off');
+    this.close(CloseCode.slowConsumer, 'slow consumer');
+    setTimeout(() => this.ws.terminate(), SLOW_CONSUMER_CLOSE_MS).unref();
+  }
+
   /** Closes the socket if it has not said hello (`greeted()` still false) within `ms`. */
   requireHello(greeted: () => boolean, ms = HELLO_TIMEOUT_MS): void {
     setTimeout(() => {
@@ -132,11 +154,16 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
       return;
     }
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // Read before the budget is asked, so that a frame refused for it is named: its sender knows what to resend.
+    const parsed = parseClientFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
     if (!this.frames.take()) {
-      this.sendError('rate_limited', 'too many frames; slow down');
+      this.sendError(
+        'rate_limited',
+        'too many frames; slow down',
+        parsed.ok ? refOf(parsed.frame) : undefined,
+      );
       return;
     }
-    const parsed = parseClientFrame(this.schema, buffer.toString('utf8'), buffer.byteLength);
     if (!parsed.ok) {
       this.send(parsed.error);
       return;
@@ -150,7 +177,7 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
       .then(() => (this.closed ? undefined : this.handlers.onFrame(parsed.frame)))
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'frame handler failed');
-        this.sendError('internal', 'the server could not handle this frame');
+        this.sendError('internal', 'the server could not handle this frame', refOf(parsed.frame));
       })
       .finally(() => {
         this.inFlight--;
