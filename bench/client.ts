@@ -23,6 +23,7 @@ export interface Incoming {
   seq?: number;
   code?: string;
   ref?: string;
+  retryAfterMs?: number;
   more?: boolean;
   entries?: IncomingEntry[];
   chat?: { chatId?: string; status?: string };

@@ -75,9 +75,16 @@ export interface LoadResult {
   delivered: number;
   /** Sends the console got a chat.ack for. */
   acked: number;
-  /** Sends answered by an error frame naming their clientId. */
+  /** Sends answered by an error frame naming their clientId (`overloaded` excepted: those are sent again). */
   errored: number;
-  /** Sent, never delivered, never errored: a correctness failure. */
+  /** Sends made again after an `overloaded` refusal, after its `retryAfterMs` (0.5–1.5×, as the clients do). */
+  retried: number;
+  /**
+   * Messages refused `overloaded` and not delivered when the drain ended: waiting to be sent again, or sent again and
+   * not answered yet. Not lost (the sender still has them), but not through in time.
+   */
+  retryingAtEnd: number;
+  /** Sent, never refused, never delivered, never errored: a correctness failure. */
   lost: number;
   /** Delivered but never acked nor errored: the sender would never learn it went through. */
   unacked: number;
@@ -88,7 +95,12 @@ export interface LoadResult {
   errorsByCode: Record<string, number>;
   /** Sockets the target closed (or that failed) while the load ran, by close code. */
   unexpectedCloses: Record<string, number>;
-  /** Latency of the measured window, milliseconds. */
+  /**
+   * How evenly the consoles were served in the measured window: messages delivered per console, least and most,
+   * and Jain's index over them (1 = all equal, 1/N = one console got everything).
+   */
+  fairness: { min: number; max: number; jain: number };
+  /** Latency of the measured window, milliseconds (from a message's first send: retries included). */
   latencyMs: LatencySummary;
   /** Sends per second in the measured window (what was offered). */
   offeredPerSecond: number;
@@ -119,6 +131,9 @@ export interface LoadResult {
 interface Track {
   sentAt: number;
   pair: number;
+  text: string;
+  /** Refused `overloaded` at least once (so sent again, or about to be). */
+  refused: boolean;
   measured: boolean;
   delivered: boolean;
   acked: boolean;
@@ -238,8 +253,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const errorsByCode: Record<string, number> = {};
   const unexpectedCloses: Record<string, number> = {};
   let sent = 0;
+  let retried = 0;
   let measuredSent = 0;
   let deliveredInWindow = 0;
+  const deliveredPerPair = pairs.map(() => 0);
   let duplicates = 0;
   let misrouted = 0;
 
@@ -269,7 +286,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
         track.delivered = true;
         if (track.measured) latency.recordValue(Math.max(1, Math.round((now - track.sentAt) * 1000)));
-        if (inWindow(now)) deliveredInWindow++;
+        if (inWindow(now)) {
+          deliveredInWindow++;
+          deliveredPerPair[pair.index] = (deliveredPerPair[pair.index] ?? 0) + 1;
+        }
       }
     };
     pair.console.onFrame = (frame) => {
@@ -279,8 +299,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       } else if (frame.type === 'error') {
         const code = frame.code ?? 'unknown';
         errorsByCode[code] = (errorsByCode[code] ?? 0) + 1;
-        const track = frame.ref === undefined ? undefined : tracks.get(frame.ref);
-        if (track) track.errored = true;
+        const clientId = frame.ref;
+        const track = clientId === undefined ? undefined : tracks.get(clientId);
+        if (!track || clientId === undefined) return;
+        if (frame.code !== 'overloaded') {
+          track.errored = true;
+          return;
+        }
+        // As the console and the end-user page do (P-36): the same message again after the delay it was told.
+        track.refused = true;
+        const delay = (frame.retryAfterMs ?? 1000) * (0.5 + Math.random());
+        setTimeout(() => {
+          if (!pair.console.open || track.delivered) return;
+          retried++;
+          pair.console.send({ type: 'chat.send', chatId: pair.chatId, clientId, text: track.text });
+        }, delay);
       }
     };
   }
@@ -323,15 +356,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (pair.console.open) {
             const clientId = `bench-${pair.index}-${k}`;
             const measured = inWindow(intended);
+            const message = `${text} #${k}`;
             tracks.set(clientId, {
               sentAt: now,
               pair: pair.index,
+              text: message,
+              refused: false,
               measured,
               delivered: false,
               acked: false,
               errored: false,
             });
-            pair.console.send({ type: 'chat.send', chatId: pair.chatId, clientId, text: `${text} #${k}` });
+            pair.console.send({ type: 'chat.send', chatId: pair.chatId, clientId, text: message });
             sent++;
             if (measured) measuredSent++;
           }
@@ -359,13 +395,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let delivered = 0;
   let acked = 0;
   let errored = 0;
+  let retryingAtEnd = 0;
   let lost = 0;
   let unacked = 0;
   for (const t of tracks.values()) {
     if (t.delivered) delivered++;
     if (t.acked) acked++;
     if (t.errored) errored++;
-    if (!t.delivered && !t.errored) lost++;
+    if (!t.delivered && !t.errored && t.refused) retryingAtEnd++;
+    else if (!t.delivered && !t.errored) lost++;
     if (t.delivered && !t.acked && !t.errored) unacked++;
   }
 
@@ -390,12 +428,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     delivered,
     acked,
     errored,
+    retried,
+    retryingAtEnd,
     lost,
     unacked,
     duplicates,
     misrouted,
     errorsByCode,
     unexpectedCloses,
+    fairness: fairnessOf(deliveredPerPair),
     latencyMs: summarize(latency),
     offeredPerSecond: Math.round((measuredSent / options.seconds) * 10) / 10,
     deliveredPerSecond: Math.round((deliveredInWindow / options.seconds) * 10) / 10,
@@ -413,6 +454,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     iowaitPercent: cpu.iowaitMs === null ? null : percent(cpu.iowaitMs),
     windowStartedAt: cpu.startedAt,
     windowEndedAt: cpu.endedAt,
+  };
+}
+
+function fairnessOf(counts: number[]): LoadResult['fairness'] {
+  const sum = counts.reduce((a, b) => a + b, 0);
+  const squares = counts.reduce((a, b) => a + b * b, 0);
+  return {
+    min: Math.min(...counts),
+    max: Math.max(...counts),
+    jain: squares === 0 ? 0 : Math.round(((sum * sum) / (counts.length * squares)) * 1000) / 1000,
   };
 }
 

@@ -202,12 +202,13 @@ function accounting(targets: readonly [string, LoadResult][]): string {
       .map(([k, v]) => `${k}×${v}`)
       .join(' ') || '0';
   const row = (name: string, r: LoadResult) =>
-    `| ${name} | ${r.sent} | ${r.delivered} | ${r.acked} | ${codes(r.errorsByCode)} | ${r.lost} | ${r.unacked} | ` +
-    `${r.duplicates} | ${codes(r.unexpectedCloses)} | ${fmt(r.offeredPerSecond)} | ${fmt(r.rssStartMb)} → ` +
-    `${fmt(r.rssReadyMb)} | ${fmt(r.setupSeconds)} |`;
+    `| ${name} | ${r.sent} | ${r.delivered} | ${r.acked} | ${codes(r.errorsByCode)} | ${r.retried} | ` +
+    `${r.retryingAtEnd} | ${r.lost} | ${r.unacked} | ${r.duplicates} | ${codes(r.unexpectedCloses)} | ` +
+    `${fmt(r.offeredPerSecond)} | ${r.fairness.min}–${r.fairness.max} / ${fmt(r.fairness.jain, 3)} | ` +
+    `${fmt(r.rssStartMb)} → ${fmt(r.rssReadyMb)} | ${fmt(r.setupSeconds)} |`;
   return [
-    '| target | sent | delivered | acked | errors | lost | unacked | dup | closes | offered msg/s | RSS start → ready MB | setup s |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---|---:|---|---:|',
+    '| target | sent | delivered | acked | errors | sent again | retrying at end | lost | unacked | dup | closes | offered msg/s | per console min–max / Jain | RSS start → ready MB | setup s |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---|---:|',
     ...targets.map(([name, result]) => row(name, result)),
   ].join('\n');
 }

@@ -27,12 +27,21 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.inFlight || this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.next();
-      });
+      if (!this.inFlight) this.schedule();
+    });
+  }
+
+  /**
+   * The next commit starts in the next turn of the event loop, also right after one ended: with SQLite a commit and
+   * the deliveries it sets off run without yielding, and a queue of several batches would hold the loop (its timers,
+   * the heartbeats, `/healthz`, every other socket) for all of them.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.next();
     });
   }
 
@@ -42,7 +51,7 @@ export class GroupCommit<I, O> {
     const batch = this.queue.splice(0, this.maxBatch);
     this.run(batch).finally(() => {
       this.inFlight = false;
-      this.next();
+      if (this.queue.length > 0) this.schedule();
     });
   }
 

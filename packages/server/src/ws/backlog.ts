@@ -1,7 +1,13 @@
 /** Frames taken and not yet handled, over all the node's sockets, past which new messages are refused (P-36). */
 export const BACKLOG_FRAMES = 1000;
-/** What a refused sender is told to wait: this at the limit, more the deeper the node is behind, at most the max. */
+/**
+ * What a refused sender is told to wait: this at the limit, more the deeper the node is behind, and twice as long for
+ * each further second the node has kept refusing (its senders offer more than it takes, and each refused message
+ * comes back: a delay that does not grow lets the retries outgrow the new messages), at most the max.
+ */
 const RETRY_AFTER_MS = { minMs: 500, perFrameMs: 2, maxMs: 10_000 } as const;
+/** A refusal this long after the previous one starts a new spell of refusing. */
+const SPELL_GAP_MS = 1000;
 
 /**
  * How far behind this node is: the frames its sockets have handed over and whose handling has not ended (waiting for
@@ -11,8 +17,13 @@ const RETRY_AFTER_MS = { minMs: 500, perFrameMs: 2, maxMs: 10_000 } as const;
  */
 export class Backlog {
   private frames = 0;
+  private spellStartedAt = 0;
+  private lastRefusalAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly limit = BACKLOG_FRAMES) {}
+  constructor(
+    private readonly limit = BACKLOG_FRAMES,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get size(): number {
     return this.frames;
@@ -29,7 +40,11 @@ export class Backlog {
   /** Null while a new message may be taken; else how long its sender should wait before sending it again (ms). */
   refusal(): number | null {
     if (this.frames <= this.limit) return null;
+    const now = this.now();
+    if (now - this.lastRefusalAt > SPELL_GAP_MS) this.spellStartedAt = now;
+    this.lastRefusalAt = now;
     const { minMs, perFrameMs, maxMs } = RETRY_AFTER_MS;
-    return Math.min(maxMs, minMs + (this.frames - this.limit) * perFrameMs);
+    const doublings = Math.min(10, Math.floor((now - this.spellStartedAt) / 1000));
+    return Math.min(maxMs, (minMs + (this.frames - this.limit) * perFrameMs) * 2 ** doublings);
   }
 }
