@@ -106,6 +106,12 @@ export interface LoadResult {
   offeredPerSecond: number;
   /** Deliveries that reached agents during the measured window, per second. */
   deliveredPerSecond: number;
+  /**
+   * `GET /healthz` asked every 250 ms through the measured window (one at a time): its latency, and how many answers
+   * were not 200 (the relay answers 426, for a timing only) or never came within 5 s.
+   */
+  healthzMs: LatencySummary;
+  healthzFailures: number;
   /** How late the generator's timers fired behind schedule, milliseconds (high = the generator is the limit). */
   senderLagMs: LatencySummary;
   /** Target RSS once started (before any connection), after setup, and the peak while loaded. MB. */
@@ -342,6 +348,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
   })();
 
+  const healthz = histogram();
+  let healthzFailures = 0;
+  const healthzProbe = (async () => {
+    await sleep(Math.max(0, measureStart - performance.now()));
+    while (performance.now() < end) {
+      const asked = performance.now();
+      try {
+        const answer = await fetch(`${options.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+        await answer.arrayBuffer();
+        if (answer.status !== (options.mode === 'parley' ? 200 : 426)) healthzFailures++;
+      } catch {
+        healthzFailures++;
+      }
+      healthz.recordValue(Math.max(1, Math.round((performance.now() - asked) * 1000)));
+      await sleep(Math.max(0, asked + 250 - performance.now()));
+    }
+  })();
+
   const text = 'Hello, this is the help desk. Could you open the printer settings and tell me what you see?';
   const senders = pairs.map(
     (pair) =>
@@ -388,6 +412,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await sleep(50);
   }
   const cpu = await cpuWindow;
+  await healthzProbe;
   clearInterval(sampler);
   const rssAfter = pid === null ? null : await readRss(pid);
   if (rssAfter !== null && rssAfter > rssPeak) rssPeak = rssAfter;
@@ -440,6 +465,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     latencyMs: summarize(latency),
     offeredPerSecond: Math.round((measuredSent / options.seconds) * 10) / 10,
     deliveredPerSecond: Math.round((deliveredInWindow / options.seconds) * 10) / 10,
+    healthzMs: summarize(healthz),
+    healthzFailures,
     senderLagMs: summarize(lag),
     rssStartMb: mb(rssStart),
     rssReadyMb: mb(rssReady),

@@ -217,10 +217,11 @@ function noise(targets: readonly [string, Measured][]): string {
   const row = (name: string, { result: r, loop }: Measured) =>
     `| ${name} | ${fmt(r.neighbourCpuPercent)} | ${fmt(r.iowaitPercent)} | ${fmt(r.generatorCpuPercent)} | ` +
     `${fmt(r.senderLagMs.p99, 2)} | ${fmt(loop?.maxDelayMs)} | ${fmt(loop?.worstSecondP99Ms)} | ` +
-    `${fmt(loop?.meanUtilization)} / ${fmt(loop?.maxUtilization)} |`;
+    `${fmt(loop?.meanUtilization)} / ${fmt(loop?.maxUtilization)} | ${fmt(r.healthzMs.p99)} / ` +
+    `${fmt(r.healthzMs.max)} (${r.healthzFailures} failed) |`;
   return [
-    '| target | other processes CPU % | iowait % | generator CPU % | generator timer lag p99 ms | target loop stall max ms | worst 1 s stall p99 ms | target loop busy % mean / max |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| target | other processes CPU % | iowait % | generator CPU % | generator timer lag p99 ms | target loop stall max ms | worst 1 s stall p99 ms | target loop busy % mean / max | /healthz p99 / max ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...targets.map(([name, measured]) => row(name, measured)),
   ].join('\n');
 }
