@@ -25,7 +25,7 @@ export interface Welcome {
 }
 
 /** Agents wait longer between attempts than consoles: there are many more of them. */
-const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
+export const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
 
 /** What the server sends an agent once it is connected. */
 export type AgentLiveFrame = Exclude<AgentServerFrame, { type: 'agent.welcome' | 'agent.open_chats' }>;
