@@ -498,13 +498,20 @@ async function startParley(
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
     const child = spawnParley(place);
-    await raiseFdLimit(child.pid, fdNeed, 'the server');
+    await raiseFdLimit(child.pid, fdNeed, 'the server').catch(async (error: unknown) => {
+      await child.stop();
+      throw error;
+    });
     return child;
   };
+  const first = await launch().catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const target: Target = {
     kind: 'parley',
     url,
-    child: await launch(),
+    child: first,
     async restart() {
       await this.child.stop();
       this.child = await launch();
@@ -530,7 +537,10 @@ async function startRelay(fdNeed: number): Promise<Target> {
         },
       ),
     );
-    await raiseFdLimit(child.pid, fdNeed, 'the relay');
+    await raiseFdLimit(child.pid, fdNeed, 'the relay').catch(async (error: unknown) => {
+      await child.stop();
+      throw error;
+    });
     return { child, port: (JSON.parse(await child.firstLine) as { port: number }).port };
   };
   const first = await launch(0);
@@ -885,7 +895,13 @@ else if (isEntryPoint(import.meta.url)) {
   main()
     .then((code) => process.exit(code))
     .catch((error: unknown) => {
-      log(`fleet: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      const text =
+        error instanceof CannotRun
+          ? error.message
+          : error instanceof Error
+            ? (error.stack ?? error.message)
+            : String(error);
+      log(`fleet could not run: ${text}`);
       process.exit(2);
     });
 }
