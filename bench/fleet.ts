@@ -487,6 +487,7 @@ async function seedDevices(dataDir: string, count: number): Promise<FleetDevice[
 async function startParley(
   devicesCount: number,
   fdNeed: number,
+  profileDir: string | undefined,
 ): Promise<{ target: Target; devices: FleetDevice[] }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-fleet-'));
@@ -494,7 +495,8 @@ async function startParley(
   const started = performance.now();
   const devices = await seedDevices(dataDir, devicesCount);
   log(`seeded ${devicesCount} devices in ${Math.round(performance.now() - started)} ms`);
-  const place = { port, dataDir, database: {}, licensed, preload: [SETTLE_JS], nodeFlags: ['--expose-gc'] };
+  const nodeFlags = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const place = { port, dataDir, database: {}, licensed, preload: [SETTLE_JS], nodeFlags };
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
     const child = spawnParley(place);
@@ -759,7 +761,7 @@ function report(runs: TargetRun[]): string {
         kb(r.bytesPerAgent.rss),
         kb(r.bytesPerAgent.heap),
         `${r.idleCpuMsPerS.empty.toFixed(2)} → ${r.idleCpuMsPerS.full.toFixed(2)}`,
-        r.heartbeatUsPerAgent.toFixed(2),
+        r.kind === 'relay' ? '— (no heartbeat)' : r.heartbeatUsPerAgent.toFixed(2),
         (r.setupMs / 1000).toFixed(1),
       ]),
     ),
@@ -824,6 +826,7 @@ async function main(): Promise<number> {
       'reconnect-timeout': { type: 'string', default: '120' },
       targets: { type: 'string', default: 'parley,relay' },
       json: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const reconnect = values.reconnect;
@@ -848,7 +851,7 @@ async function main(): Promise<number> {
   );
   await buildScripts();
   const runs: TargetRun[] = [];
-  const { target: parley, devices } = await startParley(options.agents, fdNeed);
+  const { target: parley, devices } = await startParley(options.agents, fdNeed, values.profile);
   try {
     if (targets.includes('parley')) runs.push(await measure(parley, devices, options));
   } finally {
