@@ -126,12 +126,8 @@ export class Gateway {
       address,
       this.options.services,
       this.agentLog,
-      (deviceId, c) => this.claim(deviceId, c),
-      (deviceId, c) => {
-        if (this.agents.get(deviceId) !== c) return false;
-        this.agents.delete(deviceId);
-        return true;
-      },
+      this.claim,
+      this.release,
     );
     this.pending.add(connection);
     link.ws.on('close', () => this.pending.delete(connection));
@@ -163,10 +159,17 @@ export class Gateway {
     this.wss.close();
   }
 
-  private claim(deviceId: string, connection: AgentConnection): void {
+  // Arrow fields, one for every connection: a closure per connection cost each idle agent two.
+  private readonly claim = (deviceId: string, connection: AgentConnection): void => {
     this.pending.delete(connection);
     const older = this.agents.get(deviceId);
     if (older && older !== connection) older.peer.close(CloseCode.replaced, 'replaced by a newer connection');
     this.agents.set(deviceId, connection);
-  }
+  };
+
+  private readonly release = (deviceId: string, connection: AgentConnection): boolean => {
+    if (this.agents.get(deviceId) !== connection) return false;
+    this.agents.delete(deviceId);
+    return true;
+  };
 }
