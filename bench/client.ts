@@ -3,7 +3,7 @@
  * that make a help desk (an operator with rights on a fleet of enrolled devices, each with an open chat).
  */
 import { request } from 'node:http';
-import { DEFAULT_RECORDING_SETTINGS, PROTOCOL_VERSION } from '@parley/protocol';
+import { type AgentHello, DEFAULT_RECORDING_SETTINGS, PROTOCOL_VERSION } from '@parley/protocol';
 import WebSocket from 'ws';
 
 /** The part of a chat entry the bench looks at. */
@@ -350,15 +350,20 @@ export async function connectAgent(
 ): Promise<{ agent: Socket; readyFrame: Incoming }> {
   const agent = await Socket.connect(`${wsBaseOf(url)}/ws/agent`);
   const readyFrame = agent.next(ready, `agent ${device.index} hello`);
-  agent.send({
+  agent.send(agentHello(device));
+  return { agent, readyFrame: await readyFrame };
+}
+
+/** The device's `agent.hello`: its credential, its name, the one user logged on. */
+export function agentHello(device: Omit<EnrolledDevice, 'index'>): AgentHello {
+  return {
     type: 'agent.hello',
     protocolVersion: PROTOCOL_VERSION,
     deviceId: device.deviceId,
     credential: device.credential,
     device: { name: device.name, os: 'linux', agentVersion: 'bench' },
     loggedOnUsers: [{ name: device.user }],
-  });
-  return { agent, readyFrame: await readyFrame };
+  };
 }
 
 /** Connects a console socket with the session cookie and waits for the first part of its device list. */

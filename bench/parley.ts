@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProbeSample } from './probe.js';
-import { PROBE_PREFIX, sleep } from './util.js';
+import { PROBE_PREFIX, readRss, SETTLED_PREFIX, sleep } from './util.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
@@ -43,6 +43,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What bench/settle.ts writes once the heap settled (process.memoryUsage(), and whether a GC ran). */
+interface SettledUsage {
+  gc: boolean;
+  heapUsed: number;
+}
+
+/** A child's memory after a full GC: RSS (from /proc) and V8's used heap, bytes. */
+export interface Settled {
+  rss: number;
+  heapUsed: number;
+}
+
 /** A child process whose output is kept (the last lines, and a count of the server's warn/error log lines). */
 export class Child {
   readonly tail: string[] = [];
@@ -53,6 +65,7 @@ export class Child {
   /** The first line it printed (probe lines aside); rejects if it exits first. */
   readonly firstLine: Promise<string>;
   private gotFirstLine: (line: string) => void = () => {};
+  private settledWaiters: ((usage: SettledUsage) => void)[] = [];
 
   constructor(readonly process: ChildProcess) {
     this.exited = new Promise((done) => process.once('exit', (code) => done(code)));
@@ -77,6 +90,11 @@ export class Child {
       this.probe.push(JSON.parse(line.slice(PROBE_PREFIX.length)) as ProbeSample);
       return;
     }
+    if (line.startsWith(SETTLED_PREFIX)) {
+      const usage = JSON.parse(line.slice(SETTLED_PREFIX.length)) as SettledUsage;
+      for (const waiter of this.settledWaiters.splice(0)) waiter(usage);
+      return;
+    }
     this.gotFirstLine(line);
     this.tail.push(line);
     if (this.tail.length > 40) this.tail.shift();
@@ -90,6 +108,20 @@ export class Child {
     } catch {
       // not a log line
     }
+  }
+
+  /**
+   * A full GC in the child, then its RSS: the child must run with `--expose-gc` and bench/dist/settle.mjs
+   * preloaded (which answers SIGUSR2).
+   */
+  async settle(): Promise<Settled> {
+    const usage = new Promise<SettledUsage>((done) => this.settledWaiters.push(done));
+    this.process.kill('SIGUSR2');
+    const { gc, heapUsed } = await usage;
+    if (!gc) throw new Error('the child runs without --expose-gc: no full GC before the reading');
+    const rss = await readRss(this.pid);
+    if (rss === null) throw new Error('the child is gone');
+    return { rss, heapUsed };
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within 10 s. */

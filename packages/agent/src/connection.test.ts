@@ -4,10 +4,11 @@ import {
   type ChatInfo,
   MAX_CLIENT_FRAME_BYTES,
   PROTOCOL_VERSION,
+  reconnectDelay,
 } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { ServerConnection, type ServerConnectionOptions, type Welcome } from './connection.js';
+import { AGENT_BACKOFF, ServerConnection, type ServerConnectionOptions, type Welcome } from './connection.js';
 
 function chat(i: number): ChatInfo {
   return {
@@ -44,6 +45,20 @@ async function fakeServer() {
 
 /** A watchdog that looks every 20 ms and gives a silent server 150 ms (HEARTBEAT_MS and SERVER_SILENCE_MS, shrunk). */
 const QUICK_WATCHDOG = { beatMs: 20, silenceMs: 150 };
+/** The agent's backoff shrunk, so that a test's reconnect comes at once. */
+const QUICK_BACKOFF = { baseMs: 20, maxMs: 200, jitter: 'full' } as const;
+
+describe('AGENT_BACKOFF', () => {
+  it('draws the first retry from anywhere in 0–5 s (full jitter), later ones from doubling windows capped at 30 s', () => {
+    expect(reconnectDelay(0, () => 0, AGENT_BACKOFF)).toBe(0);
+    expect(reconnectDelay(0, () => 0.5, AGENT_BACKOFF)).toBe(2500);
+    expect(reconnectDelay(0, () => 1, AGENT_BACKOFF)).toBe(5000);
+    expect(reconnectDelay(1, () => 1, AGENT_BACKOFF)).toBe(10_000);
+    expect(reconnectDelay(2, () => 1, AGENT_BACKOFF)).toBe(20_000);
+    expect(reconnectDelay(3, () => 1, AGENT_BACKOFF)).toBe(30_000);
+    expect(reconnectDelay(9, () => 0.5, AGENT_BACKOFF)).toBe(15_000);
+  });
+});
 
 describe('ServerConnection', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -71,6 +86,7 @@ describe('ServerConnection', () => {
       onDown: () => {},
       log: (message) => logs.push(message),
       watchdog,
+      backoff: QUICK_BACKOFF,
     });
     connection.start();
     cleanups.push(server.close, () => connection.stop());

@@ -2,6 +2,7 @@ import {
   type AgentClientFrame,
   type AgentHello,
   AgentServerFrame,
+  type BackoffOptions,
   type ChatInfo,
   CloseCode,
   HEARTBEAT_MS,
@@ -24,8 +25,12 @@ export interface Welcome {
   openChats: ChatInfo[];
 }
 
-/** Agents wait longer between attempts than consoles: there are many more of them. */
-const AGENT_BACKOFF = { baseMs: 500, maxMs: 30_000 };
+/**
+ * Agents wait longer between attempts than consoles: there are many more of them. Full jitter over a first window
+ * of 5 s: a fleet dropped at once (a node restarted, a network blip) comes back spread evenly over those seconds,
+ * not all in the first half second, which overflowed the server's listen queue (bench/fleet.ts).
+ */
+export const AGENT_BACKOFF: BackoffOptions = { baseMs: 5000, maxMs: 30_000, jitter: 'full' };
 
 /** What the server sends an agent once it is connected. */
 export type AgentLiveFrame = Exclude<AgentServerFrame, { type: 'agent.welcome' | 'agent.open_chats' }>;
@@ -44,6 +49,8 @@ export interface ServerConnectionOptions {
   log(message: string): void;
   /** How often the watchdog looks, and how long a silent server has (HEARTBEAT_MS, SERVER_SILENCE_MS): for tests. */
   watchdog?: { beatMs: number; silenceMs: number };
+  /** The waits between attempts (AGENT_BACKOFF): for tests. */
+  backoff?: BackoffOptions;
 }
 
 /**
@@ -66,7 +73,7 @@ export class ServerConnection {
     this.loop = new ReconnectLoop({
       url: () => options.url,
       connect: (url, handlers) => this.open(url, handlers),
-      backoff: AGENT_BACKOFF,
+      backoff: options.backoff ?? AGENT_BACKOFF,
       onMessage: (data) => this.receive(data),
       onWait: (delay) => options.log(`disconnected (${this.lastClose}); retrying in ${delay} ms`),
     });

@@ -94,6 +94,13 @@ function repeat(log: Logger, ms: number, what: string, work: () => Promise<unkno
   return timer;
 }
 
+/**
+ * The kernel's queue of connections not accepted yet. Node's default (511) overflowed when a fleet reconnected at
+ * once (bench/fleet.ts: each SYN dropped is sent again only 1 s, then 2 s, 4 s… later); the kernel caps it at
+ * net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 /** Starts one server node: store, bus, features, HTTP and WebSocket, listening on `config.port` (0 = any). */
 export async function startServer(config: ServerConfig): Promise<ParleyServer> {
   const log = config.logger ?? pino({ level: 'info' });
@@ -177,7 +184,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     config.adminPassword === undefined ? null : await services.auth.ensureAdmin(config.adminPassword);
   // Before the port is open: an export started on this node once it listens is never taken for a stopped one.
   await services.recordingExports.sweep(true);
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   // Only once the port is ours: a second process started on the same node id by mistake must not touch presence.
   await services.devices.forgetStaleConnections();
   const presenceMs = config.presenceMs ?? PRESENCE_MS;

@@ -11,6 +11,7 @@ import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
 import { AgentConnection } from './agentConnection.js';
 import { ConsoleConnection } from './consoleConnection.js';
+import type { SocketLink } from './peer.js';
 
 interface GatewayOptions {
   services: Services;
@@ -40,8 +41,11 @@ export class Gateway {
   private readonly agents = new Map<string, AgentConnection>();
   private readonly pending = new Set<AgentConnection>();
   private readonly heartbeat: Heartbeat;
+  /** One logger for every agent socket (a child logger each cost every idle agent its own). */
+  private readonly agentLog: Logger;
 
   constructor(private readonly options: GatewayOptions) {
+    this.agentLog = options.log.child({ socket: 'agent' });
     this.heartbeat = new Heartbeat(() => this.peers(), {
       intervalMs: options.heartbeatMs ?? HEARTBEAT_MS,
       // The console sockets re-read their session at every beat, so a sign-out ends live traffic too (P-24).
@@ -104,29 +108,29 @@ export class Gateway {
     if (path === '/ws/agent') {
       if (!originAllowed(request.headers, secure, false, this.options.publicOrigin))
         return refuse(socket, 403, 'Forbidden');
-      this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const connection = new AgentConnection(
-          { ws, socket },
-          clientAddress(
-            request.socket.remoteAddress,
-            request.headers['x-forwarded-for'],
-            this.options.trustedProxies,
-          ),
-          services,
-          log.child({ socket: 'agent' }),
-          (deviceId, c) => this.claim(deviceId, c),
-          (deviceId, c) => {
-            if (this.agents.get(deviceId) !== c) return false;
-            this.agents.delete(deviceId);
-            return true;
-          },
-        );
-        this.pending.add(connection);
-        ws.on('close', () => this.pending.delete(connection));
-      });
+      const address = clientAddress(
+        request.socket.remoteAddress,
+        request.headers['x-forwarded-for'],
+        this.options.trustedProxies,
+      );
+      // No closure here holds the request: each idle agent would keep its IncomingMessage (bench/fleet.ts).
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.agentConnected({ ws, socket }, address));
       return;
     }
     refuse(socket, 404, 'Not Found');
+  }
+
+  private agentConnected(link: SocketLink, address: string | null): void {
+    const connection = new AgentConnection(
+      link,
+      address,
+      this.options.services,
+      this.agentLog,
+      this.claim,
+      this.release,
+    );
+    this.pending.add(connection);
+    link.ws.on('close', () => this.pending.delete(connection));
   }
 
   /** TLS here, or at a trusted proxy that says so: the upgrade's Origin is then https:// (as Fastify decides). */
@@ -155,10 +159,17 @@ export class Gateway {
     this.wss.close();
   }
 
-  private claim(deviceId: string, connection: AgentConnection): void {
+  // Arrow fields, one for every connection: a closure per connection cost each idle agent two.
+  private readonly claim = (deviceId: string, connection: AgentConnection): void => {
     this.pending.delete(connection);
     const older = this.agents.get(deviceId);
     if (older && older !== connection) older.peer.close(CloseCode.replaced, 'replaced by a newer connection');
     this.agents.set(deviceId, connection);
-  }
+  };
+
+  private readonly release = (deviceId: string, connection: AgentConnection): boolean => {
+    if (this.agents.get(deviceId) !== connection) return false;
+    this.agents.delete(deviceId);
+    return true;
+  };
 }

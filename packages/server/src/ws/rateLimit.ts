@@ -1,3 +1,6 @@
+/** One clock for every bucket: a default of `() => performance.now()` made a closure for each (two per socket). */
+const monotonic = (): number => performance.now();
+
 /**
  * A token bucket: `burst` frames at once, refilled at `perSecond`. Sized so that a person pasting twenty lines
  * in a second is fine and a script flooding a chat is not.
@@ -9,7 +12,7 @@ export class TokenBucket {
   constructor(
     private readonly burst: number,
     private readonly perSecond: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonic,
   ) {
     this.tokens = burst;
     this.last = now();
