@@ -366,12 +366,12 @@ export function agentHello(device: Omit<EnrolledDevice, 'index'>): AgentHello {
   };
 }
 
-/** Connects a console socket with the session cookie and waits for the first part of its device list. */
+/** Connects a console socket with the session cookie and waits for its welcome (no device list comes: P-37). */
 export async function connectConsole(url: string, cookie: string, what: string): Promise<Socket> {
   const console = await Socket.connect(`${wsBaseOf(url)}/ws/console`, { origin: url, cookie });
-  const snapshot = console.next((f) => f.type === 'devices.snapshot', `${what} hello`);
+  const welcome = console.next((f) => f.type === 'welcome', `${what} hello`);
   console.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
-  await snapshot;
+  await welcome;
   return console;
 }
 

@@ -146,7 +146,7 @@ async function openChat(cluster: Cluster, databaseUrl: string): Promise<Chat> {
     api(nodeB.url, 'POST', `/api/devices/${device.deviceId}/chats`, { cookie }),
   );
   const chatId = opened.body.chatId as string;
-  const consoleParty = new ConsoleParty({ nodeUrl: nodeB.url, cookie, chatId });
+  const consoleParty = new ConsoleParty({ nodeUrl: nodeB.url, cookie, chatId, deviceId: device.deviceId });
   await waitFor(
     'both sides hold the chat',
     () => agent.ledger.maxSeq >= 2 && consoleParty.ledger.maxSeq >= 2,

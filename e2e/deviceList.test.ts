@@ -6,7 +6,7 @@ import { TestLicenseKey } from '../packages/server/test/support/licenses.js';
 import { ApiClient, connectConsole } from '../packages/server/test/support/server.js';
 import type { AgentProcess } from './support/agentProcess.js';
 import { axe } from './support/browser.js';
-import { Harness } from './support/harness.js';
+import { adminScreen, Harness } from './support/harness.js';
 
 /**
  * Issue 11: the device list of a 10,000-device fleet in the browser: the online ones first, search as you type and
@@ -121,6 +121,34 @@ describe('the device list at 10,000 devices', () => {
     lenaConsole.close();
   });
 
+  it('P-37: a device that comes online while the list is shown joins its first page, without a reload', async () => {
+    await console.getByRole('searchbox', { name: 'Search' }).fill('');
+    await expect.poll(async () => status().textContent()).toBe(`${FLEET + 2} devices, 2 online`);
+    const late = await h.startAgent('PC-LATE', 'nina');
+    // The console watched the rows it shows only: it hears that the list changed, and asks for its page again.
+    await rows().filter({ hasText: 'PC-LATE' }).getByText('Online').waitFor({ timeout: 10_000 });
+    await expect.poll(async () => status().textContent()).toBe(`${FLEET + 3} devices, 3 online`);
+    await late.stop();
+    await rows().filter({ hasText: 'PC-LATE' }).getByText('Offline').waitFor();
+  });
+
+  it('P-37: a device picker offers the first 50 by name and searches the rest as you type', async () => {
+    await adminScreen(console, 'Effective rights');
+    const picker = console.getByLabel('Device', { exact: true });
+    await console.getByText(`The first 50 of ${FLEET + 3} matching devices: type to narrow.`).waitFor();
+    expect(await picker.locator('option').count()).toBe(51);
+    await console.getByRole('searchbox', { name: 'Find devices' }).fill('PC-09999');
+    await console.getByText('1 device matches.').waitFor();
+    await picker.selectOption({ label: 'PC-09999' });
+    await console.getByRole('searchbox', { name: 'Find devices' }).fill('PC-0000');
+    await console.getByText('10 devices match.').waitFor();
+    // The device chosen stays chosen, and offered, whatever is typed next.
+    expect(await picker.inputValue()).toBe('fleet-9999');
+    expect(await picker.locator('option').count()).toBe(12);
+    await console.goto(`${h.url}/devices`);
+    await h.deviceReady(console, 'PC-NOBODY', null);
+  });
+
   it('follows the fleet live: a device that goes offline says so, and when it was last seen', async () => {
     await live.stop();
     const row = rows().filter({ hasText: 'PC-LIVE' });
@@ -129,6 +157,6 @@ describe('the device list at 10,000 devices', () => {
     // The counts come with the next page the list asks for, soon after a change.
     await expect
       .poll(async () => status().textContent(), { timeout: 10_000 })
-      .toBe(`${FLEET + 2} devices, 1 online`);
+      .toBe(`${FLEET + 3} devices, 1 online`);
   });
 });

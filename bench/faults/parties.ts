@@ -247,6 +247,8 @@ export interface ConsolePartyOptions {
   nodeUrl: string;
   cookie: string;
   chatId: string;
+  /** The chat's device: the console watches it (P-37), so its presence is told. */
+  deviceId: string;
 }
 
 /** The operator's side: a console socket to one node, brought back by the protocol's reconnect loop. */
@@ -297,7 +299,13 @@ export class ConsoleParty extends Party {
     } catch {
       return;
     }
-    if (frame.type === 'devices.snapshot' && frame.more === false && !this.greeted) {
+    if (frame.type === 'welcome' && !this.greeted) {
+      this.loop.send(
+        JSON.stringify({ type: 'devices.watch', deviceIds: [this.options.deviceId], listChanges: false }),
+      );
+      return;
+    }
+    if (frame.type === 'devices.watched' && frame.more === false && !this.greeted) {
       this.greeted = true;
       this.loop.resetBackoff();
       this.resume();

@@ -19,6 +19,7 @@ import {
   type TestServer,
   TestSocket,
   useTestServer,
+  watchDevices,
 } from '../../server/test/support/server.js';
 import { TcpProxy } from '../../server/test/support/tcpProxy.js';
 import { Agent } from '../src/agent.js';
@@ -178,7 +179,12 @@ describe('parley-agent with the real server (SQLite)', () => {
       (f.device as { online: boolean }).online &&
       JSON.stringify((f.device as { loggedOnUsers: unknown }).loggedOnUsers) ===
         JSON.stringify(names.map((name) => ({ name })));
-    await console.next((f) => isDevice(f, ['alice']));
+    await expect
+      .poll(async () => (await server.store.devices.find(config.deviceId))?.onlineNode)
+      .toBe('test-node');
+    // The console shows the device (P-37): its state now, then its changes.
+    const [shown] = await watchDevices(console, [config.deviceId]);
+    expect(shown).toMatchObject({ online: true, loggedOnUsers: [{ name: 'alice' }] });
     users = [user('alice'), user('carol')];
     await console.next((f) => isDevice(f, ['alice', 'carol']));
     users = [];

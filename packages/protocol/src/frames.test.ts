@@ -86,14 +86,14 @@ describe('parseServerFrame', () => {
       online: false,
       loggedOnUsers: [],
     }));
-    const raw = JSON.stringify({ type: 'devices.snapshot', devices, more: false });
+    const raw = JSON.stringify({ type: 'devices.watched', devices, more: false });
     expect(raw.length).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
     expect(parseClientFrame(ConsoleServerFrame, raw)).toMatchObject({
       ok: false,
       error: { code: 'too_big' },
     });
     const parsed = parseServerFrame(ConsoleServerFrame, raw);
-    expect(parsed.ok && parsed.frame.type === 'devices.snapshot' && parsed.frame.devices.length).toBe(2000);
+    expect(parsed.ok && parsed.frame.type === 'devices.watched' && parsed.frame.devices.length).toBe(2000);
   });
 
   it('P-7: refuses a frame over MAX_SERVER_FRAME_BYTES', () => {

@@ -4,7 +4,7 @@ import { z } from 'zod/mini';
  * The wire protocol every Parley piece speaks. PROTOCOL.md (beside this package) documents each frame.
  * Bump PROTOCOL_VERSION on any change a peer of the previous version could not understand.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * Largest frame a client sends: the console and the agent to the server, an end-user page to its agent. The
@@ -17,7 +17,7 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
  */
 export const MAX_SERVER_FRAME_BYTES = 1024 * 1024;
 /**
- * A list a server sends in parts (history `chat.entries`, `devices.snapshot`, `agent.open_chats`) is cut into
+ * A list a server sends in parts (history `chat.entries`, `devices.watched`, `agent.open_chats`) is cut into
  * frames of about this size: a part passes it only by its one item, well under MAX_SERVER_FRAME_BYTES.
  */
 export const FRAME_CHUNK_BYTES = 256 * 1024;
@@ -274,7 +274,28 @@ export const ConsoleHello = z.object({
   protocolVersion: z.number().check(z.int()),
 });
 
-export const ConsoleClientFrame = z.discriminatedUnion('type', [ConsoleHello, ...chatClientFrames]);
+/** Most devices one console watches at once (P-37): more than a screen of rows. */
+export const MAX_WATCHED_DEVICES = 500;
+
+/**
+ * The devices the console shows now (P-37), replacing the ones it said before: it gets their state at once
+ * (`devices.watched`) and their changes from then on. `listChanges`: it shows a list, and wants `devices.changed`
+ * when a device it does not watch changed.
+ */
+export const DevicesWatch = z.object({
+  type: z.literal('devices.watch'),
+  deviceIds: z.array(id).check(z.maxLength(MAX_WATCHED_DEVICES)),
+  listChanges: z.boolean(),
+});
+export type DevicesWatch = z.infer<typeof DevicesWatch>;
+/** The `ref` of an error about a `devices.watch` (P-37): ids not watched (`not_found`), or none read (`internal`). */
+export const WATCH_REF = 'devices.watch';
+
+export const ConsoleClientFrame = z.discriminatedUnion('type', [
+  ConsoleHello,
+  DevicesWatch,
+  ...chatClientFrames,
+]);
 export type ConsoleClientFrame = z.infer<typeof ConsoleClientFrame>;
 
 export const ConsoleWelcome = z.object({
@@ -282,12 +303,17 @@ export const ConsoleWelcome = z.object({
   protocolVersion: z.number().check(z.int()),
   operator: z.object({ id, username: z.string(), displayName: z.string() }),
 });
-/** One part of the device list; the list is complete with the part whose `more` is false. */
-export const DevicesSnapshot = z.object({
-  type: z.literal('devices.snapshot'),
+/**
+ * One part of the answer to `devices.watch` (P-37): the state now of the devices asked for that the operator may read;
+ * the answer is complete with the part whose `more` is false.
+ */
+export const DevicesWatched = z.object({
+  type: z.literal('devices.watched'),
   devices: z.array(DeviceSummary),
   more: z.boolean(),
 });
+/** A device this console does not watch changed, or its operator's access did: the list shown may be stale (P-37). */
+export const DevicesChanged = z.object({ type: z.literal('devices.changed') });
 export const DeviceUpdated = z.object({ type: z.literal('device.updated'), device: DeviceSummary });
 /** A chat open on a device, as its row shows it: whose it is, and whether it is this operator's. */
 export const DeviceChat = z.object({ chatId: z.string(), operator: z.string(), mine: z.boolean() });
@@ -303,7 +329,8 @@ export const DeviceRemoved = z.object({ type: z.literal('device.removed'), devic
 
 export const ConsoleServerFrame = z.discriminatedUnion('type', [
   ConsoleWelcome,
-  DevicesSnapshot,
+  DevicesWatched,
+  DevicesChanged,
   DeviceUpdated,
   DeviceRemoved,
   DeviceChats,

@@ -55,6 +55,8 @@ export type ServerConfig = Pick<Config, 'host' | 'port' | 'store' | 'nodeId' | '
     organization?: string;
     logger?: Logger;
     heartbeatMs?: number;
+    /** Tests: the least time between two `devices.changed` to one console (LIST_HINT_MS, P-37). */
+    listHintMs?: number;
     /** How often this node renews its presence lease (devices of a node silent for 3 times this go offline). */
     presenceMs?: number;
     /** How often this node ends chats whose operator lost access without news on the bus (ACCESS_CACHE_MS). */
@@ -169,6 +171,7 @@ export async function startServer(config: ServerConfig): Promise<ParleyServer> {
     hosts,
     trustedProxies: new AddressList(config.trustedProxies ?? []),
     ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
+    ...(config.listHintMs === undefined ? {} : { listHintMs: config.listHintMs }),
   });
   registerMetricsRoute(app, metrics.registry, {
     allow: new AddressList(config.metricsAllow ?? DEFAULT_METRICS_ALLOW),

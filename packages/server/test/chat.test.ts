@@ -16,6 +16,7 @@ import {
   operatorNamed,
   TestSocket,
   useTestServer,
+  watchDevices,
   wsUrl,
 } from './support/server.js';
 
@@ -23,15 +24,10 @@ describe('a chat between the console and a device agent (raw sockets, SQLite)', 
   const suite = useTestServer();
 
   it('lists the enrolled device as online with its logged-on user, live', async () => {
-    const console = await connectConsole(suite.server, suite.api);
     const agent = await connectRawAgent(suite.server, suite.api, ['bob'], 'PC-LIVE');
-    const update = await console.next(
-      (f) =>
-        f.type === 'device.updated' &&
-        (f.device as { id: string }).id === agent.deviceId &&
-        (f.device as { online: boolean }).online,
-    );
-    expect(update.device).toMatchObject({ name: 'PC-LIVE', online: true, loggedOnUsers: [{ name: 'bob' }] });
+    const console = await connectConsole(suite.server, suite.api);
+    const [shown] = await watchDevices(console, [agent.deviceId]);
+    expect(shown).toMatchObject({ name: 'PC-LIVE', online: true, loggedOnUsers: [{ name: 'bob' }] });
     const list = await suite.api.request('GET', '/api/devices');
     expect(list.body).toContainEqual(expect.objectContaining({ id: agent.deviceId, online: true }));
     agent.socket.close();

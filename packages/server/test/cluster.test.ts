@@ -10,6 +10,7 @@ import {
   startTestServer,
   type TestServer,
   TestSocket,
+  watchDevices,
   wsUrl,
 } from './support/server.js';
 
@@ -36,11 +37,7 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     await apiB.login();
     const agent = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-REMOVED-ACROSS');
     const consoleA = await connectConsole(nodeA, apiA);
-    await consoleA.next(
-      (f) =>
-        f.type === 'devices.snapshot' &&
-        (f.devices as { id: string }[]).some((device) => device.id === agent.deviceId),
-    );
+    expect((await watchDevices(consoleA, [agent.deviceId])).map((d) => d.id)).toEqual([agent.deviceId]);
     expect((await apiB.request('DELETE', `/api/devices/${agent.deviceId}`)).status).toBe(204);
     expect((await agent.socket.closed).code).toBe(CloseCode.deviceRemoved);
     await consoleA.next((f) => f.type === 'device.removed' && f.deviceId === agent.deviceId);
@@ -52,16 +49,10 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     await apiA.login();
     const apiB = new ApiClient(nodeB.url);
     await apiB.login();
-    const console = await connectConsole(nodeB, apiB);
     const agent = await connectRawAgent(nodeA, apiA, ['bob'], 'PC-CLUSTER');
-
-    const seen = await console.next(
-      (f) =>
-        f.type === 'device.updated' &&
-        (f.device as { id: string; online: boolean }).online &&
-        (f.device as { id: string }).id === agent.deviceId,
-    );
-    expect(seen.device).toMatchObject({ name: 'PC-CLUSTER', loggedOnUsers: [{ name: 'bob' }] });
+    const console = await connectConsole(nodeB, apiB);
+    const [seen] = await watchDevices(console, [agent.deviceId]);
+    expect(seen).toMatchObject({ name: 'PC-CLUSTER', online: true, loggedOnUsers: [{ name: 'bob' }] });
 
     const created = await apiB.request('POST', `/api/devices/${agent.deviceId}/chats`);
     expect(created.status).toBe(201);
@@ -132,6 +123,7 @@ describe('two server nodes on PostgreSQL and NATS', () => {
     await apiA.login();
     const console = await connectConsole(nodeA, apiA);
     const agent = await connectRawAgent(nodeB, apiA, ['bob'], 'PC-ORPHAN');
+    await watchDevices(console, [agent.deviceId]);
     // Node B "dies" without a goodbye: as far as the database knows, a silent node holds the device.
     const long = new Date(Date.now() - 60_000).toISOString();
     await nodeA.store.devices.setOnline(

@@ -5,6 +5,7 @@ import {
   operatorClient,
   type TestSocket,
   useTestServer,
+  watchDevices,
 } from './support/server.js';
 
 type Device = { id: string; online: boolean; loggedOnUsers: { name: string }[] };
@@ -24,7 +25,9 @@ describe('device.updated: only real changes, at most one a second per device (P-
   it('11: a flood of agent.users is coalesced, and the last list always goes out', async () => {
     const { server, api } = suite;
     const console = await connectConsole(server, api);
-    const agent = await connectRawAgent(server, api, ['bob'], 'PC-FLOOD');
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-FLOOD', (id) =>
+      watchDevices(console, [id]),
+    );
     await console.next((f) => f.type === 'device.updated' && (f.device as Device).online);
 
     // Two lists of ~25 KiB each, in turn, then a last one.
@@ -61,7 +64,7 @@ describe('device.updated without a coalescing window', () => {
   it('11: the same list sent again produces no device.updated', async () => {
     const { server, api } = suite;
     const console = await connectConsole(server, api);
-    const agent = await connectRawAgent(server, api, ['bob'], 'PC-SAME');
+    const agent = await connectRawAgent(server, api, ['bob'], 'PC-SAME', (id) => watchDevices(console, [id]));
     await console.next((f) => f.type === 'device.updated' && (f.device as Device).online);
 
     for (let i = 0; i < 5; i++) agent.socket.send({ type: 'agent.users', loggedOnUsers: names('bob') });
@@ -99,6 +102,9 @@ describe('device.chats: a chat opened or ended shows on the rows of every consol
     const [adminConsole, mariaConsole, kimConsole] = await Promise.all(
       [api, maria, kim].map((client) => connectConsole(server, client)),
     );
+    // Each shows the device (P-37); kim, who may not read it, asks for it too and is not given it.
+    for (const console of [adminConsole, mariaConsole, kimConsole])
+      await watchDevices(console, [agent.deviceId]);
     const chatsOf = (console: TestSocket, count: number) =>
       console.next((f) => f.type === 'device.chats' && console.ofType('device.chats').length >= count);
 
@@ -129,8 +135,9 @@ describe('device.chats: a chat opened or ended shows on the rows of every consol
 
     // Kim may not read the device: a request answered after every frame before it shows none came.
     kimConsole.send({ type: 'chat.subscribe', chatId: 'no-such-chat', afterSeq: 0 });
-    await kimConsole.next((f) => f.type === 'error');
+    await kimConsole.next((f) => f.type === 'error' && f.ref === 'no-such-chat');
     expect(kimConsole.ofType('device.chats')).toEqual([]);
+    expect(JSON.stringify(kimConsole.frames)).not.toContain(agent.deviceId);
     for (const socket of [adminConsole, mariaConsole, kimConsole, agent.socket]) socket.close();
   });
 });

@@ -8,12 +8,13 @@ import {
   connectRawAgent,
   TestSocket,
   useTestServer,
+  watchDevices,
   wsUrl,
 } from './support/server.js';
 
 /** Devices over their life (issue 9): enrollment tokens, rename, removal, credentials revoked and rotated. */
 describe('the device lifecycle', () => {
-  const suite = useTestServer();
+  const suite = useTestServer({ listHintMs: 0 });
 
   const isEvent = (name: string) => (f: Record<string, unknown>) =>
     f.type === 'chat.entries' &&
@@ -37,11 +38,9 @@ describe('the device lifecycle', () => {
   it('P-29: removing a device cuts its agent off, ends its chats, leaves every list, and frees its seat', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['ann'], 'PC-REMOVE');
     const console = await connectConsole(suite.server, suite.api);
-    await console.next(
-      (f) =>
-        f.type === 'devices.snapshot' &&
-        (f.devices as { id: string }[]).some((device) => device.id === agent.deviceId),
-    );
+    expect((await watchDevices(console, [agent.deviceId])).map((device) => device.id)).toEqual([
+      agent.deviceId,
+    ]);
     const chatId = (await suite.api.request('POST', `/api/devices/${agent.deviceId}/chats`)).body
       .chatId as string;
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
@@ -182,6 +181,7 @@ describe('the device lifecycle', () => {
   it('keeps an operator’s name for a device while its agent reports its host name beside it', async () => {
     const agent = await connectRawAgent(suite.server, suite.api, ['ed'], 'pc-0815');
     const console = await connectConsole(suite.server, suite.api);
+    await watchDevices(console, [agent.deviceId]);
     const renamed = await suite.api.request('PATCH', `/api/devices/${agent.deviceId}`, {
       name: 'Reception PC',
     });
@@ -353,7 +353,7 @@ describe('the device lifecycle', () => {
     expect((await suite.api.request('GET', `/api/devices/${agent.deviceId}`)).body.name).toBe('PC-GUARDED');
   });
 
-  it('P-29: a console is told a device left it when the operator can no longer read it, and of no device it was not shown', async () => {
+  it('P-29, P-37: a console is told a device left it when the operator can no longer read it, and of no device it was not shown', async () => {
     const shown = await connectRawAgent(suite.server, suite.api, ['hal'], 'PC-SHOWN');
     const never = await connectRawAgent(suite.server, suite.api, ['ida'], 'PC-NEVER');
     const operator = await addOperator(suite.server, {
@@ -365,22 +365,28 @@ describe('the device lifecycle', () => {
     const api = new ApiClient(suite.server.url);
     await api.login('watcher', 'watcher password 1');
     const console = await connectConsole(suite.server, api);
-    await console.next((f) => f.type === 'devices.snapshot');
+    // The console shows both (it asks for the one it may not read too): it watches the one it may read.
+    await watchDevices(console, [shown.deviceId, never.deviceId]);
     await suite.api.request('PUT', '/api/access-rights', {
       operatorId: operator.id,
       deviceId: shown.deviceId,
       read: null,
     });
     await console.next((f) => f.type === 'device.removed' && f.deviceId === shown.deviceId);
-    // Given Read again, it comes back without a reload.
+    // Given Read again, the list hears it may have changed (P-37): it fetches its page, and shows the device again.
+    const hints = console.ofType('devices.changed').length;
     await suite.api.request('PUT', '/api/access-rights', {
       operatorId: operator.id,
       deviceId: shown.deviceId,
       read: 'allow',
     });
-    await console.next(
-      (f) => f.type === 'device.updated' && (f.device as { id: string }).id === shown.deviceId,
-    );
+    await console.next(() => console.ofType('devices.changed').length > hints);
+    expect((await api.request('GET', '/api/devices/page')).body.devices).toMatchObject([
+      { id: shown.deviceId },
+    ]);
+    expect((await watchDevices(console, [shown.deviceId])).map((device) => device.id)).toEqual([
+      shown.deviceId,
+    ]);
     expect((await suite.api.request('DELETE', `/api/devices/${never.deviceId}`)).status).toBe(204);
     await never.socket.closed;
     expect((await suite.api.request('DELETE', `/api/devices/${shown.deviceId}`)).status).toBe(204);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { CloseCode } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
-import { ApiClient, connectConsole, connectRawAgent, useTestServer } from './support/server.js';
+import { ApiClient, connectConsole, connectRawAgent, useTestServer, watchDevices } from './support/server.js';
 
 describe('heartbeat', () => {
   // Beats every 200 ms instead of 5 s: the same code path, in test time.
@@ -13,6 +13,7 @@ describe('heartbeat', () => {
       .chatId as string;
     agent.socket.send({ type: 'agent.end_user', chatId, connected: true });
     const console = await connectConsole(suite.server, suite.api);
+    await watchDevices(console, [agent.deviceId]);
     console.send({ type: 'chat.subscribe', chatId, afterSeq: 0 });
     await console.next((f) => f.type === 'chat.entries' && JSON.stringify(f).includes('end_user_connected'));
 

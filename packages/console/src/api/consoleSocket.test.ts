@@ -2,7 +2,9 @@ import {
   type ChatServerFrame,
   type DeviceSummary,
   MAX_CLIENT_FRAME_BYTES,
+  MAX_WATCHED_DEVICES,
   PROTOCOL_VERSION,
+  WATCH_REF,
 } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { TestClock } from '../chat/testClock';
@@ -41,17 +43,22 @@ function setup(checkSession?: () => Promise<boolean>) {
   return { sockets, clock, socket, changes };
 }
 
-/** What the changes said, one line each: the ids of a snapshot, or "id online" of an update. */
+/** What the changes said, one line each: the ids of an answer, or "id online" of an update. */
 function said(changes: readonly DeviceChange[]): string[] {
-  return changes.map((change) =>
-    change.type === 'snapshot'
-      ? `snapshot ${change.devices.map((d) => `${d.id}${d.online ? '' : '(offline)'}`).join(' ')}`
-      : change.type === 'removed'
-        ? `removed ${change.deviceId}`
-        : change.type === 'chats'
-          ? `chats ${change.deviceId} ${change.chats.map((chat) => (chat.mine ? 'mine' : chat.operator)).join(' ')}`
-          : `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`,
-  );
+  return changes.map((change) => {
+    switch (change.type) {
+      case 'watched':
+        return `watched ${change.devices.map((d) => `${d.id}${d.online ? '' : '(offline)'}`).join(' ')}`;
+      case 'removed':
+        return `removed ${change.deviceId}`;
+      case 'chats':
+        return `chats ${change.deviceId} ${change.chats.map((chat) => (chat.mine ? 'mine' : chat.operator)).join(' ')}`;
+      case 'listChanged':
+        return 'list changed';
+      default:
+        return `updated ${change.device.id}${change.device.online ? '' : '(offline)'}`;
+    }
+  });
 }
 
 function greet(sockets: FakeSockets) {
@@ -69,51 +76,91 @@ describe('ConsoleSocket', () => {
     );
   });
 
-  it('says hello, becomes ready on welcome, and passes the device list and its updates on', () => {
+  it('P-37: says hello, becomes ready on welcome, gets no device list, and watches what the console shows', () => {
     const { sockets, socket, changes } = setup();
+    socket.watchDevices(['a', 'b', 'a'], true);
     socket.start();
     sockets.open();
     expect(sockets.sentFrames()).toEqual([{ type: 'hello', protocolVersion: PROTOCOL_VERSION }]);
     expect(socket.getSnapshot().status).toBe('connecting');
     sockets.message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, operator });
     expect(socket.getSnapshot().status).toBe('ready');
+    expect(sockets.sentFrames().at(-1)).toEqual({
+      type: 'devices.watch',
+      deviceIds: ['a', 'b'],
+      listChanges: true,
+    });
     sockets.message({
-      type: 'devices.snapshot',
+      type: 'devices.watched',
       devices: [device('b', 'PC-10'), device('a', 'PC-9')],
       more: false,
     });
     sockets.message({ type: 'device.updated', device: device('a', 'PC-9', false) });
-    sockets.message({ type: 'device.updated', device: device('c', 'Alpha') });
-    expect(said(changes)).toEqual(['snapshot b a', 'updated a(offline)', 'updated c']);
+    sockets.message({ type: 'devices.changed' });
+    expect(said(changes)).toEqual(['list changed', 'watched b a', 'updated a(offline)', 'list changed']);
+    // The same ids again: nothing to say.
+    const sent = sockets.sentFrames().length;
+    socket.watchDevices(['a', 'b'], true);
+    expect(sockets.sentFrames()).toHaveLength(sent);
   });
 
-  it('P-10, P-29: says nothing of a snapshot until its last part, then gives every part with the updates and removals on top', () => {
+  it('P-37: keeps at most MAX_WATCHED_DEVICES, the first ones', () => {
+    const { sockets, socket } = setup();
+    socket.start();
+    greet(sockets);
+    socket.watchDevices(
+      Array.from({ length: MAX_WATCHED_DEVICES + 20 }, (_, i) => `id-${i}`),
+      true,
+    );
+    const frame = sockets.sentFrames().at(-1) as { type: string; deviceIds: string[] };
+    expect(frame.type).toBe('devices.watch');
+    expect(frame.deviceIds).toHaveLength(MAX_WATCHED_DEVICES);
+  });
+
+  it('P-37, P-29: says nothing of an answer until its last part, then gives every part with the updates and removals on top', () => {
     const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
+    socket.watchDevices(['a', 'b', 'c', 'd'], true);
     sockets.message({
-      type: 'devices.snapshot',
+      type: 'devices.watched',
       devices: [device('a', 'PC-1'), device('b', 'PC-2')],
       more: true,
     });
-    // An update that comes while the list is on its way goes on top of the list, not in place of it.
+    // An update that comes while the answer is on its way goes on top of it, not in place of it.
     sockets.message({ type: 'device.updated', device: device('b', 'PC-2', false) });
-    sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: true });
+    sockets.message({ type: 'devices.watched', devices: [device('c', 'PC-3')], more: true });
     sockets.message({ type: 'device.removed', deviceId: 'c' });
     expect(changes).toEqual([]);
-    sockets.message({ type: 'devices.snapshot', devices: [device('d', 'PC-4')], more: false });
-    expect(said(changes)).toEqual(['snapshot a b(offline) d']);
-    sockets.message({ type: 'device.updated', device: device('e', 'PC-5') });
-    expect(said(changes).at(-1)).toBe('updated e');
+    sockets.message({ type: 'devices.watched', devices: [device('d', 'PC-4')], more: false });
+    expect(said(changes)).toEqual(['watched a b(offline) d', 'removed c']);
+    sockets.message({ type: 'device.updated', device: device('d', 'PC-4', false) });
+    expect(said(changes).at(-1)).toBe('updated d(offline)');
     sockets.message({ type: 'device.removed', deviceId: 'a' });
     expect(said(changes).at(-1)).toBe('removed a');
   });
 
-  it('P-35: passes a device’s open chats on at once, even while a snapshot is on its way', () => {
+  it('P-37: an answer that failed (internal) ends the wait; not_found comes after its answer and changes nothing', () => {
     const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
-    sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: true });
+    socket.watchDevices(['a'], true);
+    sockets.message({ type: 'device.updated', device: device('a', 'PC-1') });
+    sockets.message({ type: 'error', code: 'internal', message: 'no database', ref: WATCH_REF });
+    expect(said(changes)).toEqual(['updated a']);
+    socket.watchDevices(['a', 'zz'], true);
+    sockets.message({ type: 'devices.watched', devices: [device('a', 'PC-1')], more: false });
+    sockets.message({ type: 'error', code: 'not_found', message: '1 of the 2…', ref: WATCH_REF });
+    sockets.message({ type: 'device.updated', device: device('a', 'PC-1', false) });
+    expect(said(changes).slice(1)).toEqual(['watched a', 'updated a(offline)']);
+  });
+
+  it('P-35: passes a device’s open chats on at once, even while an answer is on its way', () => {
+    const { sockets, socket, changes } = setup();
+    socket.start();
+    greet(sockets);
+    socket.watchDevices(['a'], true);
+    sockets.message({ type: 'devices.watched', devices: [device('a', 'PC-1')], more: true });
     const chats = [
       { chatId: 'c1', operator: 'Maria', mine: false },
       { chatId: 'c2', operator: 'Ann Admin', mine: true },
@@ -124,35 +171,42 @@ describe('ConsoleSocket', () => {
     expect(said(changes).at(-1)).toBe('chats a ');
   });
 
-  it('P-10: after a reconnect says nothing until the new snapshot is complete, parts of a dropped one forgotten', () => {
+  it('P-37: after a reconnect watches again and says the list may have changed, parts of a dropped answer forgotten', () => {
     const { sockets, clock, socket, changes } = setup();
     socket.start();
     greet(sockets);
-    sockets.message({ type: 'devices.snapshot', devices: [device('a', 'PC-1')], more: false });
+    socket.watchDevices(['a'], true);
+    sockets.message({ type: 'devices.watched', devices: [device('a', 'PC-1')], more: false });
     sockets.drop();
     clock.advance(1000);
     greet(sockets);
-    sockets.message({ type: 'devices.snapshot', devices: [device('x', 'PC-X')], more: true });
+    expect(sockets.sentFrames().at(-1)).toEqual({
+      type: 'devices.watch',
+      deviceIds: ['a'],
+      listChanges: true,
+    });
+    sockets.message({ type: 'devices.watched', devices: [device('x', 'PC-X')], more: true });
     sockets.drop();
     clock.advance(5000);
     greet(sockets);
-    sockets.message({ type: 'devices.snapshot', devices: [device('b', 'PC-2')], more: true });
-    expect(said(changes)).toEqual(['snapshot a']);
-    sockets.message({ type: 'devices.snapshot', devices: [device('c', 'PC-3')], more: false });
-    expect(said(changes)).toEqual(['snapshot a', 'snapshot b c']);
+    sockets.message({ type: 'devices.watched', devices: [device('a', 'PC-1', false)], more: true });
+    expect(said(changes)).toEqual(['watched a', 'list changed', 'list changed']);
+    sockets.message({ type: 'devices.watched', devices: [], more: false });
+    expect(said(changes).at(-1)).toBe('watched a(offline)');
   });
 
-  it('P-7: takes a frame far over the client cap (a snapshot of 2,000 devices in one part)', () => {
+  it('P-7: takes a frame far over the client cap (an answer of 2,000 devices in one part)', () => {
     const { sockets, socket, changes } = setup();
     socket.start();
     greet(sockets);
+    socket.watchDevices(['id-0'], true);
     const devices = Array.from({ length: 2000 }, (_, i) =>
       device(`id-${i}`, `finance-laptop-${i}.example.com`),
     );
     expect(JSON.stringify(devices).length).toBeGreaterThan(MAX_CLIENT_FRAME_BYTES);
-    sockets.message({ type: 'devices.snapshot', devices, more: false });
-    const [snapshot] = changes;
-    expect(snapshot?.type === 'snapshot' && snapshot.devices).toHaveLength(2000);
+    sockets.message({ type: 'devices.watched', devices, more: false });
+    const [answer] = changes;
+    expect(answer?.type === 'watched' && answer.devices).toHaveLength(2000);
   });
 
   it('ignores frames that do not parse', () => {
@@ -160,7 +214,7 @@ describe('ConsoleSocket', () => {
     socket.start();
     greet(sockets);
     const before = socket.getSnapshot();
-    sockets.last.handlers.message('{"type":"devices.snapshot","devices":"nope"}');
+    sockets.last.handlers.message('{"type":"devices.watched","devices":"nope"}');
     sockets.last.handlers.message('not json');
     expect(socket.getSnapshot()).toBe(before);
     expect(changes).toEqual([]);

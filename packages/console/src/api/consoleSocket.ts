@@ -6,8 +6,10 @@ import {
   ConsoleServerFrame,
   type DeviceChat,
   type DeviceSummary,
+  MAX_WATCHED_DEVICES,
   PROTOCOL_VERSION,
   parseServerFrame,
+  WATCH_REF,
 } from '@parley/protocol';
 import type { Clock } from '../chat/clock';
 import { ReconnectingSocket, type SocketFactory } from '../chat/reconnectingSocket';
@@ -27,15 +29,17 @@ export interface ConsoleSnapshot {
 }
 
 /**
- * What the socket learns about the device list: the whole list (once every part of a snapshot came, with the
- * updates that came meanwhile applied), or one device that changed, or a device's open chats now (P-35). The
- * console keeps the list in its query cache.
+ * What the socket learns about the devices the console shows (P-37): the state of the devices it watches (once every
+ * part of the answer to its `devices.watch` came, with the updates that came meanwhile applied), one of them that
+ * changed, was removed or whose open chats changed (P-35), or that the list shown may be stale (another device
+ * changed, the operator's access changed, or the socket was down).
  */
 export type DeviceChange =
-  | { type: 'snapshot'; devices: DeviceSummary[] }
+  | { type: 'watched'; devices: DeviceSummary[] }
   | { type: 'updated'; device: DeviceSummary }
   | { type: 'removed'; deviceId: string }
-  | { type: 'chats'; deviceId: string; chats: DeviceChat[] };
+  | { type: 'chats'; deviceId: string; chats: DeviceChat[] }
+  | { type: 'listChanged' };
 
 export interface ConsoleSocketOptions {
   url?: string;
@@ -79,11 +83,17 @@ export class ConsoleSocket {
   /** Chats closed while the socket was down: closed as soon as it is back. */
   private readonly closesToSend = new Set<string>();
   private ready = false;
+  /** The devices the console shows now, and whether as a list (P-37): said again after every reconnect. */
+  private watching: { deviceIds: string[]; listChanges: boolean } | null = null;
   /**
-   * This connection's device list while its parts are still coming (P-10), and the updates that came meanwhile;
-   * null once it is complete. Until then the console shows what it had ("Loading devices…" at first).
+   * While answers to `devices.watch` are on their way: how many, the devices of the parts that came, and the updates
+   * that came meanwhile (applied on top once the last answer is complete).
    */
-  private incoming: { devices: DeviceSummary[]; updates: DeviceChange[] } | null = null;
+  private incoming: { answers: number; devices: DeviceSummary[]; updates: DeviceChange[] } = {
+    answers: 0,
+    devices: [],
+    updates: [],
+  };
 
   constructor(private readonly options: ConsoleSocketOptions = {}) {
     this.socket = new ReconnectingSocket({
@@ -91,7 +101,7 @@ export class ConsoleSocket {
       connect: options.connect,
       clock: options.clock,
       onOpen: () => {
-        this.incoming = { devices: [], updates: [] };
+        this.incoming = { answers: 0, devices: [], updates: [] };
         this.raw({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
       },
       onMessage: (data) => this.onMessage(data),
@@ -115,6 +125,26 @@ export class ConsoleSocket {
   stop(): void {
     this.socket.stop(CloseCode.normal, 'console closed');
     this.setDown();
+  }
+
+  /**
+   * The devices the console shows now (at most MAX_WATCHED_DEVICES: the first ones), and whether it shows them as a
+   * list that wants `devices.changed` (P-37). Replaces what was said before.
+   */
+  watchDevices(deviceIds: readonly string[], listChanges: boolean): void {
+    const next = { deviceIds: [...new Set(deviceIds)].slice(0, MAX_WATCHED_DEVICES), listChanges };
+    const same =
+      this.watching?.listChanges === listChanges &&
+      this.watching.deviceIds.length === next.deviceIds.length &&
+      this.watching.deviceIds.every((id, i) => id === next.deviceIds[i]);
+    if (same) return;
+    this.watching = next;
+    if (this.ready) this.sendWatch();
+  }
+
+  private sendWatch(): void {
+    if (!this.watching) return;
+    if (this.raw({ type: 'devices.watch', ...this.watching })) this.incoming.answers++;
   }
 
   // --- store (for useSyncExternalStore) ---------------------------------------------------------------------
@@ -192,37 +222,40 @@ export class ConsoleSocket {
         for (const chatId of this.closesToSend) this.raw({ type: 'chat.close', chatId });
         this.closesToSend.clear();
         for (const set of [...this.chatListeners.values()]) for (const listener of [...set]) listener.ready();
+        // What the console shows may have changed while it was away: it asks for it again, and the list refetches.
+        this.sendWatch();
+        if (this.watching) this.options.onDevices?.({ type: 'listChanged' });
         return;
-      case 'devices.snapshot': {
-        const incoming = this.incoming ?? { devices: [], updates: [] };
+      case 'devices.watched': {
+        const incoming = this.incoming;
         incoming.devices.push(...frame.devices);
-        this.incoming = frame.more ? incoming : null;
-        if (frame.more) return;
-        const byId = new Map(incoming.devices.map((device) => [device.id, device]));
-        // The server listens for updates before it reads the list: the ones that came meanwhile, applied in order
-        // on top of it, end at each device's latest state.
-        for (const change of incoming.updates) {
-          if (change.type === 'updated') byId.set(change.device.id, change.device);
-          if (change.type === 'removed') byId.delete(change.deviceId);
-        }
-        this.options.onDevices?.({ type: 'snapshot', devices: [...byId.values()] });
+        if (!frame.more) this.answered();
         return;
       }
+      case 'devices.changed':
+        this.options.onDevices?.({ type: 'listChanged' });
+        return;
       case 'device.updated':
       case 'device.removed': {
         const change: DeviceChange =
           frame.type === 'device.updated'
             ? { type: 'updated', device: frame.device }
             : { type: 'removed', deviceId: frame.deviceId };
-        if (this.incoming) this.incoming.updates.push(change);
+        if (this.incoming.answers > 0) this.incoming.updates.push(change);
         else this.options.onDevices?.(change);
         return;
       }
       case 'device.chats':
-        // The summaries of a snapshot carry no chats: this goes to the rows at once, whole as it is.
+        // The summaries of an answer carry no chats: this goes to the rows at once, whole as it is.
         this.options.onDevices?.({ type: 'chats', deviceId: frame.deviceId, chats: frame.chats });
         return;
       case 'error':
+        if (frame.ref === WATCH_REF) {
+          console.warn(`parley: ${frame.code}: ${frame.message}`);
+          // Its answer came before a not_found; none comes after an internal one.
+          if (frame.code !== 'not_found' && this.incoming.answers > 0) this.answered(true);
+          return;
+        }
         if (frame.ref === undefined) console.warn(`parley: server error ${frame.code}: ${frame.message}`);
         // A chat error's ref is a chat id or a message's client id: every chat checks it against its own.
         for (const set of [...this.chatListeners.values()])
@@ -234,6 +267,27 @@ export class ConsoleSocket {
         for (const listener of [...(this.chatListeners.get(chatId) ?? [])]) listener.frame(frame);
       }
     }
+  }
+
+  /**
+   * One answer to `devices.watch` is complete (or failed: `internal`). Once the last one is, the devices it gave go
+   * out with the updates that came meanwhile on top, in order: the server listens before it reads, so they end at each
+   * device's latest. After a failed one the updates go out as they came.
+   */
+  private answered(failed = false): void {
+    const incoming = this.incoming;
+    incoming.answers--;
+    if (incoming.answers > 0) return;
+    this.incoming = { answers: 0, devices: [], updates: [] };
+    const byId = new Map(incoming.devices.map((device) => [device.id, device]));
+    const later: DeviceChange[] = [];
+    for (const change of incoming.updates) {
+      if (change.type === 'updated' && byId.has(change.device.id)) byId.set(change.device.id, change.device);
+      else if (change.type === 'removed') byId.delete(change.deviceId);
+      if (failed || change.type === 'removed') later.push(change);
+    }
+    if (!failed) this.options.onDevices?.({ type: 'watched', devices: [...byId.values()] });
+    for (const change of later) this.options.onDevices?.(change);
   }
 
   private setDown(): void {

@@ -1,4 +1,4 @@
-import { type CredentialState, DeviceDetails, type DeviceSummary, RecordingPage } from '@parley/protocol';
+import { type CredentialState, DeviceDetails, RecordingPage } from '@parley/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { KeyRound, RefreshCw, Trash2 } from 'lucide-react';
 import { type ReactNode, useState } from 'react';
@@ -12,7 +12,7 @@ import { dateTime, fullTime } from '../chat/time';
 import { Button } from '../kit/Button';
 import { AlertDialog } from '../kit/Dialog';
 import { Field } from '../kit/Field';
-import { applyDeviceChange } from './deviceList';
+import { dropRow } from './deviceList';
 import './devices.css';
 
 const devicePath = (deviceId: string, rest = '') => `/api/devices/${encodeURIComponent(deviceId)}${rest}`;
@@ -84,9 +84,7 @@ function Manage({ device, blocked }: { device: DeviceDetails; blocked: string | 
   const remove = useMutation({
     mutationFn: () => apiCommand('DELETE', devicePath(device.id)),
     onSuccess: () => {
-      client.setQueryData<DeviceSummary[]>(['devices'], (current) =>
-        applyDeviceChange(current, { type: 'removed', deviceId: device.id }),
-      );
+      dropRow(client, device.id);
       client.removeQueries({ queryKey: ['device', device.id] });
       navigate(href('devices'));
     },

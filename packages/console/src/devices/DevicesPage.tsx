@@ -1,7 +1,7 @@
 import type { DeviceRow, LoggedOnUser } from '@parley/protocol';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { History, MessageSquareText, Monitor, MonitorSmartphone, Plus } from 'lucide-react';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { deviceGroupsQuery } from '../admin/adminQueries';
 import { ApiProblem, isSignedOut } from '../api/http';
 import { Link, navigate, useLocation } from '../app/router';
@@ -25,6 +25,7 @@ import {
   devicePagesChanged,
   devicesSearch,
   NO_DEVICE_FILTER,
+  useWatchedDevices,
 } from './deviceList';
 
 // The dialogs load when they first open: the device list shows without them.
@@ -331,6 +332,9 @@ export function DevicesPage() {
       ? null
       : (notPossible ?? startProblem(startChat.data, startChat.error, startChat.variables?.device));
   const devices = pages.data?.pages.flatMap((page) => page.devices) ?? null;
+  // The rows shown live (P-37), the first MAX_WATCHED_DEVICES of them when more pages are open.
+  const shownIds = useMemo(() => devices?.map((device) => device.id) ?? [], [devices]);
+  useWatchedDevices(shownIds);
   const first = pages.data?.pages[0];
   const filtered = Object.entries(filter).some(([key, value]) => key !== 'sort' && value !== '');
   const apply = (next: DeviceFilter) =>

@@ -1,32 +1,10 @@
-import { DevicePage, type DeviceRow, type DeviceSummary } from '@parley/protocol';
-import { type InfiniteData, type QueryClient, skipToken, useQuery } from '@tanstack/react-query';
+import { DevicePage, type DeviceRow } from '@parley/protocol';
+import type { InfiniteData, QueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { DeviceChange } from '../api/consoleSocket';
 import { apiRequest } from '../api/http';
 import { filterSearch } from '../api/search';
-
-/** The device list lives in the query cache under this key; the console socket is its only source. */
-const devicesKey = ['devices'] as const;
-/** Never refetched (there is nothing to fetch) and never dropped while signed in, watched or not. */
-const kept = { staleTime: Number.POSITIVE_INFINITY, gcTime: Number.POSITIVE_INFINITY };
-
-function byName(a: DeviceSummary, b: DeviceSummary): number {
-  return (
-    a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true }) ||
-    a.id.localeCompare(b.id)
-  );
-}
-
-/** The list after a change from the socket, sorted by name (numbers in names in numeric order). */
-export function applyDeviceChange(
-  current: readonly DeviceSummary[] | undefined,
-  change: Exclude<DeviceChange, { type: 'chats' }>,
-): DeviceSummary[] {
-  if (change.type === 'snapshot') return [...change.devices].sort(byName);
-  const gone = change.type === 'removed' ? change.deviceId : change.device.id;
-  const devices = (current ?? []).filter((device) => device.id !== gone);
-  if (change.type === 'updated') devices.push(change.device);
-  return devices.sort(byName);
-}
+import { useConsoleSocket } from '../api/socketContext';
 
 /** The device list's filters as typed (every field a string; empty: no filter), kept in the address. */
 export interface DeviceFilter {
@@ -78,22 +56,22 @@ export function devicePageQuery(filter: DeviceFilter) {
   };
 }
 
-/** How soon after a device changes the shown pages are asked again (which devices match may have changed). */
+/** How soon after a change the shown pages are asked again (which devices match, and their order, may have changed). */
 const REFETCH_MS = 1500;
 
 /**
- * What the console socket calls with each change: it lands in the cache (kept while signed in); a shown row takes it
- * at once, and the pages are asked again soon after (at most once per REFETCH_MS) for what now matches.
+ * What the console socket calls with each change (P-37). The rows shown take a watched device's state at once; the
+ * pages are asked again soon after (at most once per REFETCH_MS) when a device changed or the server says the list
+ * may be stale. The answer to a `devices.watch` only refreshes the rows: the pages it is about were just fetched.
  */
 export function devicesSink(client: QueryClient): (change: DeviceChange) => void {
-  client.setQueryDefaults(devicesKey, kept);
   let refetchDue = false;
   return (change) => {
-    if (change.type !== 'chats')
-      client.setQueryData<DeviceSummary[]>(devicesKey, (current) => applyDeviceChange(current, change));
+    if (change.type === 'watched') for (const device of change.devices) patchRows(client, device.id, device);
     if (change.type === 'updated') patchRows(client, change.device.id, change.device);
     if (change.type === 'chats') patchRows(client, change.deviceId, { chats: change.chats });
-    if (refetchDue) return;
+    if (change.type === 'removed') dropRow(client, change.deviceId);
+    if (change.type === 'watched' || refetchDue) return;
     refetchDue = true;
     setTimeout(() => {
       refetchDue = false;
@@ -102,19 +80,20 @@ export function devicesSink(client: QueryClient): (change: DeviceChange) => void
   };
 }
 
+function mapRows(client: QueryClient, change: (rows: DeviceRow[]) => DeviceRow[]): void {
+  client.setQueriesData<InfiniteData<DevicePage>>({ queryKey: pagesKey }, (data) =>
+    data ? { ...data, pages: data.pages.map((page) => ({ ...page, devices: change(page.devices) })) } : data,
+  );
+}
+
 /** A shown row takes what changed at once. */
 function patchRows(client: QueryClient, deviceId: string, patch: Partial<DeviceRow>): void {
-  client.setQueriesData<InfiniteData<DevicePage>>({ queryKey: pagesKey }, (data) =>
-    data
-      ? {
-          ...data,
-          pages: data.pages.map((page) => ({
-            ...page,
-            devices: page.devices.map((row) => (row.id === deviceId ? { ...row, ...patch } : row)),
-          })),
-        }
-      : data,
-  );
+  mapRows(client, (rows) => rows.map((row) => (row.id === deviceId ? { ...row, ...patch } : row)));
+}
+
+/** A removed device (or one the operator may no longer read) leaves the rows at once. */
+export function dropRow(client: QueryClient, deviceId: string): void {
+  mapRows(client, (rows) => rows.filter((row) => row.id !== deviceId));
 }
 
 /** After this console opened or ended a chat: the rows say who has one open. */
@@ -122,7 +101,13 @@ export function devicePagesChanged(client: QueryClient): Promise<void> {
   return client.invalidateQueries({ queryKey: pagesKey });
 }
 
-/** The devices the operator may see, live; null until the socket's first snapshot is complete. */
-export function useDevices(): readonly DeviceSummary[] | null {
-  return useQuery<DeviceSummary[]>({ queryKey: devicesKey, queryFn: skipToken, ...kept }).data ?? null;
+/**
+ * The console watches the devices of the rows shown (P-37), as a list (`devices.changed` tells it when a device not
+ * shown changed), for as long as the component is mounted.
+ */
+export function useWatchedDevices(deviceIds: readonly string[]): void {
+  const socket = useConsoleSocket();
+  // The socket says it again only when the ids changed.
+  useEffect(() => socket.watchDevices(deviceIds, true), [socket, deviceIds]);
+  useEffect(() => () => socket.watchDevices([], false), [socket]);
 }

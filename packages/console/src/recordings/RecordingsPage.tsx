@@ -7,9 +7,9 @@ import { Link, navigate, useLocation } from '../app/router';
 import { type Href, href } from '../app/routes';
 import { setPageTitle } from '../chat/tabBadge';
 import { dateTime } from '../chat/time';
-import { useDevices } from '../devices/deviceList';
+import { DevicePicker } from '../devices/DevicePicker';
 import { Button } from '../kit/Button';
-import { Field, SelectField } from '../kit/Field';
+import { Field } from '../kit/Field';
 import { type Column, Table } from '../kit/Table';
 import { ExportPanel } from './ExportPanel';
 import {
@@ -104,7 +104,6 @@ export function RecordingsPage() {
   useEffect(() => setPageTitle('Past conversations · Parley'), []);
   const list = useInfiniteQuery(recordingsQuery(filter));
   const usage = useQuery(usageQuery);
-  const devices = useDevices() ?? [];
   const [format, setFormat] = useState<'txt' | 'csv' | 'json' | 'pdf'>('txt');
   const rows = list.data?.pages.flatMap((page) => page.recordings);
   const total = list.data?.pages[0]?.total ?? 0;
@@ -142,14 +141,7 @@ export function RecordingsPage() {
         }}
       >
         <Field label="Words" name="q" type="search" defaultValue={filter.q} placeholder="in the messages" />
-        <SelectField label="Device" name="device" defaultValue={filter.device}>
-          <option value="">Any device</option>
-          {devices.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </SelectField>
+        <DevicePicker label="Device" name="device" empty="Any device" defaultValue={filter.device} />
         <Field label="Operator" name="operator" defaultValue={filter.operator} placeholder="a username" />
         <Field label="End user" name="endUser" defaultValue={filter.endUser} />
         <Field label="From" name="from" type="datetime-local" defaultValue={filter.from} />

@@ -451,6 +451,18 @@ export class DeviceService {
     };
   }
 
+  /**
+   * The devices of `deviceIds` (a console's shown rows, at most MAX_WATCHED_DEVICES) that `operator` may read, as they
+   * are now (P-37): one read of those rows, whatever the size of the fleet. Unknown and unreadable ids are left out
+   * alike.
+   */
+  async shown(operator: Operator, policy: Policy, deviceIds: readonly string[]): Promise<DeviceSummary[]> {
+    const readable = [...(await policy.readable(operator, deviceIds))];
+    if (readable.length === 0) return [];
+    const found = await this.store.devices.page({ readable, words: [], sort: 'name' }, readable.length, 0);
+    return found.devices.map(presentDevice);
+  }
+
   /** The devices `operator` may read: the others do not exist for them. */
   async listFor(operator: Operator, policy: Policy): Promise<DeviceSummary[]> {
     const devices = await this.list();

@@ -7,10 +7,12 @@ import type { ActionKind } from '../rights/policy.js';
  * - `session.read`: the console socket's session, checked at the upgrade, at every heartbeat, and before the next
  *   frame once the bus said the operator's access or sessions changed (ConsoleConnection.revalidate);
  * - `chat.take_part`: asked by the chat service with the chat itself (ChatService.authorize), for every chat frame;
- * - `device.self`: the agent's own device, authenticated by its credential at hello: nothing to ask.
+ * - `device.self`: the agent's own device, authenticated by its credential at hello: nothing to ask;
+ * - `device.read`: each device a console watches, asked once for the ids it sends and for each change it gets (P-37).
  */
 export const CONSOLE_FRAME_ACCESS: { readonly [T in ConsoleClientFrame['type']]: ActionKind } = {
   hello: 'session.read',
+  'devices.watch': 'device.read',
   'chat.subscribe': 'chat.take_part',
   'chat.send': 'chat.take_part',
   'chat.typing': 'chat.take_part',

@@ -10,7 +10,7 @@ import type { HostCheck } from '../http/hosts.js';
 import { originAllowed } from '../http/origin.js';
 import type { Services } from '../services.js';
 import { AgentConnection } from './agentConnection.js';
-import { ConsoleConnection } from './consoleConnection.js';
+import { ConsoleConnection, LIST_HINT_MS } from './consoleConnection.js';
 import type { SocketLink } from './peer.js';
 
 interface GatewayOptions {
@@ -18,6 +18,8 @@ interface GatewayOptions {
   log: Logger;
   parseCookies(header: string): Record<string, string | undefined>;
   heartbeatMs?: number;
+  /** The least time between two `devices.changed` to one console (LIST_HINT_MS). */
+  listHintMs?: number;
   /** See RouteOptions.publicOrigin. */
   publicOrigin: string | null;
   /** The names this server answers to (DNS rebinding), as for HTTP requests. */
@@ -99,7 +101,14 @@ export class Gateway {
       const operator = await services.auth.operatorForSession(token);
       if (!operator || !token) return refuse(socket, 401, 'Unauthorized');
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const connection = new ConsoleConnection({ ws, socket }, token, operator, services, log);
+        const connection = new ConsoleConnection(
+          { ws, socket },
+          token,
+          operator,
+          services,
+          log,
+          this.options.listHintMs ?? LIST_HINT_MS,
+        );
         this.consoles.add(connection);
         ws.on('close', () => this.consoles.delete(connection));
       });

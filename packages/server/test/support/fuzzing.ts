@@ -226,6 +226,11 @@ function chatFrames(targets: FrameTargets): FrameArbitraries<ChatClientFrame> {
 export function consoleFrames(targets: FrameTargets): FrameArbitraries<ConsoleClientFrame> {
   return {
     hello: fc.constant({ type: 'hello' as const, protocolVersion: PROTOCOL_VERSION }),
+    'devices.watch': fc.record({
+      type: fc.constant('devices.watch' as const),
+      deviceIds: fc.array(fc.oneof(fc.constant(targets.deviceId), idArb), { maxLength: 20 }),
+      listChanges: fc.boolean(),
+    }),
     ...chatFrames(targets),
   };
 }

@@ -25,6 +25,8 @@ export async function startTestServer(
   options: {
     postgres?: boolean;
     heartbeatMs?: number;
+    /** The least time between two `devices.changed` to one console (5 s by default). */
+    listHintMs?: number;
     /** The server's device.updated coalescing window (1 s by default). */
     deviceUpdateMs?: number;
     backlogFrames?: number;
@@ -59,6 +61,7 @@ export async function startTestServer(
     loginAttemptsPerMinute: 20,
     logger: pino({ level: process.env.PARLEY_TEST_LOG ?? 'silent' }),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.listHintMs === undefined ? {} : { listHintMs: options.listHintMs }),
     ...(options.deviceUpdateMs === undefined ? {} : { deviceUpdateMs: options.deviceUpdateMs }),
     ...(options.backlogFrames === undefined ? {} : { backlogFrames: options.backlogFrames }),
     ...options.edge,
@@ -292,9 +295,12 @@ export async function connectRawAgent(
   api: ApiClient,
   users: string[] = ['bob'],
   name = 'PC-1',
+  /** Done once the device is enrolled, before its agent connects (a console watching it, P-37). */
+  beforeConnect?: (deviceId: string) => Promise<unknown>,
 ) {
   const token = (await api.request('POST', '/api/enrollment-tokens')).body.token as string;
   const enrolled = (await api.request('POST', '/api/agents/enroll', { token, name, os: 'linux' })).body;
+  await beforeConnect?.(enrolled.deviceId as string);
   const socket = await TestSocket.connect(wsUrl(server, '/ws/agent'));
   socket.send(agentHello(enrolled.deviceId as string, enrolled.credential as string, name, users));
   await socket.next((f) => f.type === 'agent.welcome');
@@ -308,8 +314,28 @@ export async function connectConsole(server: Pick<TestServer, 'url'>, api: ApiCl
     cookie: api.cookie,
   });
   socket.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION });
-  await socket.next((f) => f.type === 'devices.snapshot');
+  await socket.next((f) => f.type === 'welcome');
   return socket;
+}
+
+/**
+ * The console says it shows these devices (P-37) and waits for the whole answer: their state now, the readable ones
+ * of them; their news comes from then on.
+ */
+export async function watchDevices(
+  socket: TestSocket,
+  deviceIds: readonly string[],
+  listChanges = true,
+): Promise<Record<string, unknown>[]> {
+  const from = socket.frames.length;
+  socket.send({ type: 'devices.watch', deviceIds: [...deviceIds], listChanges });
+  await socket.next(
+    (f) => f.type === 'devices.watched' && f.more === false && socket.frames.indexOf(f) >= from,
+  );
+  return socket.frames
+    .slice(from)
+    .filter((f) => f.type === 'devices.watched')
+    .flatMap((f) => f.devices as Record<string, unknown>[]);
 }
 
 /**

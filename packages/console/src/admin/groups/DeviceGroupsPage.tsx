@@ -1,8 +1,8 @@
-import type { DeviceGroupDetails, DeviceSummary, DynamicRuleBody } from '@parley/protocol';
+import type { DeviceGroupDetails, DynamicRuleBody } from '@parley/protocol';
 import { useQuery } from '@tanstack/react-query';
 import { FolderPlus, Trash2 } from 'lucide-react';
 import { useState } from 'react';
-import { useDevices } from '../../devices/deviceList';
+import { DeviceSearchField, useDeviceSearch } from '../../devices/DevicePicker';
 import { Button } from '../../kit/Button';
 import { Checkbox } from '../../kit/Checkbox';
 import { AlertDialog, FormDialog } from '../../kit/Dialog';
@@ -28,40 +28,55 @@ const devicesPath = (groupId: string) => idPath('/api/device-groups', groupId, '
 /** The devices of a form: the checked `deviceId` boxes. */
 const checkedDevices = (form: FormData) => form.getAll('deviceId').map(String);
 
-/** One checkbox per device the operator can see (name `deviceId`), those in `checked` checked at first. */
-function DeviceChecklist({
-  legend,
-  devices,
-  checked = new Set(),
-}: {
-  legend: string;
-  devices: readonly DeviceSummary[];
-  checked?: ReadonlySet<string>;
-}) {
+/**
+ * A device search, one checkbox (name `deviceId`) per device it found, those in `checked` checked at first. What is
+ * checked stays checked while other words are typed: the devices checked but not found now go with the form too.
+ */
+function DeviceChecklist({ legend, checked = [] }: { legend: string; checked?: readonly string[] }) {
+  const search = useDeviceSearch();
+  const [chosen, setChosen] = useState(() => new Set(checked));
+  const found = search.found ?? [];
+  const foundIds = new Set(found.map((device) => device.id));
+  const toggle = (deviceId: string, on: boolean) =>
+    setChosen((current) => {
+      const next = new Set(current);
+      if (on) next.add(deviceId);
+      else next.delete(deviceId);
+      return next;
+    });
   return (
     <fieldset className="capabilities">
       <legend>{legend}</legend>
-      {devices.length === 0 && <p className="muted">No devices enrolled yet.</p>}
-      {devices.map((device) => (
+      {search.found?.length === 0 && search.words.trim() === '' ? (
+        <p className="muted">No devices enrolled yet.</p>
+      ) : (
+        <DeviceSearchField search={search} />
+      )}
+      {found.map((device) => (
         <Checkbox
           key={device.id}
           name="deviceId"
           value={device.id}
           label={device.name}
-          defaultChecked={checked.has(device.id)}
+          checked={chosen.has(device.id)}
+          onChange={(event) => toggle(device.id, event.currentTarget.checked)}
         />
       ))}
+      {[...chosen]
+        .filter((deviceId) => !foundIds.has(deviceId))
+        .map((deviceId) => (
+          <input key={deviceId} type="hidden" name="deviceId" value={deviceId} />
+        ))}
+      <p className="muted">{chosen.size === 1 ? '1 device chosen' : `${chosen.size} devices chosen`}</p>
     </fieldset>
   );
 }
 
 function NewDeviceGroupDialog({
   groups,
-  devices,
   onClose,
 }: {
   groups: readonly DeviceGroupDetails[];
-  devices: readonly DeviceSummary[];
   onClose(): void;
 }) {
   const [dynamic, setDynamic] = useState(false);
@@ -113,21 +128,13 @@ function NewDeviceGroupDialog({
           ))}
         </fieldset>
       ) : (
-        <DeviceChecklist legend="Devices" devices={devices} />
+        <DeviceChecklist legend="Devices" />
       )}
     </FormDialog>
   );
 }
 
-function ChooseDevicesDialog({
-  group,
-  devices,
-  onClose,
-}: {
-  group: DeviceGroupDetails;
-  devices: readonly DeviceSummary[];
-  onClose(): void;
-}) {
+function ChooseDevicesDialog({ group, onClose }: { group: DeviceGroupDetails; onClose(): void }) {
   const save = useAdminChange(
     (deviceIds: string[]) => ({ method: 'PUT', path: devicesPath(group.id), body: { deviceIds } }),
     onClose,
@@ -143,9 +150,7 @@ function ChooseDevicesDialog({
     >
       <p className="muted">The group gets the devices checked here; its devices you cannot see stay in it.</p>
       <Loaded query={members} what="the group’s devices">
-        {(current) => (
-          <DeviceChecklist legend="Devices" devices={devices} checked={new Set(current.deviceIds)} />
-        )}
+        {(current) => <DeviceChecklist legend="Devices" checked={current.deviceIds} />}
       </Loaded>
     </FormDialog>
   );
@@ -225,7 +230,6 @@ function columns(
 /** Device groups: static (devices chosen by hand) or dynamic (a rule), nested, with how many devices each has. */
 export function DeviceGroupsPage() {
   const groups = useQuery(deviceGroupsQuery);
-  const devices = useDevices() ?? [];
   const [open, setOpen] = useState<Open>(null);
   const close = () => setOpen(null);
   const group = open && open.dialog !== 'new' ? groups.data?.find((g) => g.id === open.groupId) : undefined;
@@ -247,12 +251,8 @@ export function DeviceGroupsPage() {
         columns={columns(groups.data ?? [], setOpen)}
         rowKey={(g) => g.id}
       />
-      {open?.dialog === 'new' && (
-        <NewDeviceGroupDialog groups={groups.data ?? []} devices={devices} onClose={close} />
-      )}
-      {open?.dialog === 'devices' && group && (
-        <ChooseDevicesDialog group={group} devices={devices} onClose={close} />
-      )}
+      {open?.dialog === 'new' && <NewDeviceGroupDialog groups={groups.data ?? []} onClose={close} />}
+      {open?.dialog === 'devices' && group && <ChooseDevicesDialog group={group} onClose={close} />}
       {open?.dialog === 'delete' && group && <DeleteDeviceGroup group={group} onClose={close} />}
     </AdminPage>
   );

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Ban, Check, Minus } from 'lucide-react';
 import { useState } from 'react';
-import { useDevices } from '../../devices/deviceList';
+import { DevicePicker } from '../../devices/DevicePicker';
 import { SelectField } from '../../kit/Field';
 import { AdminPage, Loaded } from '../AdminPage';
 import { effectiveRightsQuery, operatorsQuery } from '../adminQueries';
@@ -35,7 +35,6 @@ function Result({ operatorId, deviceId }: { operatorId: string; deviceId: string
 /** What one operator may do on one device, and which grants decided each right. */
 export function EffectiveRightsPage() {
   const operators = useQuery(operatorsQuery);
-  const devices = useDevices() ?? [];
   const [operatorId, setOperatorId] = useState('');
   const [deviceId, setDeviceId] = useState('');
   return (
@@ -57,14 +56,7 @@ export function EffectiveRightsPage() {
               </option>
             ))}
           </SelectField>
-          <SelectField label="Device" value={deviceId} onChange={(event) => setDeviceId(event.target.value)}>
-            <option value="">Choose a device</option>
-            {devices.map((device) => (
-              <option key={device.id} value={device.id}>
-                {device.name}
-              </option>
-            ))}
-          </SelectField>
+          <DevicePicker label="Device" empty="Choose a device" value={deviceId} onChange={setDeviceId} />
         </div>
         {operatorId && deviceId ? (
           <Result operatorId={operatorId} deviceId={deviceId} />

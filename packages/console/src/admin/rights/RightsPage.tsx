@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link } from '../../app/router';
 import { href } from '../../app/routes';
-import { useDevices } from '../../devices/deviceList';
+import { DeviceSearchField, useDeviceOptions, useDeviceSearch } from '../../devices/DevicePicker';
 import { Button } from '../../kit/Button';
 import { SelectField } from '../../kit/Field';
 import type { Column } from '../../kit/Table';
@@ -84,7 +84,10 @@ function RightEditor({
   const operators = useQuery(operatorsQuery).data ?? [];
   const operatorGroups = useQuery(operatorGroupsQuery).data ?? [];
   const deviceGroups = useQuery(deviceGroupsQuery).data ?? [];
-  const devices = useDevices() ?? [];
+  // Devices are searched (never the whole fleet); the chosen one stays in the list whatever is typed.
+  const search = useDeviceSearch();
+  const [targetKind, targetId = ''] = draft.target.split(':');
+  const devices = useDeviceOptions(search, targetKind === 'device' ? targetId : '');
   const save = useAdminChange((body: AccessRightBody) => ({
     method: 'PUT',
     path: '/api/access-rights',
@@ -125,6 +128,7 @@ function RightEditor({
         />
         <Options label="Operator groups" kind="operator_group" items={operatorGroups} />
       </SelectField>
+      <DeviceSearchField search={search} />
       <SelectField
         label="On"
         required
