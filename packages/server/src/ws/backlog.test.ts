@@ -20,6 +20,17 @@ describe('Backlog (P-36)', () => {
     expect(backlog.refusal()).toBeNull();
   });
 
+  it('P-36: takes a message whose socket has nothing else waiting past the limit, up to twice it (fairness)', () => {
+    const clock = { t: 0 };
+    const backlog = behind(10, 11, clock);
+    expect(backlog.refusal(false)).toBe(502);
+    expect(backlog.refusal(true)).toBeNull();
+    for (let i = 0; i < 9; i++) backlog.taken();
+    expect(backlog.refusal(true)).toBeNull();
+    backlog.taken();
+    expect(backlog.refusal(true)).not.toBeNull();
+  });
+
   it('P-36: doubles the delay for each further second it keeps refusing, up to 10 s; a pause starts over', () => {
     const clock = { t: 0 };
     const backlog = behind(0, 1, clock);

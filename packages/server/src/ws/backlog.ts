@@ -37,9 +37,13 @@ export class Backlog {
     this.frames--;
   }
 
-  /** Null while a new message may be taken; else how long its sender should wait before sending it again (ms). */
-  refusal(): number | null {
-    if (this.frames <= this.limit) return null;
+  /**
+   * Null while a new message may be taken; else how long its sender should wait before sending it again (ms).
+   * `alone`: the sender's socket has no other frame waiting. Such a message is taken past the limit, up to twice it,
+   * so that every socket keeps one message moving and none is refused again and again while others fill the queue.
+   */
+  refusal(alone = false): number | null {
+    if (this.frames <= this.limit || (alone && this.frames <= 2 * this.limit)) return null;
     const now = this.now();
     if (now - this.lastRefusalAt > SPELL_GAP_MS) this.spellStartedAt = now;
     this.lastRefusalAt = now;

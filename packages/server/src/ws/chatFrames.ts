@@ -10,7 +10,7 @@ import type { TokenBucket } from './rateLimit.js';
 export interface ChatFrameContext {
   chats: ChatService;
   actor: ChatActor;
-  peer: Pick<Peer<ZodMiniType>, 'sendError'>;
+  peer: Pick<Peer<ZodMiniType>, 'sendError' | 'framesWaiting'>;
   messages: TokenBucket;
   backlog: Backlog;
   send(frame: ChatServerFrame): void;
@@ -57,7 +57,7 @@ async function answerChatFrame(frame: ChatClientFrame, ctx: ChatFrameContext): P
     }
     case 'chat.send': {
       // Before the rate limit: a message refused for the node's sake costs its sender nothing of their budget.
-      const retryAfterMs = ctx.backlog.refusal();
+      const retryAfterMs = ctx.backlog.refusal(peer.framesWaiting <= 1);
       if (retryAfterMs !== null) {
         peer.sendError(
           'overloaded',

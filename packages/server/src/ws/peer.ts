@@ -85,6 +85,11 @@ export class Peer<S extends z.ZodMiniType> implements Beatable {
     ws.on('error', (error) => this.log.debug({ err: error }, 'socket error'));
   }
 
+  /** Frames taken from this socket whose handling has not ended (the one being handled among them). */
+  get framesWaiting(): number {
+    return this.inFlight;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.ws.readyState === this.ws.OPEN;
   }
