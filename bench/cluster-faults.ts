@@ -286,6 +286,8 @@ async function killScenario(workDir: string): Promise<Outcome> {
     });
     const pinnedAgent = orphan;
     await waitFor('the pinned agent connected', () => pinnedAgent.ready, 15_000);
+    // The console hears of the devices it watches only (P-37).
+    opened.console.watch(pinned.deviceId);
     return await converse(
       'kill -9 node A',
       cluster,

@@ -255,12 +255,15 @@ export interface ConsolePartyOptions {
 export class ConsoleParty extends Party {
   private readonly loop: ReconnectLoop;
   private greeted = false;
+  /** The devices the console watches (P-37): the chat's, and any `watch` added. */
+  private watched: string[];
   readonly closes: { at: number; code: number }[] = [];
   /** Devices' online state as device.updated frames told it, with when. */
   readonly presence: { at: number; deviceId: string; online: boolean }[] = [];
 
   constructor(private readonly options: ConsolePartyOptions) {
     super('console', options.chatId);
+    this.watched = [options.deviceId];
     this.loop = new ReconnectLoop({
       url: () => `${options.nodeUrl.replace(/^http/, 'ws')}/ws/console`,
       connect: (url, handlers) => this.open(url, handlers),
@@ -277,6 +280,16 @@ export class ConsoleParty extends Party {
 
   get ready(): boolean {
     return this.greeted;
+  }
+
+  /** Watches `deviceId` too, from now on and after every reconnect. */
+  watch(deviceId: string): void {
+    this.watched.push(deviceId);
+    if (this.greeted) this.loop.send(this.watchFrame());
+  }
+
+  private watchFrame(): string {
+    return JSON.stringify({ type: 'devices.watch', deviceIds: this.watched, listChanges: false });
   }
 
   protected sendFrame(frame: object): boolean {
@@ -300,9 +313,7 @@ export class ConsoleParty extends Party {
       return;
     }
     if (frame.type === 'welcome' && !this.greeted) {
-      this.loop.send(
-        JSON.stringify({ type: 'devices.watch', deviceIds: [this.options.deviceId], listChanges: false }),
-      );
+      this.loop.send(this.watchFrame());
       return;
     }
     if (frame.type === 'devices.watched' && frame.more === false && !this.greeted) {
