@@ -4,6 +4,7 @@ import { type ComponentProps, type ReactNode, useEffect, useRef, useState } from
 import { apiRequest } from '../api/http';
 import { filterSearch } from '../api/search';
 import { Field, SelectField } from '../kit/Field';
+import './devicePicker.css';
 
 /** How many devices a picker offers at once: the first ones by name that match what was typed. */
 export const PICKER_LIMIT = 50;
