@@ -56,10 +56,10 @@ const HEALTH_PROBE_MS = 500;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-type TargetKind = 'parley' | 'relay';
+export type TargetKind = 'parley' | 'relay';
 
 /** What an agent of the fleet needs to connect: its device id and credential. */
-interface FleetDevice {
+export interface FleetDevice {
   deviceId: string;
   credential: string;
   name: string;
@@ -454,20 +454,23 @@ async function buildScripts(): Promise<void> {
   });
 }
 
+/** N devices' ids, credentials and names (the relay takes them as they are; Parley's are seeded first). */
+export function fleetDevices(count: number): FleetDevice[] {
+  return Array.from({ length: count }, (_, i) => ({
+    deviceId: uuidv7(),
+    credential: newSecret(),
+    name: `fleet-${String(i).padStart(6, '0')}`,
+  }));
+}
+
 /** N devices with credentials, written through the server's store (as enrollment writes them), in batches. */
-async function seedDevices(dataDir: string, count: number): Promise<FleetDevice[]> {
+export async function seedDevices(dataDir: string, count: number): Promise<FleetDevice[]> {
   const store = await openStore({ kind: 'sqlite', file: join(dataDir, 'parley.db') });
-  const devices: FleetDevice[] = [];
+  const devices = fleetDevices(count);
   const at = new Date().toISOString();
   try {
     for (let from = 0; from < count; from += 1000) {
-      const batch: FleetDevice[] = [];
-      for (let i = from; i < Math.min(count, from + 1000); i++)
-        batch.push({
-          deviceId: uuidv7(),
-          credential: newSecret(),
-          name: `fleet-${String(i).padStart(6, '0')}`,
-        });
+      const batch = devices.slice(from, from + 1000);
       await store.transaction(async (tx) => {
         for (const d of batch)
           await tx.devices.create(
@@ -475,7 +478,6 @@ async function seedDevices(dataDir: string, count: number): Promise<FleetDevice[
             at,
           );
       });
-      devices.push(...batch);
     }
     if ((await store.devices.countEnrolled()) !== count) throw new CannotRun('seeding: device count differs');
   } finally {
@@ -618,38 +620,12 @@ async function measure(target: Target, devices: FleetDevice[], options: Options)
     `${target.kind}: empty ${mb(empty.rss)} MB RSS, heap ${mb(empty.heapUsed)} MB, ${emptyCpu.msPerS.toFixed(2)} ms CPU/s`,
   );
 
-  const share = Math.ceil(n / options.generators);
-  const generators: Generator[] = [];
-  for (let g = 0; g < options.generators; g++) {
-    const mine = devices.slice(g * share, (g + 1) * share);
-    if (mine.length === 0) break;
-    const child = fork(SELF, ['--generator'], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const generator = new Generator(child);
-    if (child.pid === undefined) throw new CannotRun('a generator did not start');
-    await raiseFdLimit(child.pid, mine.length + FD_MARGIN, `generator ${g}`);
-    generators.push(generator);
-    generator.send({
-      type: 'start',
-      url: `${target.url.replace(/^http/, 'ws')}/ws/agent`,
-      kind: target.kind,
-      localAddress: `127.0.0.${2 + g}`,
-      devices: mine,
-      concurrency: options.concurrency,
-    });
-  }
-  const total = (key: 'ready' | 'back' | 'failed') => generators.reduce((sum, g) => sum + g.last[key], 0);
-  const merged = (key: 'errors' | 'closes') => {
-    const out: Record<string, number> = {};
-    for (const g of generators) for (const [k, v] of Object.entries(g.last[key])) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
+  const fleet = await startIdleFleet(target, devices, options);
+  const { generators, total, merged } = fleet;
   try {
     const setupStart = performance.now();
     const ready = await Promise.race([
-      Promise.all(generators.map((g) => g.started)).then(() => true),
+      fleet.started.then(() => true),
       sleep(options.reconnectTimeoutS * 5000).then(() => false),
     ]);
     if (!ready) throw new CannotRun(`setup: only ${total('ready')} of ${n} agents authenticated`);
@@ -729,9 +705,66 @@ async function measure(target: Target, devices: FleetDevice[], options: Options)
       reconnect,
     };
   } finally {
-    for (const g of generators) g.send({ type: 'stop' });
-    await Promise.all(generators.map((g) => new Promise((done) => g.process.once('exit', done))));
+    await fleet.stop();
   }
+}
+
+/** The agents of a fleet, held by generator processes; counts summed over them. */
+export interface IdleFleet {
+  generators: Generator[];
+  total(key: 'ready' | 'back' | 'failed'): number;
+  merged(key: 'errors' | 'closes'): Record<string, number>;
+  /** Resolves once every generator has said hello for all its agents. */
+  started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `devices` as agents of `target`, shared among `options.generators` processes (this file, `--generator`), each on a
+ * source address of its own (127.0.0.2, .3, …: a source address has about 28,000 ports towards one server port).
+ */
+export async function startIdleFleet(
+  target: { url: string; kind: TargetKind },
+  devices: readonly FleetDevice[],
+  options: { generators: number; concurrency: number },
+): Promise<IdleFleet> {
+  const share = Math.ceil(devices.length / options.generators);
+  const generators: Generator[] = [];
+  for (let g = 0; g < options.generators; g++) {
+    const mine = devices.slice(g * share, (g + 1) * share);
+    if (mine.length === 0) break;
+    const child = fork(SELF, ['--generator'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const generator = new Generator(child);
+    if (child.pid === undefined) throw new CannotRun('a generator did not start');
+    await raiseFdLimit(child.pid, mine.length + FD_MARGIN, `generator ${g}`);
+    generators.push(generator);
+    generator.send({
+      type: 'start',
+      url: `${target.url.replace(/^http/, 'ws')}/ws/agent`,
+      kind: target.kind,
+      localAddress: `127.0.0.${2 + g}`,
+      devices: [...mine],
+      concurrency: options.concurrency,
+    });
+  }
+  return {
+    generators,
+    total: (key) => generators.reduce((sum, g) => sum + g.last[key], 0),
+    merged: (key) => {
+      const out: Record<string, number> = {};
+      for (const g of generators)
+        for (const [k, v] of Object.entries(g.last[key])) out[k] = (out[k] ?? 0) + v;
+      return out;
+    },
+    started: Promise.all(generators.map((g) => g.started)).then(() => {}),
+    async stop() {
+      for (const g of generators) g.send({ type: 'stop' });
+      await Promise.all(generators.map((g) => new Promise((done) => g.process.once('exit', done))));
+    },
+  };
 }
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

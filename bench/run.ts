@@ -3,7 +3,7 @@
  * same load from bench/load.ts (which runs here, in this process), one after the other; then a table of both and
  * of their ratios. Ratios, not absolute figures, are what to compare across runs: the machine is shared and noisy.
  *
- *   npm run bench -- [--devices 50] [--rate 5] [--seconds 10] [--warmup 2] [--drain 10] [--json FILE]
+ *   npm run bench -- [--devices 50] [--rate 5] [--seconds 10] [--warmup 2] [--drain 10] [--idle-agents N] [--json FILE]
  *
  * Exits 1 when a message was lost (sent, but neither delivered nor answered with an error), acked never, delivered
  * twice or to the wrong device; 2 when the bench itself could not run.
@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { tempPostgres } from '../packages/server/test/support/databases.js';
+import { type FleetDevice, fleetDevices, seedDevices, startIdleFleet } from './fleet.js';
 import { correctnessProblems, type LoadOptions, type LoadResult, runLoad } from './load.js';
 import {
   ADMIN_PASSWORD,
@@ -40,11 +41,23 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** `--profile DIR`: Parley's V8 CPU profile goes there (written as it exits; bench/profileSummary.ts reads it). */
 let profileDir: string | undefined;
+/** `--idle-agents N`: N more devices whose agents stay connected, idle, while the load runs (bench/fleet.ts). */
+let idleAgents = 0;
 
-async function startParley(database: DatabaseEnv): Promise<{ child: Child; url: string; dataDir: string }> {
+interface Started {
+  child: Child;
+  url: string;
+  dataDir?: string;
+  dispose?: () => Promise<void>;
+  /** The idle agents' devices, when the target had to know them first (Parley's are seeded in its database). */
+  idle?: FleetDevice[];
+}
+
+async function startParley(database: DatabaseEnv): Promise<Started & { dataDir: string }> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const licensed = await licenseFleet(dataDir, database);
+  const idle = idleAgents > 0 ? await seedDevices(dataDir, idleAgents) : [];
   const child = spawnParley({
     port,
     dataDir,
@@ -55,7 +68,7 @@ async function startParley(database: DatabaseEnv): Promise<{ child: Child; url: 
   });
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(child, url, 30_000);
-  return { child, url, dataDir };
+  return { child, url, dataDir, idle };
 }
 
 /**
@@ -228,7 +241,7 @@ function noise(targets: readonly [string, Measured][]): string {
 
 async function measure(
   name: string,
-  start: () => Promise<{ child: Child; url: string; dataDir?: string; dispose?: () => Promise<void> }>,
+  start: () => Promise<Started>,
   options: Omit<LoadOptions, 'mode' | 'url' | 'pid'>,
   mode: LoadOptions['mode'],
 ): Promise<Measured> {
@@ -237,13 +250,26 @@ async function measure(
     .join(' ');
   log(`${name}: starting (load average ${load})`);
   const target = await start();
+  const fleet =
+    idleAgents > 0
+      ? await startIdleFleet(
+          { url: target.url, kind: mode === 'parley' ? 'parley' : 'relay' },
+          target.idle ?? fleetDevices(idleAgents),
+          { generators: Math.ceil(idleAgents / 5000), concurrency: 50 },
+        )
+      : null;
   try {
+    if (fleet) {
+      await fleet.started;
+      log(`  ${fleet.total('ready')} idle agents connected`);
+    }
     const result = await runLoad({ ...options, mode, url: target.url, pid: target.child.pid });
     await sleep(600); // the probe's sample covering the window's last second
     const loop = summarizeLoop(target.child.probe, result.windowStartedAt, result.windowEndedAt);
     const commits = mode === 'parley' ? await commitBatches(target.url) : null;
     return { result, loop, serverLog: target.child.problems, commits };
   } finally {
+    await fleet?.stop();
     await target.child.stop();
     if (target.dataDir) await rm(target.dataDir, { recursive: true, force: true });
     await target.dispose?.();
@@ -262,9 +288,13 @@ async function main(): Promise<number> {
       // Parley on a fresh PostgreSQL database (TEST_POSTGRES_URL's server, 127.0.0.1:5432 by default) per run.
       postgres: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'idle-agents': { type: 'string', default: '0' },
     },
   });
   profileDir = values.profile;
+  idleAgents = Number(values['idle-agents']);
+  if (!(Number.isInteger(idleAgents) && idleAgents >= 0)) throw new Error('bad --idle-agents');
+  if (idleAgents > 0 && values.postgres) throw new Error('--idle-agents seeds SQLite: not with --postgres');
   const options = {
     devices: Number(values.devices),
     rate: Number(values.rate),
@@ -316,7 +346,7 @@ async function main(): Promise<number> {
 
   const out = [
     '',
-    `${options.devices} devices × ${options.rate} msg/s, ${options.warmup} s warmup + ${options.seconds} s measured; ${values.postgres ? 'PostgreSQL' : 'SQLite'}; ${machine}; server code ${code}`,
+    `${options.devices} devices × ${options.rate} msg/s${idleAgents > 0 ? ` beside ${idleAgents} idle agents` : ''}, ${options.warmup} s warmup + ${options.seconds} s measured; ${values.postgres ? 'PostgreSQL' : 'SQLite'}; ${machine}; server code ${code}`,
     ...(codeAfter === code
       ? []
       : [`(the checkout moved to ${codeAfter} during the run; the server measured was ${code})`]),

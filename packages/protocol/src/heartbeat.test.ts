@@ -35,6 +35,14 @@ function setup() {
 }
 
 describe('Heartbeat (P-5)', () => {
+  it('beats a slice of its peers at once and the others on later turns of the event loop, each once', async () => {
+    const sockets = Array.from({ length: 5 }, () => new FakeSocket());
+    const heartbeat = new Heartbeat(() => sockets.map((socket) => new Liveness(socket)), { sliceSize: 2 });
+    heartbeat.beat();
+    expect(sockets.map((socket) => socket.pings)).toEqual([1, 1, 0, 0, 0]);
+    await expect.poll(() => sockets.map((socket) => socket.pings)).toEqual([1, 1, 1, 1, 1]);
+  });
+
   it('cuts off a peer that answered nothing since the last beat, and keeps one that did', () => {
     const { answering, silent, at, beats } = setup();
     at(5000);
