@@ -22,11 +22,10 @@
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HEARTBEAT_MS, MAX_SERVER_FRAME_BYTES, ReconnectLoop } from '@parley/protocol';
-import { build } from 'esbuild';
 import WebSocket from 'ws';
 import { AGENT_BACKOFF } from '../packages/agent/src/connection.js';
 import { wsSocketHandle } from '../packages/agent/src/wsSocket.js';
@@ -34,6 +33,8 @@ import { hashSecret, newSecret, uuidv7 } from '../packages/server/src/ids.js';
 import { openStore } from '../packages/server/src/store/open.js';
 import { agentHello, http, pool } from './client.js';
 import {
+  BENCH_JS,
+  buildBenchScripts,
   Child,
   codeVersion,
   freePort,
@@ -45,8 +46,6 @@ import {
 } from './parley.js';
 import { isEntryPoint, readCpuMs, readMachineCpuMs, sleep } from './util.js';
 
-const RELAY_JS = join(ROOT, 'bench/dist/relay.mjs');
-const SETTLE_JS = join(ROOT, 'bench/dist/settle.mjs');
 const SELF = fileURLToPath(import.meta.url);
 /** File descriptors a server needs beside its sockets (database, log, listening socket, node's own). */
 const FD_MARGIN = 512;
@@ -440,20 +439,6 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function buildScripts(): Promise<void> {
-  await build({
-    entryPoints: { relay: join(ROOT, 'bench/relay.ts'), settle: join(ROOT, 'bench/settle.ts') },
-    outdir: dirname(RELAY_JS),
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-}
-
 /** N devices' ids, credentials and names (the relay takes them as they are; Parley's are seeded first). */
 export function fleetDevices(count: number): FleetDevice[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -498,7 +483,7 @@ async function startParley(
   const devices = await seedDevices(dataDir, devicesCount);
   log(`seeded ${devicesCount} devices in ${Math.round(performance.now() - started)} ms`);
   const nodeFlags = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const place = { port, dataDir, database: {}, licensed, preload: [SETTLE_JS], nodeFlags };
+  const place = { port, dataDir, database: {}, licensed, preload: [BENCH_JS.settle], nodeFlags };
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
     const child = spawnParley(place);
@@ -534,7 +519,14 @@ async function startRelay(fdNeed: number): Promise<Target> {
     const child = new Child(
       spawn(
         process.execPath,
-        ['--expose-gc', '--import', pathToFileURL(SETTLE_JS).href, RELAY_JS, '--port', String(port)],
+        [
+          '--expose-gc',
+          '--import',
+          pathToFileURL(BENCH_JS.settle).href,
+          BENCH_JS.relay,
+          '--port',
+          String(port),
+        ],
         {
           cwd: ROOT,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -882,7 +874,7 @@ async function main(): Promise<number> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
   );
-  await buildScripts();
+  await buildBenchScripts();
   const runs: TargetRun[] = [];
   const { target: parley, devices } = await startParley(options.agents, fdNeed, values.profile);
   try {

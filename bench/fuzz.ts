@@ -14,12 +14,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@parley/protocol';
-import { build } from 'esbuild';
 import fc from 'fast-check';
 import {
   bodyRoutes,
@@ -44,12 +43,10 @@ import {
   TestSocket,
   wsUrl,
 } from '../packages/server/test/support/server.js';
-import { freePort } from './parley.js';
+import { BENCH_JS, buildBenchScripts, freePort, ROOT } from './parley.js';
 import { readRss, SETTLED_PREFIX, sleep } from './util.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
-const SETTLE_JS = join(ROOT, 'bench/dist/settle.mjs');
 const ADMIN_PASSWORD = 'bench-admin-password';
 /** Runs of each property per round: a round takes some seconds, so a failure is never far from its seed. */
 const FRAME_RUNS = 300;
@@ -129,20 +126,11 @@ async function startParley(): Promise<{ child: ParleyChild; url: string; dataDir
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` (or build protocol and server) first`);
   }
-  await build({
-    entryPoints: { settle: join(ROOT, 'bench/settle.ts') },
-    outdir: dirname(SETTLE_JS),
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  await buildBenchScripts();
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-fuzz-'));
   const child = new ParleyChild(
-    spawn(process.execPath, ['--expose-gc', '--import', pathToFileURL(SETTLE_JS).href, SERVER_MAIN], {
+    spawn(process.execPath, ['--expose-gc', '--import', pathToFileURL(BENCH_JS.settle).href, SERVER_MAIN], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -9,10 +9,38 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import type { ProbeSample } from './probe.js';
 import { PROBE_PREFIX, readRss, SETTLED_PREFIX, sleep } from './util.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The bench's scripts that run in a target's process: the relay, and the probe and settle preloads. */
+export const BENCH_JS = {
+  relay: join(ROOT, 'bench/dist/relay.mjs'),
+  probe: join(ROOT, 'bench/dist/probe.mjs'),
+  settle: join(ROOT, 'bench/dist/settle.mjs'),
+} as const;
+
+/**
+ * Transpiles them to plain JavaScript, run with bare `node`: run through `--import tsx` the relay would carry tsx's
+ * loader thread (~27 MB RSS here), while Parley runs from its tsc output.
+ */
+export async function buildBenchScripts(): Promise<void> {
+  await build({
+    entryPoints: Object.fromEntries(
+      Object.keys(BENCH_JS).map((name) => [name, join(ROOT, `bench/${name}.ts`)]),
+    ),
+    outdir: dirname(BENCH_JS.relay),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
 const SERVER_MAIN = join(ROOT, 'packages/server/dist/main.js');
 const SERVER_CLI = join(ROOT, 'packages/server/dist/cli.js');
 export const ADMIN_PASSWORD = 'bench-admin-password';

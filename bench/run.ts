@@ -11,15 +11,16 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { tempPostgres } from '../packages/server/test/support/databases.js';
 import { type FleetDevice, fleetDevices, seedDevices, startIdleFleet } from './fleet.js';
 import { correctnessProblems, type LoadOptions, type LoadResult, runLoad } from './load.js';
 import {
   ADMIN_PASSWORD,
+  BENCH_JS,
+  buildBenchScripts,
   Child,
   codeVersion,
   type DatabaseEnv,
@@ -32,8 +33,6 @@ import {
 import type { ProbeSample } from './probe.js';
 import { sleep } from './util.js';
 
-const RELAY_JS = join(ROOT, 'bench/dist/relay.mjs');
-const PROBE_JS = join(ROOT, 'bench/dist/probe.mjs');
 /** The per-socket message limit of the server (ws/rateLimit.ts, used by ws/consoleConnection.ts). */
 const SERVER_MESSAGES_PER_SOCKET_PER_SECOND = 10;
 
@@ -63,7 +62,7 @@ async function startParley(database: DatabaseEnv): Promise<Started & { dataDir: 
     dataDir,
     database,
     licensed,
-    preload: [PROBE_JS],
+    preload: [BENCH_JS.probe],
     ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
@@ -71,26 +70,8 @@ async function startParley(database: DatabaseEnv): Promise<Started & { dataDir: 
   return { child, url, dataDir, idle };
 }
 
-/**
- * The relay and the probe are transpiled to plain JavaScript and run with bare `node`: run through `--import tsx`
- * the relay would carry tsx's loader thread (~27 MB RSS here), while Parley runs from its tsc output.
- */
-async function buildBenchScripts(): Promise<void> {
-  await build({
-    entryPoints: { relay: join(ROOT, 'bench/relay.ts'), probe: join(ROOT, 'bench/probe.ts') },
-    outdir: dirname(RELAY_JS),
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-}
-
 async function startRelay(): Promise<{ child: Child; url: string }> {
-  const proc = spawn(process.execPath, ['--import', pathToFileURL(PROBE_JS).href, RELAY_JS], {
+  const proc = spawn(process.execPath, ['--import', pathToFileURL(BENCH_JS.probe).href, BENCH_JS.relay], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
