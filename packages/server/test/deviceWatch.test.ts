@@ -2,9 +2,9 @@ import { MAX_WATCHED_DEVICES, PROTOCOL_VERSION, WATCH_REF } from '@parley/protoc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
-  addOperator,
   connectConsole,
   connectRawAgent,
+  operatorClient,
   startTestServer,
   type TestServer,
   TestSocket,
@@ -154,14 +154,12 @@ describe('P-37: devices.watch', () => {
     const { server, api } = suite;
     const theirs = await connectRawAgent(server, api, ['fay'], 'PC-THEIRS');
     const hidden = await connectRawAgent(server, api, ['gus'], 'PC-HIDDEN');
-    await addOperator(server, {
+    const nora = await operatorClient(server, {
       username: 'nora',
       password: 'nora password 12',
       capabilities: ['instant-messaging'],
       devices: [theirs.deviceId],
     });
-    const nora = new ApiClient(server.url);
-    await nora.login('nora', 'nora password 12');
     const console = await connectConsole(server, nora);
     expect(await watchDevices(console, [hidden.deviceId])).toEqual([]);
     expect(await watchDevices(console, ['no-such-device'])).toEqual([]);
